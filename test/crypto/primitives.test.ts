@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { describe, it } from 'node:test'
+import fc from 'fast-check'
+import { aeadOpen, aeadSeal, deriveKey } from '../../src/crypto/aead.js'
+import { decodeBase64url, encodeBase64url } from '../../src/crypto/base64url.js'
+import { safeEqual, sha256 } from '../../src/crypto/hash.js'
+import { hmacSha256 } from '../../src/crypto/hmac.js'
+import { randomId } from '../../src/crypto/random.js'
+import { isTesseraError } from '../../src/errors.js'
+
+describe('base64url', () => {
+  it('round-trips any bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array(),
+        (bytes) => decodeBase64url(encodeBase64url(bytes))?.equals(Buffer.from(bytes)) === true,
+      ),
+    )
+  })
+  const refused = [
+    ['padding', 'YQ=='],
+    ['standard-alphabet +', 'a+b/'],
+    ['whitespace', 'YW Jj'],
+    ['a length of 4n+1', 'YWJjZ'],
+    ['non-zero trailing bits (2 chars)', 'YR'],
+    ['non-zero trailing bits (3 chars)', 'YWJ'],
+    ['non-ASCII', 'YWJjé'],
+  ] as const
+  for (const [name, input] of refused) {
+    it(`refuses ${name}`, () => assert.equal(decodeBase64url(input), null))
+  }
+  it('accepts the canonical encodings', () => {
+    assert.equal(decodeBase64url('YQ')?.toString(), 'a')
+    assert.equal(decodeBase64url('YWI')?.toString(), 'ab')
+    assert.equal(decodeBase64url('')?.length, 0)
+  })
+})
+
+describe('randomId', () => {
+  it('is 32 random bytes as 43 base64url characters, different every time', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => randomId()))
+    assert.equal(ids.size, 1000)
+    for (const id of ids) {
+      assert.match(id, /^[A-Za-z0-9_-]{43}$/)
+      assert.equal(decodeBase64url(id)?.length, 32)
+    }
+  })
+})
+
+describe('sha256, hmacSha256 and safeEqual', () => {
+  it('match the FIPS 180-2 and RFC 4231 test vectors', () => {
+    assert.equal(
+      Buffer.from(sha256('abc'), 'base64url').toString('hex'),
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    )
+    // RFC 4231 test case 2
+    assert.equal(
+      hmacSha256(Buffer.from('Jefe'), 'what do ya want for nothing?').toString('hex'),
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    )
+  })
+  it('safeEqual compares strings of any length', () => {
+    assert.equal(safeEqual('abc', 'abc'), true)
+    assert.equal(safeEqual('abc', 'abd'), false)
+    assert.equal(safeEqual('abc', 'abcd'), false)
+    assert.equal(safeEqual('', ''), true)
+    fc.assert(fc.property(fc.string(), fc.string(), (a, b) => safeEqual(a, b) === (a === b)))
+  })
+})
+
+describe('aeadSeal / aeadOpen', () => {
+  const key = randomBytes(32)
+  const aad = Buffer.from('purpose')
+  it('round-trips and uses a fresh nonce each time', () => {
+    const a = aeadSeal(key, Buffer.from('hello'), aad)
+    const b = aeadSeal(key, Buffer.from('hello'), aad)
+    assert.notDeepEqual(a, b)
+    assert.equal(aeadOpen(key, a, aad)?.toString(), 'hello')
+  })
+  it('returns null for any flipped bit, another key, other associated data or a short box', () => {
+    const box = aeadSeal(key, Buffer.from('hello world'), aad)
+    for (let i = 0; i < box.length; i++) {
+      const bad = Buffer.from(box)
+      bad[i]! ^= 1
+      assert.equal(aeadOpen(key, bad, aad), null, `byte ${i}`)
+    }
+    assert.equal(aeadOpen(randomBytes(32), box, aad), null)
+    assert.equal(aeadOpen(key, box, Buffer.from('other')), null)
+    assert.equal(aeadOpen(key, box.subarray(0, 27), aad), null)
+  })
+  it('refuses a key that is not 32 bytes', () => {
+    assert.throws(
+      () => aeadSeal(randomBytes(16), Buffer.from('x'), aad),
+      (e) => isTesseraError(e, 'ERR_KEY_INVALID'),
+    )
+  })
+  it('deriveKey gives different keys per purpose, the same for the same purpose', () => {
+    assert.notDeepEqual(deriveKey(key, 'a'), deriveKey(key, 'b'))
+    assert.deepEqual(deriveKey(key, 'a'), deriveKey(key, 'a'))
+    assert.equal(deriveKey(key, 'a').length, 32)
+  })
+})
