@@ -4,3 +4,11 @@ export type { TesseraErrorCode } from './errors.js'
 export { createKeyring, isKeyring, JWS_ALGORITHMS, MIN_SECRET_BYTES } from './crypto/keyring.js'
 export type { Keyring, KeyEntry, KeyInput, JwsAlgorithm } from './crypto/keyring.js'
 export { randomId } from './crypto/random.js'
+export type {
+  Store,
+  SessionStore,
+  SessionRecord,
+  SessionMeta,
+  RefreshTokenStore,
+  RefreshTokenRecord,
+} from './stores/store.js'
