@@ -32,7 +32,7 @@ export type {
   RequestSession,
   LoginOptions,
   ResponseSink,
-} from './session/session.js'
+} from './session/request-session.js'
 export { createServerCarrier } from './session/server-carrier.js'
 export type { ServerCarrierOptions } from './session/server-carrier.js'
 export type {

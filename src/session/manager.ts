@@ -11,13 +11,8 @@ import type { SessionRecord, Store } from '../stores/store.js'
 import type { Carrier, CarrierCookieOptions, CarrierRequest } from './carrier.js'
 import { checkCsrf, createCsrfTokens } from './csrf.js'
 import { createServerCarrier } from './server-carrier.js'
-import {
-  Session,
-  type ResponseSink,
-  type SessionContext,
-  type SessionData,
-  type SessionEvent,
-} from './session.js'
+import type { ResponseSink, SessionData, SessionEvent } from './request-session.js'
+import { Session, type SessionContext } from './session.js'
 
 /** The `server` carrier: an opaque id in the cookie, the record in `store`. */
 export interface ServerCarrierConfig {

@@ -8,7 +8,8 @@ import {
   type SessionManager,
   type SessionManagerOptions,
 } from '../../src/session/manager.js'
-import type { Session, SessionEvent } from '../../src/session/session.js'
+import type { SessionEvent } from '../../src/session/request-session.js'
+import type { Session } from '../../src/session/session.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
 import { fakeClock, type FakeClock } from '../../src/testing/fake-clock.js'
 import {
