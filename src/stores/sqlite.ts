@@ -119,7 +119,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const sweepBatchSize = options.sweepBatchSize ?? 1000
   const owned = options.database === undefined
   const db = options.database ?? openDatabase(options.path, options.busyTimeoutMs ?? 5000)
+  let closed = false
   const wrapRead = <T>(read: () => T): Promise<T> => {
+    if (closed) {
+      return Promise.reject(new TesseraError('ERR_STORE_UNAVAILABLE', 'sqlite store is closed'))
+    }
     try {
       return Promise.resolve(read())
     } catch (cause) {
@@ -228,6 +232,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       deleteExpired: (now) => deleteExpiredBatches(q.deleteExpiredTokens, now),
     },
     async close() {
+      closed = true
       clearInterval(timer)
       writes.close()
       if (owned) db.close()

@@ -127,6 +127,7 @@ describe('createSqliteStore', () => {
     const store = createSqliteStore({ database: given })
     await store.close?.()
     assert.equal(given.open, true)
+    await assert.rejects(store.sessions.get('x'), isUnavailable)
     given.close()
     const opened = createSqliteStore({ path: path.join(temp.dir, 'owned.db') })
     await opened.close?.()
