@@ -60,7 +60,7 @@ class SessionEntry {
 }
 
 /** A key → members index that holds a lone member as a bare string (most users have one session). */
-export class MultiIndex {
+class MultiIndex {
   readonly #map = new Map<string, string | Set<string>>()
 
   add(key: string, member: string): void {
