@@ -58,7 +58,7 @@ function openDatabase(file: string, busyTimeoutMs: number): SqliteDatabase {
     // WAL: readers never block the writer. synchronous=NORMAL in WAL syncs at checkpoints, not at
     // each commit: a committed write survives a crash of the process, not a power loss.
     db.exec(
-      `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyTimeoutMs}`,
+      `PRAGMA busy_timeout = ${busyTimeoutMs}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL`,
     )
     return db
   } catch (cause) {
