@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
+import { cpSync } from 'node:fs'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
@@ -68,6 +69,21 @@ describe('createSqliteStore', () => {
       assert.throws(() => createSqliteStore(options as never), isConfigInvalid)
     })
   }
+
+  it('without better-sqlite3 installed, refuses a path with ERR_CONFIG_INVALID naming the driver', () => {
+    // A copy of the compiled library where no node_modules can be found above it.
+    const copy = path.join(temp.dir, 'no-driver')
+    cpSync(repoFile('dist/src'), path.join(copy, 'src'), { recursive: true })
+    const child =
+      runChild(`import { createSqliteStore } from ${JSON.stringify(path.join(copy, 'src/stores/sqlite.js'))}
+      try {
+        createSqliteStore({ path: ':memory:' })
+      } catch (err) {
+        if (err.code === 'ERR_CONFIG_INVALID' && err.message.includes('better-sqlite3')) process.exit(0)
+      }
+      process.exit(1)`)
+    assert.equal(child.status, 0, child.stderr)
+  })
 
   it('creates its schema in an empty file, in WAL mode, and records the schema version', async () => {
     const file = path.join(temp.dir, 'fresh.db')
