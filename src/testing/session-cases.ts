@@ -1,11 +1,13 @@
 // The session half of the conformance suite: one `it` per guarantee of SessionStore.
 import assert from 'node:assert/strict'
-import { it } from 'node:test'
 import type { SessionRecord, Store } from '../stores/store.js'
 import { fakeIdHash, sessionRecord, sortedIds } from './fixtures.js'
 
 /** Runs `fn` with a fresh store and releases it afterwards, whatever happens. */
 export type WithStore = (fn: (store: Store) => Promise<void>) => () => Promise<void>
+
+/** Registers one case (node:test's `it`, minus what the suite decides itself). */
+export type RegisterCase = (title: string, fn: () => Promise<void>) => void
 
 /** Everything a record holds, Unicode of every width and nested JSON included. */
 const RICH: Partial<SessionRecord> = {
@@ -26,7 +28,11 @@ const RICH: Partial<SessionRecord> = {
 }
 
 /** Registers the SessionStore cases; `expiresNatively` relaxes only what deleteExpired must count. */
-export function sessionCases(withStore: WithStore, expiresNatively: boolean): void {
+export function sessionCases(
+  it: RegisterCase,
+  withStore: WithStore,
+  expiresNatively: boolean,
+): void {
   it(
     'get returns null for an unknown id',
     withStore(async (store) => {

@@ -54,3 +54,8 @@ export const BROKEN_STORES: Record<string, () => Store> = {
 
 const chosen = process.env.BROKEN_STORE
 if (chosen !== undefined) testStore(`broken: ${chosen}`, BROKEN_STORES[chosen]!)
+if (process.env.SKIP_UNKNOWN_CASE === '1') {
+  testStore('memory, skipping a case that does not exist', () => createMemoryStore(), {
+    skipCases: { 'a case with a misspelt title': 'misspelt on purpose' },
+  })
+}

@@ -33,6 +33,21 @@ describe('testStore', () => {
   }
 })
 
+describe('testStore skipCases', () => {
+  it('fails when a skipped title names no case', () => {
+    const child = spawnSync(
+      process.execPath,
+      ['--test', '--test-reporter=spec', repoFile('dist/test/helpers/broken-stores.js')],
+      {
+        env: { ...process.env, NODE_TEST_CONTEXT: undefined, SKIP_UNKNOWN_CASE: '1' },
+        timeout: 60_000,
+      },
+    )
+    assert.notEqual(child.status, 0)
+    assert.match(child.stdout.toString(), /✖ skipCases names only cases that exist/)
+  })
+})
+
 describe('fakeClock', () => {
   it('moves only when told to', () => {
     const clock = fakeClock(Date.UTC(2025, 0, 1))
