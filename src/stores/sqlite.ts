@@ -177,13 +177,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           const row = q.getSession.get(idHash, clock.now()) as SessionRow | undefined
           return row === undefined ? null : toSessionRecord(row)
         }),
-      create(record) {
+      async create(record) {
         const values = sessionValues(record)
         return writes.run(() => {
           q.createSession.run(record.idHash, ...values)
         })
       },
-      replace(record, expectedVersion) {
+      async replace(record, expectedVersion) {
         const values = sessionValues(record)
         return writes.run(
           () =>

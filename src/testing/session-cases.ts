@@ -78,6 +78,19 @@ export function sessionCases(
   )
 
   it(
+    'rejects data that is not JSON-serialisable with a rejected promise, storing nothing',
+    withStore(async (store) => {
+      const record = sessionRecord({ data: { n: 1n } })
+      await assert.rejects(store.sessions.create(record))
+      assert.equal(await store.sessions.get(record.idHash), null)
+      const good = sessionRecord({ version: 1 })
+      await store.sessions.create(good)
+      await assert.rejects(store.sessions.replace({ ...good, version: 2, data: { n: 1n } }, 1))
+      assert.deepEqual(await store.sessions.get(good.idHash), good)
+    }),
+  )
+
+  it(
     'replace with the expected version writes the new record',
     withStore(async (store) => {
       const first = sessionRecord({ version: 1 })
