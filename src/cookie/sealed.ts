@@ -1,11 +1,12 @@
 import { aeadOpen, aeadSeal } from '../crypto/aead.js'
-import { decodeBase64url, encodeBase64url } from '../crypto/base64url.js'
+import { decodeBase64url } from '../crypto/base64url.js'
 import type { Keyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
 import { MAX_COOKIE_HEADER_BYTES } from './codec.js'
 import {
   checkBinding,
   createDerivedKeyCache,
+  encodedKeyId,
   isWellFormed,
   primarySecret,
   secretsByEncodedId,
@@ -62,7 +63,7 @@ export function sealValue(value: string, keyring: Keyring, options: SealValueOpt
     throw new TesseraError('ERR_COOKIE_INVALID', 'a sealed value must be a well-formed string')
   }
   const entry = primarySecret(keyring)
-  const keyId = encodeBase64url(entry.id)
+  const keyId = encodedKeyId(entry)
   const plaintext = Buffer.allocUnsafe(EXPIRY_BYTES + Buffer.byteLength(value))
   plaintext.writeUIntBE(expiresAt, 0, EXPIRY_BYTES)
   plaintext.write(value, EXPIRY_BYTES, 'utf8')

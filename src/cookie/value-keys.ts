@@ -22,10 +22,22 @@ const keyIdIndexes = new WeakMap<Keyring, Map<string, KeyEntry>>()
 export function secretsByEncodedId(keyring: Keyring): Map<string, KeyEntry> {
   let index = keyIdIndexes.get(keyring)
   if (index === undefined) {
-    index = new Map(keyring.secrets.map((entry) => [encodeBase64url(entry.id), entry]))
+    index = new Map(keyring.secrets.map((entry) => [encodedKeyId(entry), entry]))
     keyIdIndexes.set(keyring, index)
   }
   return index
+}
+
+const encodedIds = new WeakMap<KeyEntry, string>()
+
+/** The key's id as it appears on the wire: base64url of its UTF-8 bytes, computed once. */
+export function encodedKeyId(entry: KeyEntry): string {
+  let encoded = encodedIds.get(entry)
+  if (encoded === undefined) {
+    encoded = encodeBase64url(entry.id)
+    encodedIds.set(entry, encoded)
+  }
+  return encoded
 }
 
 /** The newest plain secret, which signs and seals; throws when the keyring holds none. */
