@@ -69,27 +69,54 @@ export function checkBinding(binding: ValueBinding): void {
   }
 }
 
+/** A key derived for one purpose, with the associated data already built for each cookie name. */
+export interface PurposeKey {
+  readonly key: Buffer
+  /** Per cookie name: `base64url(keyId) "." name "=" purpose` as UTF-8 (what sealed values bind). */
+  readonly associatedData: Map<string, Buffer>
+}
+
 /**
  * A cache of keys derived with HKDF-SHA256 from each secret for each purpose, under one label
  * (`tessera/signed/v1`, `tessera/sealed/v1`). Held in a WeakMap keyed by the key entry, so a
  * call costs two lookups and a retired keyring takes its derived keys with it.
  */
-export function createDerivedKeyCache(label: string): (entry: KeyEntry, purpose: string) => Buffer {
-  const cache = new WeakMap<KeyEntry, Map<string, Buffer>>()
+export function createDerivedKeyCache(
+  label: string,
+): (entry: KeyEntry, purpose: string) => PurposeKey {
+  const cache = new WeakMap<KeyEntry, Map<string, PurposeKey>>()
   return (entry, purpose) => {
     let byPurpose = cache.get(entry)
     if (byPurpose === undefined) {
       byPurpose = new Map()
       cache.set(entry, byPurpose)
     }
-    let key = byPurpose.get(purpose)
-    if (key === undefined) {
+    let derived = byPurpose.get(purpose)
+    if (derived === undefined) {
       // The purpose comes last in the info string, so no two (label, purpose) pairs collide.
-      key = deriveKey(entry.secret as Buffer, `${label} ${purpose}`, 32)
-      byPurpose.set(purpose, key)
+      const key = deriveKey(entry.secret as Buffer, `${label} ${purpose}`, 32)
+      derived = { key, associatedData: new Map() }
+      byPurpose.set(purpose, derived)
     }
-    return key
+    return derived
   }
+}
+
+/**
+ * The associated data binding a value to its key id, cookie name and purpose, built once per
+ * name. The name is a token (no "=") and the encoded key id has no ".", so parts cannot shift.
+ */
+export function associatedData(
+  derived: PurposeKey,
+  entry: KeyEntry,
+  binding: ValueBinding,
+): Buffer {
+  let bytes = derived.associatedData.get(binding.name)
+  if (bytes === undefined) {
+    bytes = Buffer.from(`${encodedKeyId(entry)}.${binding.name}=${binding.purpose}`, 'utf8')
+    derived.associatedData.set(binding.name, bytes)
+  }
+  return bytes
 }
 
 /** `String.prototype.isWellFormed` (Node 20; not yet in TypeScript's ES2023 library). */
