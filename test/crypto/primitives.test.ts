@@ -30,6 +30,23 @@ describe('base64url', () => {
   for (const [name, input] of refused) {
     it(`refuses ${name}`, () => assert.equal(decodeBase64url(input), null))
   }
+  it('accepts exactly the strings a strict alphabet-and-trailing-bits check accepts', () => {
+    const reference = (text: string): boolean => {
+      if (text.length % 4 === 1 || !/^[A-Za-z0-9_-]*$/.test(text)) return false
+      const bytes = Buffer.from(text, 'base64url')
+      return bytes.toString('base64url') === text
+    }
+    const tricky = fc.constantFrom(...'AQgw-_+/= .!\u0000\u016b\u00e9\ud800ab09'.split(''))
+    const text = fc.oneof(
+      fc.string({ unit: tricky }),
+      fc.string({ unit: 'binary' }),
+      fc.uint8Array().map((b) => Buffer.from(b).toString('base64url')),
+    )
+    fc.assert(
+      fc.property(text, (input) => (decodeBase64url(input) !== null) === reference(input)),
+      { numRuns: 5000 },
+    )
+  })
   it('accepts the canonical encodings', () => {
     assert.equal(decodeBase64url('YQ')?.toString(), 'a')
     assert.equal(decodeBase64url('YWI')?.toString(), 'ab')
