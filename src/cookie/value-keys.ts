@@ -13,6 +13,9 @@ export interface ValueBinding {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const MAX_PURPOSE_LENGTH = 256
+// Names already checked: an application uses a handful, so the check is a Set lookup per call.
+const checkedNames = new Set<string>()
+const MAX_CHECKED_NAMES = 1024
 
 // Key ids may hold any printable ASCII (even "."), so the wire carries them base64url-encoded.
 // One index per keyring, built once, maps that encoding straight to the key: no decoding per call.
@@ -57,10 +60,16 @@ export function primarySecret(keyring: Keyring): KeyEntry {
  * separates it from what follows in the MAC input) and the purpose is short enough for HKDF.
  */
 export function checkBinding(binding: ValueBinding): void {
-  if (typeof binding !== 'object' || binding === null || !TOKEN.test(binding.name)) {
-    throw new TesseraError('ERR_COOKIE_INVALID', 'name must be a cookie name (an RFC 9110 token)')
+  if (typeof binding !== 'object' || binding === null) {
+    throw new TesseraError('ERR_CONFIG_INVALID', 'options { name, purpose } are required')
   }
-  const { purpose } = binding
+  const { name, purpose } = binding
+  if (!checkedNames.has(name)) {
+    if (typeof name !== 'string' || !TOKEN.test(name)) {
+      throw new TesseraError('ERR_COOKIE_INVALID', 'name must be a cookie name (an RFC 9110 token)')
+    }
+    if (checkedNames.size < MAX_CHECKED_NAMES) checkedNames.add(name)
+  }
   if (typeof purpose !== 'string' || purpose.length === 0 || purpose.length > MAX_PURPOSE_LENGTH) {
     throw new TesseraError(
       'ERR_CONFIG_INVALID',
