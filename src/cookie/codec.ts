@@ -49,7 +49,8 @@ const NullRecord = (() => {
 })()
 
 /**
- * Parses a `Cookie` request header into a null-prototype record. Never throws.
+ * Parses a `Cookie` request header into a null-prototype record. Never throws; an absent header
+ * (`undefined`, as `req.headers.cookie` often is) gives an empty record.
  *
  * - Pairs are split on `;`; spaces and tabs around names and values are trimmed; a pair without
  *   `=` or with an empty name is skipped.
@@ -66,8 +67,9 @@ const NullRecord = (() => {
  * @example
  * parseCookie('sid=abc; theme="dark"; sid=evil') // { sid: 'abc', theme: 'dark' }
  */
-export function parseCookie(header: string): CookieRecord {
+export function parseCookie(header: string | null | undefined): CookieRecord {
   const out = new NullRecord() as CookieRecord
+  if (typeof header !== 'string') return out
   let index = firstPair(header)
   while (index !== -1) {
     index = nextPair(header, index)
@@ -87,8 +89,9 @@ export function parseCookie(header: string): CookieRecord {
  * @example
  * parseCookieAll('sid=abc; sid=evil').sid // ['abc', 'evil']
  */
-export function parseCookieAll(header: string): CookieListRecord {
+export function parseCookieAll(header: string | null | undefined): CookieListRecord {
   const out = new NullRecord() as CookieListRecord
+  if (typeof header !== 'string') return out
   for (let index = firstPair(header); index !== -1;) {
     index = nextPair(header, index)
     const name = pairName(header)
@@ -102,9 +105,8 @@ export function parseCookieAll(header: string): CookieListRecord {
 // split) while both parsers share it.
 const pair = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 }
 
-/** Where parsing starts: 0, or -1 for a non-string, a header too short or over the limit. */
-function firstPair(header: unknown): number {
-  if (typeof header !== 'string') return -1
+/** Where parsing starts: 0, or -1 for a header too short to hold a pair or over the limit. */
+function firstPair(header: string): number {
   return header.length < 2 || header.length > MAX_COOKIE_HEADER_BYTES ? -1 : 0
 }
 

@@ -52,14 +52,14 @@ export function signValue(value: string, keyring: Keyring, options: SignedValueO
 /**
  * Checks a value made by `signValue` for the same cookie name and purpose, with any key of the
  * keyring, in constant time. Returns null for anything else: tampered, truncated, signed with a
- * key not in the keyring, for another cookie name or purpose, or not a signed value at all.
+ * key not in the keyring, for another cookie name or purpose, absent, or not a signed value.
  *
  * @example
  * const verified = verifyValue(cookies['__Host-uid'], keyring, { name: '__Host-uid', purpose: 'remember-me' })
  * if (verified?.rotated) reissue(verified.value)
  */
 export function verifyValue(
-  signed: string,
+  signed: string | null | undefined,
   keyring: Keyring,
   options: SignedValueOptions,
 ): VerifiedValue | null {

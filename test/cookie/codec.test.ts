@@ -111,9 +111,12 @@ describe('parseCookie', () => {
     assert.equal(Object.keys(parsed).length, pairs.length)
   })
 
-  it('returns an empty record for a non-string input', () => {
-    assert.deepEqual(plain(parseCookie(undefined as unknown as string)), {})
+  it('returns an empty record for an absent header or a non-string input', () => {
+    assert.deepEqual(plain(parseCookie(undefined)), {})
+    assert.deepEqual(plain(parseCookie(null)), {})
+    assert.deepEqual(plain(parseCookieAll(undefined)), {})
     assert.deepEqual(plain(parseCookie(42 as unknown as string)), {})
+    assert.deepEqual(plain(parseCookieAll({} as unknown as string)), {})
   })
 
   it('is linear on many pairs without = (no rescanning)', () => {
