@@ -30,7 +30,9 @@ export interface CookieAttributes {
   domain?: string | undefined
   /** Must start with `/`; `__Host-` cookies need exactly `/`. */
   path?: string | undefined
+  /** Send only over HTTPS; required by `SameSite=None`, `Partitioned` and the prefixes. */
   secure?: boolean | undefined
+  /** Hide the cookie from scripts (`document.cookie`). */
   httpOnly?: boolean | undefined
   /** `None` needs `secure`. */
   sameSite?: 'Strict' | 'Lax' | 'None' | undefined

@@ -58,6 +58,11 @@ describe('parseCookie', () => {
       'toString',
       'hasOwnProperty',
     ])
+    const all = parseCookieAll('__proto__=x; __proto__=y; constructor=z')
+    assert.deepEqual(all['__proto__'], ['x', 'y'])
+    assert.deepEqual(all['constructor'], ['z'])
+    assert.equal(Object.getPrototypeOf(Object.getPrototypeOf(all)), null)
+    assert.equal(({} as Record<string, unknown>)['y'], undefined)
   })
 
   it('keeps the first of duplicate names; parseCookieAll keeps them all in order', () => {
