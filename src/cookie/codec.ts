@@ -7,10 +7,13 @@ export const MAX_COOKIE_BYTES = 4096
  * A larger header is refused whole (parsed as no cookies).
  */
 export const MAX_COOKIE_HEADER_BYTES = 16384
-/** Largest attribute value (`Path`, `Domain`) `serializeCookie` writes (RFC 6265bis §5.7). */
+/** Largest attribute value (`Path`) `serializeCookie` writes (RFC 6265bis §5.7); `Domain` is at most 254. */
 export const MAX_ATTRIBUTE_VALUE_BYTES = 1024
-/** Largest whole `Set-Cookie` value `serializeCookie` writes, in bytes. */
-export const MAX_SET_COOKIE_BYTES = 8192
+/**
+ * Largest whole `Set-Cookie` value `serializeCookie` writes, in bytes: a full-size cookie plus
+ * 1 KiB of attributes. Typical attributes take about 100 bytes.
+ */
+export const MAX_SET_COOKIE_BYTES = MAX_COOKIE_BYTES + 1024
 /** Longest lifetime a cookie may ask for: 400 days in seconds (RFC 6265bis §5.6.1, §5.6.2). */
 export const MAX_COOKIE_AGE_SECONDS = 400 * 24 * 60 * 60
 
@@ -186,7 +189,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // space, DQUOTE, comma, semicolon, backslash, control character or non-ASCII.
 const COOKIE_VALUE =
   /^(?:"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"|[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*)$/
-// RFC 1034 §3.5 labels as amended by RFC 1123 §2.1; one leading dot tolerated (RFC 6265bis §5.6.3).
+// RFC 1034 §3.5 labels as amended by RFC 1123 §2.1, 253 characters in all; one leading dot
+// tolerated (RFC 6265bis §5.6.3).
 const DOMAIN =
   /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
 // RFC 6265bis §4.1.1 path-value: any CHAR except CTLs or ";"; it must start with "/" to be used.
@@ -252,7 +256,7 @@ export function serializeCookie(
     out += `; Path=${a.path}`
   }
   if (a.domain !== undefined) {
-    checkAttributeValue(name, 'domain', a.domain, DOMAIN, 'a host name such as example.com')
+    checkAttributeValue(name, 'domain', a.domain, DOMAIN, 'a host name such as example.com', 254)
     out += `; Domain=${a.domain}`
   }
   if (a.expires !== undefined) out += `; Expires=${checkExpires(name, a.expires, now)}`
@@ -303,15 +307,10 @@ function checkAttributeValue(
   value: unknown,
   pattern: RegExp,
   expected: string,
+  maxBytes: number = MAX_ATTRIBUTE_VALUE_BYTES,
 ): void {
-  if (
-    typeof value !== 'string' ||
-    value.length > MAX_ATTRIBUTE_VALUE_BYTES ||
-    !pattern.test(value)
-  ) {
-    refuse(
-      `cookie "${name}": ${attribute} must be ${expected}, at most ${MAX_ATTRIBUTE_VALUE_BYTES} bytes`,
-    )
+  if (typeof value !== 'string' || value.length > maxBytes || !pattern.test(value)) {
+    refuse(`cookie "${name}": ${attribute} must be ${expected}, at most ${maxBytes} bytes`)
   }
 }
 
