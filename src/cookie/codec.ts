@@ -7,7 +7,10 @@ export const MAX_COOKIE_BYTES = 4096
  * A larger header is refused whole (parsed as no cookies).
  */
 export const MAX_COOKIE_HEADER_BYTES = 16384
-/** Largest attribute value (`Path`) `serializeCookie` writes (RFC 6265bis §5.7); `Domain` is at most 254. */
+/**
+ * Largest attribute value (`Path`) `serializeCookie` writes (RFC 6265bis §5.7: browsers ignore
+ * longer ones). `Domain` is held to 253 characters, the DNS limit.
+ */
 export const MAX_ATTRIBUTE_VALUE_BYTES = 1024
 /**
  * Largest whole `Set-Cookie` value `serializeCookie` writes, in bytes: a full-size cookie plus
