@@ -46,7 +46,8 @@ export function signValue(value: string, keyring: Keyring, options: SignedValueO
   }
   const entry = primarySecret(keyring)
   const head = `${encodedKeyId(entry)}.${value}`
-  return `${head}.${hmacSha256Base64url(hmacKey(entry, options.purpose).key, `${options.name}=${head}`)}`
+  const mac = hmacSha256Base64url(hmacKey(entry, options.purpose).key, `${options.name}=${head}`)
+  return `${head}.${mac}`
 }
 
 /**
