@@ -7,10 +7,16 @@ export const MAX_COOKIE_BYTES = 4096
  * A larger header is refused whole (parsed as no cookies).
  */
 export const MAX_COOKIE_HEADER_BYTES = 16384
-/** Largest attribute value (`Path`, `Domain`) `serializeCookie` writes (RFC 6265bis §5.7). */
+/**
+ * Largest attribute value (`Path`) `serializeCookie` writes (RFC 6265bis §5.7: browsers ignore
+ * longer ones). `Domain` is held to 253 characters, the DNS limit.
+ */
 export const MAX_ATTRIBUTE_VALUE_BYTES = 1024
-/** Largest whole `Set-Cookie` value `serializeCookie` writes, in bytes. */
-export const MAX_SET_COOKIE_BYTES = 8192
+/**
+ * Largest whole `Set-Cookie` value `serializeCookie` writes, in bytes: a full-size cookie plus
+ * 1 KiB of attributes. Typical attributes take about 100 bytes.
+ */
+export const MAX_SET_COOKIE_BYTES = MAX_COOKIE_BYTES + 1024
 /** Longest lifetime a cookie may ask for: 400 days in seconds (RFC 6265bis §5.6.1, §5.6.2). */
 export const MAX_COOKIE_AGE_SECONDS = 400 * 24 * 60 * 60
 
@@ -30,7 +36,9 @@ export interface CookieAttributes {
   domain?: string | undefined
   /** Must start with `/`; `__Host-` cookies need exactly `/`. */
   path?: string | undefined
+  /** Send only over HTTPS; required by `SameSite=None`, `Partitioned` and the prefixes. */
   secure?: boolean | undefined
+  /** Hide the cookie from scripts (`document.cookie`). */
   httpOnly?: boolean | undefined
   /** `None` needs `secure`. */
   sameSite?: 'Strict' | 'Lax' | 'None' | undefined
@@ -49,7 +57,8 @@ const NullRecord = (() => {
 })()
 
 /**
- * Parses a `Cookie` request header into a null-prototype record. Never throws.
+ * Parses a `Cookie` request header into a null-prototype record. Never throws; an absent header
+ * (`undefined`, as `req.headers.cookie` often is) gives an empty record.
  *
  * - Pairs are split on `;`; spaces and tabs around names and values are trimmed; a pair without
  *   `=` or with an empty name is skipped.
@@ -66,8 +75,19 @@ const NullRecord = (() => {
  * @example
  * parseCookie('sid=abc; theme="dark"; sid=evil') // { sid: 'abc', theme: 'dark' }
  */
-export function parseCookie(header: string): CookieRecord {
-  return scan(header, false) as CookieRecord
+export function parseCookie(header: string | null | undefined): CookieRecord {
+  const out = new NullRecord() as CookieRecord
+  if (typeof header !== 'string') return out
+  let index = firstPair(header)
+  while (index !== -1) {
+    index = nextPair(header, index)
+    const { nameStart, nameEnd } = pair
+    if (nameEnd > nameStart) {
+      const name = header.slice(nameStart, nameEnd)
+      if (out[name] === undefined) out[name] = pairValue(header)
+    }
+  }
+  return out
 }
 
 /**
@@ -77,56 +97,80 @@ export function parseCookie(header: string): CookieRecord {
  * @example
  * parseCookieAll('sid=abc; sid=evil').sid // ['abc', 'evil']
  */
-export function parseCookieAll(header: string): CookieListRecord {
-  return scan(header, true) as CookieListRecord
-}
-
-// One indexOf-based pass, no regular expression and no split: this runs on every request.
-function scan(header: string, all: boolean): Record<string, unknown> {
-  const out = new NullRecord()
+export function parseCookieAll(header: string | null | undefined): CookieListRecord {
+  const out = new NullRecord() as CookieListRecord
   if (typeof header !== 'string') return out
-  const len = header.length
-  if (len < 2 || len > MAX_COOKIE_HEADER_BYTES) return out
-  let index = 0
-  while (index < len) {
-    const eq = header.indexOf('=', index)
-    if (eq === -1) break
-    let end = header.indexOf(';', index)
-    if (end === -1) end = len
-    if (eq > end) {
-      // No `=` in this pair: resume at the pair that holds the `=` found, without rescanning.
-      index = header.lastIndexOf(';', eq - 1) + 1
-      continue
-    }
-    let nameStart = index
-    let nameEnd = eq
-    while (nameStart < nameEnd && isBlank(header.charCodeAt(nameStart))) nameStart++
-    while (nameEnd > nameStart && isBlank(header.charCodeAt(nameEnd - 1))) nameEnd--
-    let valueStart = eq + 1
-    let valueEnd = end
-    while (valueStart < valueEnd && isBlank(header.charCodeAt(valueStart))) valueStart++
-    while (valueEnd > valueStart && isBlank(header.charCodeAt(valueEnd - 1))) valueEnd--
-    if (nameEnd > nameStart && nameEnd - nameStart + valueEnd - valueStart <= MAX_COOKIE_BYTES) {
-      const name = header.slice(nameStart, nameEnd)
-      const seen = out[name]
-      if (all || seen === undefined) {
-        if (
-          valueEnd - valueStart >= 2 &&
-          header.charCodeAt(valueStart) === 0x22 &&
-          header.charCodeAt(valueEnd - 1) === 0x22
-        ) {
-          valueStart++
-          valueEnd--
-        }
-        const value = decode(header.slice(valueStart, valueEnd))
-        if (!all) out[name] = value
-        else if (seen === undefined) out[name] = [value]
-        else (seen as string[]).push(value)
-      }
-    }
-    index = end + 1
+  for (let index = firstPair(header); index !== -1;) {
+    index = nextPair(header, index)
+    const name = pairName(header)
+    if (name !== null) (out[name] ??= []).push(pairValue(header))
   }
   return out
+}
+
+// The bounds of the pair `nextPair` found last. One shared object, filled in place: parsing is
+// synchronous, and this keeps the hot loop free of allocations (and of regular expressions and
+// split) while both parsers share it.
+const pair = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 }
+
+/** Where parsing starts: 0, or -1 for a header too short to hold a pair or over the limit. */
+function firstPair(header: string): number {
+  return header.length < 2 || header.length > MAX_COOKIE_HEADER_BYTES ? -1 : 0
+}
+
+/**
+ * Finds the next `name=value` pair at or after `index`, trims blanks around name and value into
+ * `pair` (an empty name when the pair is to be skipped), and returns where to continue, or -1.
+ */
+function nextPair(header: string, index: number): number {
+  const len = header.length
+  let eq = header.indexOf('=', index)
+  let end = header.indexOf(';', index)
+  while (eq !== -1 && end !== -1 && eq > end) {
+    // Pairs without "=": jump to the pair that holds the "=" found, without rescanning.
+    index = header.lastIndexOf(';', eq - 1) + 1
+    end = header.indexOf(';', index)
+  }
+  if (eq === -1) {
+    pair.nameEnd = pair.nameStart
+    return -1
+  }
+  if (end === -1) end = len
+  let nameStart = index
+  let nameEnd = eq
+  while (nameStart < nameEnd && isBlank(header.charCodeAt(nameStart))) nameStart++
+  while (nameEnd > nameStart && isBlank(header.charCodeAt(nameEnd - 1))) nameEnd--
+  let valueStart = eq + 1
+  let valueEnd = end
+  while (valueStart < valueEnd && isBlank(header.charCodeAt(valueStart))) valueStart++
+  while (valueEnd > valueStart && isBlank(header.charCodeAt(valueEnd - 1))) valueEnd--
+  // A cookie over the size limit is skipped like a nameless one.
+  if (nameEnd - nameStart + valueEnd - valueStart > MAX_COOKIE_BYTES) nameEnd = nameStart
+  pair.nameStart = nameStart
+  pair.nameEnd = nameEnd
+  pair.valueStart = valueStart
+  pair.valueEnd = valueEnd
+  eq = end + 1
+  return eq < len ? eq : -1
+}
+
+/** The name of the current pair, or null when the pair is to be skipped. */
+function pairName(header: string): string | null {
+  return pair.nameEnd > pair.nameStart ? header.slice(pair.nameStart, pair.nameEnd) : null
+}
+
+/** The value of the current pair: surrounding DQUOTEs removed, percent-decoded when it can be. */
+function pairValue(header: string): string {
+  let { valueStart, valueEnd } = pair
+  if (
+    valueEnd - valueStart >= 2 &&
+    header.charCodeAt(valueStart) === 0x22 &&
+    header.charCodeAt(valueEnd - 1) === 0x22
+  ) {
+    valueStart++
+    valueEnd--
+  }
+  return decode(header.slice(valueStart, valueEnd))
 }
 
 function isBlank(code: number): boolean {
@@ -148,7 +192,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // space, DQUOTE, comma, semicolon, backslash, control character or non-ASCII.
 const COOKIE_VALUE =
   /^(?:"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"|[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*)$/
-// RFC 1034 §3.5 labels as amended by RFC 1123 §2.1; one leading dot tolerated (RFC 6265bis §5.6.3).
+// RFC 1034 §3.5 labels as amended by RFC 1123 §2.1, 253 characters in all; one leading dot
+// tolerated (RFC 6265bis §5.6.3).
 const DOMAIN =
   /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
 // RFC 6265bis §4.1.1 path-value: any CHAR except CTLs or ";"; it must start with "/" to be used.
@@ -214,7 +259,7 @@ export function serializeCookie(
     out += `; Path=${a.path}`
   }
   if (a.domain !== undefined) {
-    checkAttributeValue(name, 'domain', a.domain, DOMAIN, 'a host name such as example.com')
+    checkAttributeValue(name, 'domain', a.domain, DOMAIN, 'a host name such as example.com', 254)
     out += `; Domain=${a.domain}`
   }
   if (a.expires !== undefined) out += `; Expires=${checkExpires(name, a.expires, now)}`
@@ -265,15 +310,10 @@ function checkAttributeValue(
   value: unknown,
   pattern: RegExp,
   expected: string,
+  maxBytes: number = MAX_ATTRIBUTE_VALUE_BYTES,
 ): void {
-  if (
-    typeof value !== 'string' ||
-    value.length > MAX_ATTRIBUTE_VALUE_BYTES ||
-    !pattern.test(value)
-  ) {
-    refuse(
-      `cookie "${name}": ${attribute} must be ${expected}, at most ${MAX_ATTRIBUTE_VALUE_BYTES} bytes`,
-    )
+  if (typeof value !== 'string' || value.length > maxBytes || !pattern.test(value)) {
+    refuse(`cookie "${name}": ${attribute} must be ${expected}, at most ${maxBytes} bytes`)
   }
 }
 
