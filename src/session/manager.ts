@@ -51,6 +51,8 @@ export interface CommonSessionOptions {
   readonly cookieMaxAgeSeconds?: number
   /** Other exact origins (`https://host[:port]`) allowed to send state-changing requests. */
   readonly allowedOrigins?: readonly string[]
+  /** A store call that has not answered after this many seconds fails the request with 503. Default 2. */
+  readonly storeTimeoutSeconds?: number
   /** How many times a write re-runs after losing the version check. Default 10. */
   readonly maxUpdateAttempts?: number
   /** Hears why a presented cookie gave no session (tampered, unknown, expired, cross-site). */
@@ -203,7 +205,11 @@ function buildCarrier(options: SessionManagerOptions, cookie: CarrierCookieOptio
       if (typeof options.store?.sessions?.get !== 'function') {
         invalid("carrier 'server' needs a store (createMemoryStore() or createSqliteStore(...))")
       }
-      return createServerCarrier({ store: options.store, cookie })
+      return createServerCarrier({
+        store: options.store,
+        cookie,
+        storeTimeoutSeconds: storeTimeout(options.storeTimeoutSeconds),
+      })
     case 'cookie':
     case 'token':
       return invalid(`carrier '${options.carrier}' is not available in this build`)
@@ -229,6 +235,14 @@ function cookieOptions(options: CommonSessionOptions, absolute: number): Carrier
     )
   }
   return { name, secure, maxAgeSeconds: maxAge }
+}
+
+function storeTimeout(value: number | undefined): number {
+  const v = value ?? 2
+  if (typeof v !== 'number' || !(v > 0 && v <= 60)) {
+    invalid(`storeTimeoutSeconds must be above 0 and at most 60, got ${String(v)}`)
+  }
+  return v
 }
 
 function seconds(value: number | undefined, fallback: number, name: string): number {
