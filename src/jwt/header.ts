@@ -36,9 +36,9 @@ function malformed(message: string): TesseraError {
  * parameter, string `kid`/`typ`/`cty`. Throws ERR_TOKEN_MALFORMED or ERR_JWT_ALG_NOT_ALLOWED; the result is frozen and cached.
  */
 export function parseHeader(token: string, end: number): JwsHeader {
-  // Most tokens repeat the previous one's header: a prefix comparison skips slicing and hashing.
-  if (end === last.segment.length && token.startsWith(last.segment)) return last.header
+  // Most tokens repeat the previous one's header: comparing with it skips hashing for the map.
   const segment = token.slice(0, end)
+  if (segment === last.segment) return last.header
   const cached = cache.get(segment)
   if (cached !== undefined) {
     last = { segment, header: cached }

@@ -101,9 +101,17 @@ function verifySignature(token: string, keys: Keys, maxTokenBytes: number | unde
   const signature = decodeBase64url(token.slice(second + 1))
   if (signature === null) throw malformed('JWS signature is not canonical base64url')
   const signingInput = token.slice(0, second)
-  for (const key of candidates(keyring, header)) {
+  const found = candidates(keyring, header)
+  if (!Array.isArray(found)) {
+    const key = found as KeyEntry
     if (verifyWithKey(key, signingInput, signature)) {
       return { header, key, payloadStart: first + 1, payloadEnd: second }
+    }
+  } else {
+    for (const key of found as readonly KeyEntry[]) {
+      if (verifyWithKey(key, signingInput, signature)) {
+        return { header, key, payloadStart: first + 1, payloadEnd: second }
+      }
     }
   }
   throw new TesseraError('ERR_SIGNATURE_INVALID', 'JWS signature does not verify')
@@ -129,7 +137,8 @@ function checkShape(token: string, maxTokenBytes: number): number {
 // Per keyring: the keys bound to each algorithm, tried in order when a token has no kid.
 const byAlgorithm = new WeakMap<Keyring, Map<JwsAlgorithm, readonly KeyEntry[]>>()
 
-function candidates(keyring: Keyring, header: JwsHeader): readonly KeyEntry[] {
+/** The key named by `kid`, or the keys bound to the header's alg (tried in keyring order). */
+function candidates(keyring: Keyring, header: JwsHeader): KeyEntry | readonly KeyEntry[] {
   if (header.kid !== undefined) {
     // kid is an opaque name looked up in the keyring's map: never a path, URL or query.
     const key = keyring.get(header.kid)
@@ -142,7 +151,7 @@ function candidates(keyring: Keyring, header: JwsHeader): readonly KeyEntry[] {
         `JWS alg ${header.alg} differs from the ${String(key.alg)} bound to key "${key.id}"`,
       )
     }
-    return [key]
+    return key
   }
   let map = byAlgorithm.get(keyring)
   if (map === undefined) {
