@@ -1,0 +1,307 @@
+// An in-process store: bounded, expiring, returning copies. For tests and single-process apps.
+import { TesseraError } from '../errors.js'
+import type {
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  SessionMeta,
+  SessionRecord,
+  SessionStore,
+  Store,
+} from './store.js'
+
+/** Options of `createMemoryStore`. */
+export interface MemoryStoreOptions {
+  /**
+   * Most sessions (and, separately, most refresh tokens) held at once; default 100 000. When full,
+   * a write first drops expired records, then evicts the records closest to expiry: about 1/128 of
+   * `maxEntries` at once, so that a full store scans once per batch rather than on every write.
+   */
+  readonly maxEntries?: number
+  /** How often expired records are swept (an unref'd timer); default 60. Reads never return them anyway. */
+  readonly sweepIntervalSeconds?: number
+  /** Where "now" comes from when deciding what has expired; default `Date.now`. */
+  readonly clock?: { now(): number }
+}
+
+// One stored session, kept small: the key holds the id hash and `data` stays a JSON string, which
+// is both the cheapest way to hold it and a copy nobody else can reach.
+class SessionEntry {
+  userId: string | null
+  json: string
+  version: number
+  createdAt: number
+  authenticatedAt: number | null
+  lastSeenAt: number
+  expiresAt: number
+  ip: string | undefined
+  userAgent: string | undefined
+
+  constructor(r: SessionRecord) {
+    this.userId = r.userId
+    this.json = JSON.stringify(r.data)
+    this.version = r.version
+    this.createdAt = r.createdAt
+    this.authenticatedAt = r.authenticatedAt
+    this.lastSeenAt = r.lastSeenAt
+    this.expiresAt = r.expiresAt
+    this.ip = r.meta.ip
+    this.userAgent = r.meta.userAgent
+  }
+
+  toRecord(idHash: string): SessionRecord {
+    const meta: { ip?: string; userAgent?: string } = {}
+    if (this.ip !== undefined) meta.ip = this.ip
+    if (this.userAgent !== undefined) meta.userAgent = this.userAgent
+    return {
+      idHash,
+      userId: this.userId,
+      data: JSON.parse(this.json) as Record<string, unknown>,
+      version: this.version,
+      createdAt: this.createdAt,
+      authenticatedAt: this.authenticatedAt,
+      lastSeenAt: this.lastSeenAt,
+      expiresAt: this.expiresAt,
+      meta: meta satisfies SessionMeta,
+    }
+  }
+}
+
+/** A key → members index that holds a lone member as a bare string (most users have one session). */
+class MultiIndex {
+  readonly #map = new Map<string, string | Set<string>>()
+
+  add(key: string, member: string): void {
+    const current = this.#map.get(key)
+    if (current === undefined) this.#map.set(key, member)
+    else if (typeof current === 'string') {
+      if (current !== member) this.#map.set(key, new Set([current, member]))
+    } else current.add(member)
+  }
+
+  remove(key: string, member: string): void {
+    const current = this.#map.get(key)
+    if (current === member) this.#map.delete(key)
+    else if (typeof current === 'object') {
+      current.delete(member)
+      if (current.size === 1) this.#map.set(key, current.values().next().value!)
+    }
+  }
+
+  members(key: string): string[] {
+    const current = this.#map.get(key)
+    if (current === undefined) return []
+    return typeof current === 'string' ? [current] : [...current]
+  }
+}
+
+/**
+ * Records under string keys, with an index by a second key (user id, token family), a bound on
+ * their number and lazy expiry. Values are never handed out: callers copy what they return.
+ */
+class ExpiringTable<V extends { expiresAt: number }> {
+  readonly #map = new Map<string, V>()
+  readonly #index = new MultiIndex()
+  readonly #indexKey: (value: V) => string | null
+  readonly #maxEntries: number
+  readonly #clock: { now(): number }
+
+  constructor(indexKey: (value: V) => string | null, maxEntries: number, clock: { now(): number }) {
+    this.#indexKey = indexKey
+    this.#maxEntries = maxEntries
+    this.#clock = clock
+  }
+
+  /** The value if it is live; an expired one is removed on the way. */
+  live(key: string): V | undefined {
+    const value = this.#map.get(key)
+    if (value === undefined || value.expiresAt > this.#clock.now()) return value
+    this.delete(key)
+    return undefined
+  }
+
+  /** The value, live or not (for writes that must see what is stored). */
+  peek(key: string): V | undefined {
+    return this.#map.get(key)
+  }
+
+  /** Stores `value` under `key`, moving its index entry; makes room first when full. */
+  set(key: string, value: V): void {
+    if (this.#map.has(key)) this.delete(key)
+    else if (this.#map.size >= this.#maxEntries) this.#makeRoom()
+    this.#map.set(key, value)
+    const indexKey = this.#indexKey(value)
+    if (indexKey !== null) this.#index.add(indexKey, key)
+  }
+
+  /** Replaces the value without touching the index (the index key must be unchanged). */
+  update(key: string, value: V): void {
+    this.#map.set(key, value)
+  }
+
+  delete(key: string): void {
+    const value = this.#map.get(key)
+    if (value === undefined) return
+    this.#map.delete(key)
+    const indexKey = this.#indexKey(value)
+    if (indexKey !== null) this.#index.remove(indexKey, key)
+  }
+
+  /** The keys indexed under `indexKey`, live or not. */
+  keysOf(indexKey: string): string[] {
+    return this.#index.members(indexKey)
+  }
+
+  /** Removes every value with `expiresAt <= now`; returns how many. */
+  sweep(now: number): number {
+    let deleted = 0
+    for (const [key, value] of this.#map) {
+      if (value.expiresAt <= now) {
+        this.delete(key)
+        deleted++
+      }
+    }
+    return deleted
+  }
+
+  // Full: drop what has expired; if that is not enough, evict the values closest to expiry, about
+  // 1/128 of the bound at once so that a full table sorts once per batch, not on every write.
+  #makeRoom(): void {
+    this.sweep(this.#clock.now())
+    if (this.#map.size < this.#maxEntries) return
+    const count = Math.max(1, Math.floor(this.#maxEntries / 128))
+    const instants = new Float64Array(this.#map.size)
+    let i = 0
+    for (const value of this.#map.values()) instants[i++] = value.expiresAt
+    instants.sort()
+    const threshold = instants[Math.min(count, instants.length) - 1]!
+    let evicted = 0
+    for (const [key, value] of this.#map) {
+      if (evicted >= count) break
+      if (value.expiresAt <= threshold) {
+        this.delete(key)
+        evicted++
+      }
+    }
+  }
+}
+
+function checkOptions(maxEntries: number, sweepIntervalSeconds: number): void {
+  if (!Number.isInteger(maxEntries) || maxEntries <= 0) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `maxEntries must be a positive integer, got ${maxEntries}`,
+    )
+  }
+  if (!(sweepIntervalSeconds > 0) || sweepIntervalSeconds > 2_147_483) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `sweepIntervalSeconds must be a positive number of seconds up to 2147483, got ${sweepIntervalSeconds}`,
+    )
+  }
+}
+
+/**
+ * An in-memory store: bounded by `maxEntries`, never returns an expired record, returns copies,
+ * and sweeps on a timer that does not keep the process alive. State is per process: use SQLite,
+ * Redis or PostgreSQL when sessions must survive a restart or be shared.
+ *
+ * @example
+ * app.use(session({ carrier: 'server', keys, store: createMemoryStore({ maxEntries: 50_000 }) }))
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  const maxEntries = options.maxEntries ?? 100_000
+  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 60
+  checkOptions(maxEntries, sweepIntervalSeconds)
+  const clock = options.clock ?? Date
+  const sessions = new ExpiringTable<SessionEntry>((e) => e.userId, maxEntries, clock)
+  const tokens = new ExpiringTable<RefreshTokenRecord>((t) => t.familyId, maxEntries, clock)
+  const timer = setInterval(() => {
+    const now = clock.now()
+    sessions.sweep(now)
+    tokens.sweep(now)
+  }, sweepIntervalSeconds * 1000)
+  timer.unref()
+  return {
+    sessions: memorySessions(sessions, clock),
+    refreshTokens: memoryRefreshTokens(tokens),
+    async close() {
+      clearInterval(timer)
+    },
+  }
+}
+
+function memorySessions(
+  table: ExpiringTable<SessionEntry>,
+  clock: { now(): number },
+): SessionStore {
+  return {
+    async get(idHash) {
+      return table.live(idHash)?.toRecord(idHash) ?? null
+    },
+    async create(record) {
+      table.set(record.idHash, new SessionEntry(record))
+    },
+    async replace(record, expectedVersion) {
+      const current = table.live(record.idHash)
+      if (current === undefined || current.version !== expectedVersion) return false
+      table.set(record.idHash, new SessionEntry(record))
+      return true
+    },
+    async touch(idHash, lastSeenAt, expiresAt) {
+      const entry = table.live(idHash)
+      if (entry === undefined) return
+      entry.lastSeenAt = lastSeenAt
+      entry.expiresAt = expiresAt
+    },
+    async delete(idHash) {
+      table.delete(idHash)
+    },
+    async listByUser(userId) {
+      const out: SessionRecord[] = []
+      for (const idHash of table.keysOf(userId)) {
+        const entry = table.live(idHash)
+        if (entry !== undefined) out.push(entry.toRecord(idHash))
+      }
+      return out
+    },
+    async deleteByUser(userId, exceptIdHash) {
+      let deleted = 0
+      for (const idHash of table.keysOf(userId)) {
+        if (idHash === exceptIdHash) continue
+        if (table.peek(idHash)!.expiresAt > clock.now()) deleted++
+        table.delete(idHash)
+      }
+      return deleted
+    },
+    async deleteExpired(now) {
+      return table.sweep(now)
+    },
+  }
+}
+
+function memoryRefreshTokens(table: ExpiringTable<RefreshTokenRecord>): RefreshTokenStore {
+  return {
+    async insert(record) {
+      table.set(record.idHash, { ...record })
+    },
+    async use(idHash, now) {
+      const token = table.peek(idHash)
+      if (token === undefined || token.expiresAt <= now) return null
+      if (token.usedAt === null) table.update(idHash, { ...token, usedAt: now })
+      return { ...token }
+    },
+    async revokeFamily(familyId, now) {
+      let changed = 0
+      for (const idHash of table.keysOf(familyId)) {
+        const token = table.peek(idHash)!
+        if (token.revokedAt !== null) continue
+        table.update(idHash, { ...token, revokedAt: now })
+        changed++
+      }
+      return changed
+    },
+    async deleteExpired(now) {
+      return table.sweep(now)
+    },
+  }
+}
