@@ -115,114 +115,152 @@ function keysFor(alg: Alg): { privateKey: KeyObject; publicKey: KeyObject } {
 
 const HASH = { HS256: 'sha256', RS256: 'sha256', ES256: 'sha256', EdDSA: null } as const
 
-async function group(alg: Alg): Promise<string[]> {
+interface Fixture {
+  readonly alg: Alg
+  readonly claims: Record<string, unknown>
+  readonly header: { alg: Alg; kid: string; typ: string }
+  /** The tutorial's string secret (HS256); its bytes are the key everyone else uses. */
+  readonly stringSecret: string
+  readonly secretBytes: Buffer
+  readonly privateKey: KeyObject
+  readonly publicKey: KeyObject
+  readonly asymmetric: boolean
+  readonly token: string
+}
+
+function fixture(alg: Alg): Fixture {
   const nowSeconds = Math.floor(Date.now() / 1000)
-  const claims = {
-    sub: 'user-1234',
-    iss: 'https://id.example',
-    aud: 'api',
-    iat: nowSeconds,
-    exp: nowSeconds + 3600,
-  }
-  // One key for everyone; for HS256 the tutorial's string secret is the same 64 bytes.
+  const claims = { sub: 'user-1234', iss: 'https://id.example', aud: 'api' }
   const stringSecret = 'x'.repeat(32) + 'correct-horse-battery-staple-0123'.slice(0, 32)
   const secretBytes = Buffer.from(stringSecret)
   const pair = alg === 'HS256' ? null : keysFor(alg)
   const privateKey = pair?.privateKey ?? createSecretKey(secretBytes)
-  const publicKey = pair?.publicKey ?? createSecretKey(secretBytes)
   const keyring = createKeyring([
     { id: 'k1', alg: alg as JwsAlgorithm, key: pair === null ? secretBytes : privateKey },
   ])
-  const token = signJwt(claims, keyring, { typ: 'JWT' })
+  const full = { ...claims, iat: nowSeconds, exp: nowSeconds + 3600 }
+  return {
+    alg,
+    claims: full,
+    header: { alg, kid: 'k1', typ: 'JWT' },
+    stringSecret,
+    secretBytes,
+    privateKey,
+    publicKey: pair?.publicKey ?? privateKey,
+    asymmetric: pair !== null,
+    token: signJwt(full, keyring, { typ: 'JWT' }),
+  }
+}
+
+/** The raw node:crypto work: one HMAC or sign/verify call plus the base64url around it. */
+function floorCases(fx: Fixture): { sign: Case; verify: Case; verifyParse: Case } {
+  const { token, secretBytes, asymmetric } = fx
   const dot1 = token.indexOf('.')
   const dot2 = token.lastIndexOf('.')
-  const header = { alg, kid: 'k1', typ: 'JWT' }
-  const hash = HASH[alg]
-  const dsa = alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' as const } : privateKey
-  const dsaPublic =
-    alg === 'ES256' ? { key: publicKey, dsaEncoding: 'ieee-p1363' as const } : publicKey
-
-  // The floor: one HMAC or crypto.verify/sign call plus the base64url work around it.
-  const floorSign = () => {
-    const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`
-    const sig =
-      pair === null
-        ? createHmac('sha256', secretBytes).update(input).digest()
-        : cryptoSign(hash, Buffer.from(input), dsa)
+  const hash = HASH[fx.alg]
+  const p1363 = (key: KeyObject) =>
+    fx.alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' as const } : key
+  const signKey = p1363(fx.privateKey)
+  const verifyKey = p1363(fx.publicKey)
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const sign = () => {
+    const input = `${b64(fx.header)}.${b64(fx.claims)}`
+    const sig = asymmetric
+      ? cryptoSign(hash, Buffer.from(input), signKey)
+      : createHmac('sha256', secretBytes).update(input).digest()
     return `${input}.${sig.toString('base64url')}`
   }
-  const floorVerify = () => {
+  const verify = () => {
     const sig = Buffer.from(token.slice(dot2 + 1), 'base64url')
     const input = token.slice(0, dot2)
-    const ok =
-      pair === null
-        ? timingSafeEqual(createHmac('sha256', secretBytes).update(input).digest(), sig)
-        : cryptoVerify(hash, Buffer.from(input), dsaPublic, sig)
+    const ok = asymmetric
+      ? cryptoVerify(hash, Buffer.from(input), verifyKey, sig)
+      : timingSafeEqual(createHmac('sha256', secretBytes).update(input).digest(), sig)
     if (!ok) throw new Error('floor: bad signature')
     return Buffer.from(token.slice(dot1 + 1, dot2), 'base64url')
   }
-  const floorVerifyParse = () => JSON.parse((floorVerify() as Buffer).toString()) as unknown
+  return {
+    sign: { name: 'floor (node:crypto)', run: sign },
+    verify: { name: 'floor (node:crypto)', run: verify },
+    verifyParse: { name: 'floor + JSON.parse', run: () => JSON.parse(verify().toString()) },
+  }
+}
 
-  const joseSignKey =
-    pair === null
-      ? new Uint8Array(secretBytes)
-      : await jose.importPKCS8(privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, alg)
-  const joseVerifyKey =
-    pair === null
-      ? new Uint8Array(secretBytes)
-      : await jose.importSPKI(publicKey.export({ format: 'pem', type: 'spki' }) as string, alg)
+/** jose, fast-jwt and jsonwebtoken, each given the key in the form its documentation shows. */
+async function peerCases(fx: Fixture): Promise<{ sign: Case[]; verify: Case[] }> {
+  const { alg, claims, token } = fx
   const pem = (k: KeyObject, type: 'pkcs8' | 'spki') => k.export({ format: 'pem', type }) as string
-  const fastSignKey = pair === null ? secretBytes : pem(privateKey, 'pkcs8')
-  const fastVerifyKey = pair === null ? secretBytes : pem(publicKey, 'spki')
+  const raw = new Uint8Array(fx.secretBytes)
+  const joseSignKey = fx.asymmetric ? await jose.importPKCS8(pem(fx.privateKey, 'pkcs8'), alg) : raw
+  const joseVerifyKey = fx.asymmetric ? await jose.importSPKI(pem(fx.publicKey, 'spki'), alg) : raw
+  const fastSignKey = fx.asymmetric ? pem(fx.privateKey, 'pkcs8') : fx.secretBytes
+  const fastVerifyKey = fx.asymmetric ? pem(fx.publicKey, 'spki') : fx.secretBytes
   const fastSigner = createSigner({ key: fastSignKey, algorithm: alg, kid: 'k1' })
   const fastVerifier = createVerifier({ key: fastVerifyKey, algorithms: [alg], cache: false })
-  const fastVerifierCached = createVerifier({ key: fastVerifyKey, algorithms: [alg], cache: true })
-
-  const signCases: Case[] = [
-    { name: 'floor (node:crypto)', run: floorSign },
-    { name: 'tessera', run: () => signJwt(claims, keyring, { typ: 'JWT' }) },
+  const fastCached = createVerifier({ key: fastVerifyKey, algorithms: [alg], cache: true })
+  const sign: Case[] = [
     {
       name: 'jose (await)',
       async: true,
-      run: () => new jose.SignJWT(claims).setProtectedHeader(header).sign(joseSignKey),
+      run: () => new jose.SignJWT(claims).setProtectedHeader(fx.header).sign(joseSignKey),
     },
     { name: 'fast-jwt', run: () => fastSigner(claims) },
   ]
-  const verifyCases: Case[] = [
-    { name: 'floor (node:crypto)', run: floorVerify },
-    { name: 'floor + JSON.parse', run: floorVerifyParse },
-    { name: 'tessera', run: () => verifyJwt(token, keyring) },
+  const verify: Case[] = [
     {
       name: 'jose (await)',
       async: true,
       run: () => jose.jwtVerify(token, joseVerifyKey, { algorithms: [alg] }),
     },
     { name: 'fast-jwt (no cache)', run: () => fastVerifier(token) },
-    { name: 'fast-jwt (cache)', run: () => fastVerifierCached(token) },
+    { name: 'fast-jwt (cache)', run: () => fastCached(token) },
   ]
   // jsonwebtoken has no EdDSA; for HS256 it also runs with the tutorial's string secret.
   const jwtKeys: [string, KeyObject | string, KeyObject | string][] =
-    alg === 'EdDSA' ? [] : [['KeyObject', privateKey, publicKey]]
-  if (alg === 'HS256') jwtKeys.push(['string secret', stringSecret, stringSecret])
+    alg === 'EdDSA' ? [] : [['KeyObject', fx.privateKey, fx.publicKey]]
+  if (alg === 'HS256') jwtKeys.push(['string secret', fx.stringSecret, fx.stringSecret])
   for (const [label, signKey, verifyKey] of jwtKeys) {
     const options = { algorithm: alg as jsonwebtoken.Algorithm, keyid: 'k1', noTimestamp: true }
-    signCases.push({
-      name: `jsonwebtoken (${label})`,
-      run: () => jsonwebtoken.sign(claims, signKey, options),
-    })
-    verifyCases.push({
-      name: `jsonwebtoken (${label})`,
+    const name = `jsonwebtoken (${label})`
+    sign.push({ name, run: () => jsonwebtoken.sign(claims, signKey, options) })
+    verify.push({
+      name,
       run: () => jsonwebtoken.verify(token, verifyKey, { algorithms: [options.algorithm] }),
     })
   }
-  // Every verifier must accept the token before it is timed.
-  for (const c of verifyCases) await c.run()
+  return { sign, verify }
+}
 
+async function group(alg: Alg): Promise<string[]> {
+  const fx = fixture(alg)
+  const keyring = createKeyring([
+    { id: 'k1', alg, key: fx.asymmetric ? fx.privateKey : fx.secretBytes },
+  ])
+  const floor = floorCases(fx)
+  const peers = await peerCases(fx)
+  const ops = [
+    [
+      'sign',
+      [
+        floor.sign,
+        { name: 'tessera', run: () => signJwt(fx.claims, keyring, { typ: 'JWT' }) },
+        ...peers.sign,
+      ],
+    ],
+    [
+      'verify',
+      [
+        floor.verify,
+        floor.verifyParse,
+        { name: 'tessera', run: () => verifyJwt(fx.token, keyring) },
+        ...peers.verify,
+      ],
+    ],
+  ] as const
+  // Every verifier must accept the token before it is timed.
+  for (const c of ops[1][1]) await c.run()
   const lines: string[] = []
-  for (const [op, cases] of [
-    ['sign', signCases],
-    ['verify', verifyCases],
-  ] as const) {
+  for (const [op, cases] of ops) {
     const kept = cases.filter(
       (c) => ONLY === null || c.name.startsWith('floor') || ONLY.some((o) => c.name.includes(o)),
     )
