@@ -1,7 +1,6 @@
+import { MAX_COOKIE_BYTES } from '../cookie/codec.js'
 import { TesseraError } from '../errors.js'
 
-/** The most bytes of name plus value one cookie may hold (RFC 6265bis §5.6, CK-7). */
-export const MAX_COOKIE_BYTES = 4096
 /** Default bound on the number of cookies one value is split across. */
 export const DEFAULT_MAX_CHUNKS = 3
 /**

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
+import { MAX_COOKIE_BYTES } from '../../src/cookie/codec.js'
 import { isTesseraError } from '../../src/errors.js'
 import {
   checkChunkOptions,
   joinCookieChunks,
-  MAX_COOKIE_BYTES,
   presentChunkNames,
   splitCookieValue,
 } from '../../src/session/cookie-chunks.js'
