@@ -1,5 +1,7 @@
 // Reading and writing a carrier's own cookie: one name, fixed attributes (HttpOnly,
-// SameSite=Lax, Path=/, Secure and __Host- when the request is HTTPS), no Domain.
+// SameSite=Lax, Path=/, Secure and __Host- when the request is HTTPS), no Domain. Serialising
+// goes through the cookie codec, never by hand (CK-8).
+import { parseCookieAll, serializeCookie } from '../cookie/codec.js'
 import { cookieIdentity, type CarrierCookieOptions, type CarrierRequest } from './carrier.js'
 
 /**
@@ -9,20 +11,10 @@ import { cookieIdentity, type CarrierCookieOptions, type CarrierRequest } from '
  */
 export function readCookie(header: string | undefined, name: string): string | null | undefined {
   if (header === undefined) return undefined
-  let found: string | undefined
-  let start = 0
-  while (start < header.length) {
-    let end = header.indexOf(';', start)
-    if (end === -1) end = header.length
-    const eq = header.indexOf('=', start)
-    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
-      const value = header.slice(eq + 1, end).trim()
-      if (found !== undefined && found !== value) return null
-      found = value
-    }
-    start = end + 1
-  }
-  return found
+  const values = parseCookieAll(header)[name]
+  if (values === undefined) return undefined
+  const first = values[0] as string
+  return values.every((v) => v === first) ? first : null
 }
 
 /** The `Set-Cookie` value that gives the browser `value` under the carrier's cookie name. */
@@ -32,12 +24,23 @@ export function sessionCookie(
   value: string,
 ): string {
   const { name, secure } = cookieIdentity(options, request)
-  const maxAge = options.maxAgeSeconds === undefined ? '' : `; Max-Age=${options.maxAgeSeconds}`
-  return `${name}=${value}; Path=/${maxAge}; HttpOnly${secure ? '; Secure' : ''}; SameSite=Lax`
+  return serializeCookie(name, value, {
+    path: '/',
+    httpOnly: true,
+    secure,
+    sameSite: 'Lax',
+    maxAge: options.maxAgeSeconds,
+  })
 }
 
 /** The `Set-Cookie` value that deletes the carrier's cookie (same name and path, Max-Age=0; LO-3). */
 export function clearingCookie(options: CarrierCookieOptions, request: CarrierRequest): string {
   const { name, secure } = cookieIdentity(options, request)
-  return `${name}=; Path=/; Max-Age=0; HttpOnly${secure ? '; Secure' : ''}; SameSite=Lax`
+  return serializeCookie(name, '', {
+    path: '/',
+    httpOnly: true,
+    secure,
+    sameSite: 'Lax',
+    maxAge: 0,
+  })
 }
