@@ -51,6 +51,8 @@ export interface CookieCarrierOptions {
   readonly maxChunks?: number | undefined
   /** The clock of the revocation cache, epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined
+  /** How often the store's record follows a session that keeps writing (seconds). Default 60. */
+  readonly touchIntervalSeconds?: number | undefined
 }
 
 /**
@@ -66,6 +68,7 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   const maxChunks = options.maxChunks ?? DEFAULT_MAX_CHUNKS
   checkChunkOptions(maxChunks)
   const now = options.now ?? Date.now
+  const touchIntervalMs = (options.touchIntervalSeconds ?? 60) * 1000
   const binding = { name: cookie.name, purpose: COOKIE_CARRIER_PURPOSE }
   const live: RevocationCache<SessionRecord | null> | null =
     store === undefined ? null : createRevocationCache({ now })
@@ -101,6 +104,15 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   function storedRecord(idHash: string): Promise<SessionRecord | null> {
     if (store === undefined || live === null) return Promise.resolve(null)
     return live.get(idHash, () => storeCall('get', store.sessions.get(idHash)))
+  }
+
+  async function touchStored(record: SessionRecord): Promise<void> {
+    if (store === undefined) return
+    await storeCall(
+      'touch',
+      store.sessions.touch(record.idHash, record.lastSeenAt, record.expiresAt),
+    )
+    live?.invalidate(record.idHash)
   }
 
   function requireStore(operation: string): Store {
@@ -157,10 +169,15 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
      * wins. Null only when the session was revoked (checked through the store, if any).
      */
     async replace(record, _expectedVersion, request) {
+      const written = write(record, request)
       if (store !== undefined && record.userId !== null) {
-        if ((await storedRecord(record.idHash)) === null) return null
+        const stored = await storedRecord(record.idHash)
+        if (stored === null) return null
+        // The store's copy must keep up with a session that writes on every request (and so is
+        // never touched), or it would expire under a live cookie.
+        if (record.lastSeenAt - stored.lastSeenAt >= touchIntervalMs) await touchStored(record)
       }
-      return write(record, request)
+      return written
     },
 
     // There is no server copy to re-read: a session that lost a write is gone.
@@ -168,12 +185,7 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
 
     async touch(record, request) {
       const written = write(record, request)
-      if (store !== undefined && record.userId !== null) {
-        await storeCall(
-          'touch',
-          store.sessions.touch(record.idHash, record.lastSeenAt, record.expiresAt),
-        )
-      }
+      if (store !== undefined && record.userId !== null) await touchStored(record)
       return written
     },
 

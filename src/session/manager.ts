@@ -31,7 +31,10 @@ export interface ServerCarrierConfig {
  * The `cookie` carrier: the state sealed (AES-256-GCM) in the cookie. A store is optional: with
  * one, `list`, `revoke` and `logoutEverywhere` work and a revoked cookie is refused within 1 s.
  */
-export interface CookieCarrierConfig extends Omit<CookieCarrierOptions, 'keys' | 'cookie' | 'now'> {
+export interface CookieCarrierConfig extends Omit<
+  CookieCarrierOptions,
+  'keys' | 'cookie' | 'now' | 'touchIntervalSeconds'
+> {
   readonly carrier: 'cookie'
 }
 
@@ -140,6 +143,7 @@ export function createSessionManager<Data extends object = SessionData>(
     keyring,
     clock,
     absolute,
+    touch,
   })
   const allowedOrigins = options.allowedOrigins ?? []
   const csrf = createCsrfTokens(keyring)
@@ -216,7 +220,7 @@ export function createSessionManager<Data extends object = SessionData>(
 function buildCarrier(
   options: SessionManagerOptions,
   cookie: CarrierCookieOptions,
-  shared: { keyring: Keyring; clock: () => number; absolute: number },
+  shared: { keyring: Keyring; clock: () => number; absolute: number; touch: number },
 ): Carrier {
   switch (options.carrier) {
     case 'server':
@@ -228,7 +232,13 @@ function buildCarrier(
       if (options.store !== undefined && typeof options.store?.sessions?.get !== 'function') {
         invalid("carrier 'cookie': store must be a tessera store, or left out")
       }
-      return createCookieCarrier({ ...options, keys: shared.keyring, cookie, now: shared.clock })
+      return createCookieCarrier({
+        ...options,
+        keys: shared.keyring,
+        cookie,
+        now: shared.clock,
+        touchIntervalSeconds: shared.touch,
+      })
     case 'token':
       if (typeof options.store?.refreshTokens?.use !== 'function') {
         invalid("carrier 'token' needs a store for its refresh tokens (createSqliteStore(...))")

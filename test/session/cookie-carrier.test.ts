@@ -231,6 +231,19 @@ describe('cookie carrier', () => {
       assert.ok(two.rejects.includes('ERR_SESSION_NOT_FOUND'))
     })
 
+    it('keeps the store’s record alive for a session that writes on every request', async () => {
+      const clock = fakeClock(Date.UTC(2026, 0, 1))
+      const store = withStore(clock)
+      const s = setup({ store, idleTimeoutSeconds: 600, touchIntervalSeconds: 60 }, { clock })
+      const jar = await signedIn(s.manager)
+      for (let i = 1; i <= 8; i++) {
+        clock.advanceSeconds(300)
+        const { session } = await visit(s.manager, jar, (x) => void (x.data.count = i))
+        assert.equal(session.userId, 'alice', `after ${i * 5} minutes`)
+      }
+      assert.ok(store.counts.touch <= 8)
+    })
+
     it('checks the store at most once per second per session, however many requests', async () => {
       const clock = fakeClock(Date.UTC(2026, 0, 1))
       const store = withStore(clock)
