@@ -1,12 +1,12 @@
-import { decodeBase64url, encodeBase64url } from '../crypto/base64url.js'
-import { safeEqualBytes } from '../crypto/hash.js'
-import { hmacSha256 } from '../crypto/hmac.js'
+import { safeEqualSameLength } from '../crypto/hash.js'
+import { hmacSha256Base64url } from '../crypto/hmac.js'
 import type { Keyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
 import { MAX_COOKIE_HEADER_BYTES } from './codec.js'
 import {
   checkBinding,
   createDerivedKeyCache,
+  encodedKeyId,
   isWellFormed,
   primarySecret,
   secretsByEncodedId,
@@ -45,9 +45,8 @@ export function signValue(value: string, keyring: Keyring, options: SignedValueO
     throw new TesseraError('ERR_COOKIE_INVALID', 'a signed value must be a well-formed string')
   }
   const entry = primarySecret(keyring)
-  const head = `${encodeBase64url(entry.id)}.${value}`
-  const mac = hmacSha256(hmacKey(entry, options.purpose), `${options.name}=${head}`)
-  return `${head}.${mac.toString('base64url')}`
+  const head = `${encodedKeyId(entry)}.${value}`
+  return `${head}.${hmacSha256Base64url(hmacKey(entry, options.purpose).key, `${options.name}=${head}`)}`
 }
 
 /**
@@ -71,12 +70,14 @@ export function verifyValue(
   if (firstDot < 1 || lastDot < firstDot || signed.charCodeAt(lastDot) !== 0x2e) return null
   const entry = secretsByEncodedId(keyring).get(signed.slice(0, firstDot))
   if (entry === undefined) return null
-  // Strict decoding: a non-canonical spelling of the right MAC is refused, not accepted.
-  const mac = decodeBase64url(signed.slice(lastDot + 1))
-  if (mac === null) return null
   const head = signed.slice(0, lastDot)
-  const expected = hmacSha256(hmacKey(entry, options.purpose), `${options.name}=${head}`)
-  if (!safeEqualBytes(expected, mac)) return null
+  const expected = hmacSha256Base64url(
+    hmacKey(entry, options.purpose).key,
+    `${options.name}=${head}`,
+  )
+  // Compared as text, in constant time: the computed MAC is canonical base64url, so a
+  // non-canonical spelling of the right bytes (padding, "+/", stray low bits) is refused too.
+  if (!safeEqualSameLength(expected, signed.slice(lastDot + 1))) return null
   const value = signed.slice(firstDot + 1, lastDot)
   // UTF-8 maps a lone surrogate and U+FFFD to the same bytes; only the string that was signed counts.
   if (!isWellFormed(value)) return null
