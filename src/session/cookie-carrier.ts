@@ -30,6 +30,7 @@ import { decodeCookieState, encodeCookieState } from './record-codec.js'
 import { createRevocationCache, type RevocationCache } from './revocation-cache.js'
 import { createVerifiedCache } from './verified-cache.js'
 import { storeCall } from './server-carrier.js'
+import { readCookie } from './session-cookie.js'
 
 /** The purpose a cookie carrier's seal is bound to (with the cookie name). */
 export const COOKIE_CARRIER_PURPOSE = 'tessera/cookie-carrier/v1'
@@ -152,7 +153,10 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
     async load(request, at) {
       if (request.cookieHeader === undefined) return { record: null, reason: null, setCookies: [] }
       const { name } = cookieIdentity(cookie, request)
-      const sealed = joinCookieChunks(parseCookie(request.cookieHeader), name, maxChunks)
+      // The common case, one cookie, is read without parsing the whole header.
+      const single = readCookie(request.cookieHeader, name)
+      if (single === null) return refuse('ERR_TOKEN_MALFORMED', request) // IN-5: duplicates
+      const sealed = single ?? joinCookieChunks(parseCookie(request.cookieHeader), name, maxChunks)
       if (sealed === null) {
         const present = presentNames(request, name).length > 0
         return present ? refuse('ERR_TOKEN_MALFORMED', request) : noSession

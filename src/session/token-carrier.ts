@@ -4,7 +4,6 @@
 // of truth on refresh, and the compare-and-set that keeps updates from being lost) and the
 // refresh tokens' hashes. Every request checks its session's record through a cache that answers
 // for at most one second, so a revoked session's access tokens die within a second everywhere.
-import { parseCookie } from '../cookie/codec.js'
 import { deriveKey } from '../crypto/aead.js'
 import { sha256 } from '../crypto/hash.js'
 import { createKeyring, type Keyring } from '../crypto/keyring.js'
@@ -23,6 +22,7 @@ import {
 import { createRevocationCache } from './revocation-cache.js'
 import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
 import { storeCall } from './server-carrier.js'
+import { readCookie } from './session-cookie.js'
 import { createAccessTokens, integer, type AccessTokenOptions } from './access-token.js'
 
 /** Where the token carrier accepts its access token from. */
@@ -187,10 +187,12 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     kind: 'token',
 
     async load(request, at) {
-      const cookies = request.cookieHeader === undefined ? null : parseCookie(request.cookieHeader)
+      const header = request.cookieHeader
       const n = names(request)
       const bearer = accept === 'cookie' ? undefined : bearerToken(request.authorization)
-      const token = bearer ?? (accept === 'bearer' ? undefined : cookies?.[n.access])
+      // IN-5: two cookies of one name that disagree (readCookie gives null) are refused.
+      const token = bearer ?? (accept === 'bearer' ? undefined : readCookie(header, n.access))
+      if (token === null) return refuse('ERR_TOKEN_MALFORMED', request)
       let failure: TesseraErrorCode | null = null
       if (token !== undefined) {
         const verified = tokens.verify(token, at)
@@ -199,7 +201,8 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       }
       // An expired (or unreadable) access token with a refresh cookie: refresh here, so that
       // routes never see it.
-      const refreshToken = cookies?.[n.refresh]
+      const refreshToken = readCookie(header, n.refresh)
+      if (refreshToken === null) return refuse('ERR_TOKEN_MALFORMED', request)
       if (refreshToken !== undefined) return refresh(refreshToken, request, at)
       return failure === null
         ? { record: null, reason: null, setCookies: [] }
