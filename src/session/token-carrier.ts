@@ -21,7 +21,7 @@ import {
 } from './carrier.js'
 import { createRevocationCache } from './revocation-cache.js'
 import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
-import { storeCall } from './server-carrier.js'
+import { bounded } from './server-carrier.js'
 import { readCookie } from './session-cookie.js'
 import { createAccessTokens, integer, type AccessTokenOptions } from './access-token.js'
 
@@ -51,6 +51,8 @@ export interface TokenCarrierOptions extends AccessTokenOptions {
   readonly revocationCheck?: boolean | undefined
   /** Hears a refresh token reuse, after its family has been revoked. */
   readonly onRefreshReuse?: ((reuse: RefreshReuse) => void) | undefined
+  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 2. */
+  readonly storeTimeoutSeconds?: number | undefined
   /** The clock of writes and of the revocation cache, epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined
 }
@@ -68,6 +70,10 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   const { store, cookie } = options
   const now = options.now ?? Date.now
   const absoluteMs = options.absoluteTimeoutSeconds * 1000
+  const storeTimeoutMs = (options.storeTimeoutSeconds ?? 2) * 1000
+  // SO-1: every store call is bounded, so a hung store answers 503 fast.
+  const storeCall = <T>(operation: string, pending: Promise<T>): Promise<T> =>
+    bounded(operation, pending, storeTimeoutMs)
   const graceSeconds = integer(options.refreshGraceSeconds, 5, 0, 60, 'refreshGraceSeconds')
   const accept = options.accept ?? 'both'
   if (accept !== 'cookie' && accept !== 'bearer' && accept !== 'both') {
@@ -156,18 +162,17 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   async function refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad> {
     let next
     try {
-      next = await rotateRefreshToken(store.refreshTokens, token, {
-        now: at,
-        graceSeconds,
-        onReuse: options.onRefreshReuse,
-      })
+      next = await storeCall(
+        'refresh',
+        rotateRefreshToken(store.refreshTokens, token, {
+          now: at,
+          graceSeconds,
+          onReuse: options.onRefreshReuse,
+        }),
+      )
     } catch (err) {
-      if (!isTesseraError(err)) {
-        throw new TesseraError('ERR_STORE_UNAVAILABLE', 'refresh token store failed', {
-          cause: err,
-        })
-      }
-      if (err.code === 'ERR_STORE_UNAVAILABLE') throw err
+      // A store failure stays an error (503); a refused token is no session.
+      if (!isTesseraError(err) || err.code === 'ERR_STORE_UNAVAILABLE') throw err
       return refuse(err.code, request)
     }
     const record = await storeCall('get', store.sessions.get(next.familyId))
