@@ -300,6 +300,26 @@ describe('token carrier', () => {
     assert.equal((await visit(s.manager, jar)).session.userId, 'alice')
   })
 
+  it('answers ERR_STORE_UNAVAILABLE when the store hangs, after storeTimeoutSeconds', async () => {
+    const clock = fakeClock(Date.UTC(2026, 0, 1))
+    const inner = createMemoryStore({ clock })
+    let hang = false
+    const store: Store = {
+      refreshTokens: inner.refreshTokens,
+      sessions: {
+        ...inner.sessions,
+        get: (idHash) => (hang ? new Promise(() => {}) : inner.sessions.get(idHash)),
+      },
+    }
+    const s = setup({ storeTimeoutSeconds: 0.05 }, { store, clock, keys: testKeys() })
+    const jar = await signedIn(s.manager)
+    clock.advanceMs(1000)
+    hang = true
+    await assert.rejects(visit(s.manager, jar), (err: unknown) =>
+      isTesseraError(err, 'ERR_STORE_UNAVAILABLE'),
+    )
+  })
+
   it('needs a store at startup', () => {
     assert.throws(
       () =>
