@@ -12,3 +12,5 @@ export type {
   RefreshTokenStore,
   RefreshTokenRecord,
 } from './stores/store.js'
+export { createMemoryStore } from './stores/memory.js'
+export type { MemoryStoreOptions } from './stores/memory.js'

@@ -39,10 +39,10 @@ export interface SessionStore {
   /** Stores a new record (and indexes it under its user). Atomic. */
   create(record: SessionRecord): Promise<void>
   /**
-   * Writes `record` only if the stored record exists and has version `expectedVersion`, as one
-   * atomic compare-and-set (the per-user index moves with it if `userId` changed). Returns false,
-   * changing nothing, when someone else wrote first or the record is gone. `record.version` is
-   * the new version, normally `expectedVersion + 1`.
+   * Writes `record` only if the stored record exists, is live and has version `expectedVersion`,
+   * as one atomic compare-and-set (the per-user index moves with it if `userId` changed). Returns
+   * false, changing nothing, when someone else wrote first or the record is gone or expired.
+   * `record.version` is the new version, normally `expectedVersion + 1`.
    */
   replace(record: SessionRecord, expectedVersion: number): Promise<boolean>
   /** Moves `lastSeenAt` and `expiresAt` of a live record without changing its version. No-op if absent. */
@@ -83,7 +83,10 @@ export interface RefreshTokenStore {
    * `usedAt === null`.
    */
   use(idHash: string, now: number): Promise<RefreshTokenRecord | null>
-  /** Marks every token of the family revoked at `now`; returns how many were changed. */
+  /**
+   * Marks every not-yet-revoked token of the family revoked at `now`; returns how many were
+   * changed (a token already revoked keeps its first `revokedAt` and is not counted).
+   */
   revokeFamily(familyId: string, now: number): Promise<number>
   /** Deletes tokens with `expiresAt <= now`; returns how many. */
   deleteExpired(now: number): Promise<number>

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { describe, it } from 'node:test'
+import { isTesseraError } from '../../src/errors.js'
+import { createMemoryStore } from '../../src/stores/memory.js'
+import { fakeClock, testStore } from '../../src/testing/store-conformance.js'
+import { refreshTokenRecord, sessionRecord } from '../../src/testing/fixtures.js'
+import { repoFile } from '../helpers/paths.js'
+
+testStore('memory', () => createMemoryStore())
+
+describe('createMemoryStore', () => {
+  it('evicts the record closest to expiry when full', async () => {
+    const store = createMemoryStore({ maxEntries: 3 })
+    const now = Date.now()
+    const records = [3, 1, 2].map((hours) => sessionRecord({ expiresAt: now + hours * 3_600_000 }))
+    for (const r of records) await store.sessions.create(r)
+    const newcomer = sessionRecord({ expiresAt: now + 3_600_000 })
+    await store.sessions.create(newcomer)
+    assert.equal(await store.sessions.get(records[1]!.idHash), null)
+    for (const r of [records[0]!, records[2]!, newcomer]) {
+      assert.deepEqual(await store.sessions.get(r.idHash), r)
+    }
+    assert.equal((await store.sessions.listByUser('user-1')).length, 3)
+    await store.close?.()
+  })
+
+  it('drops expired records before evicting a live one', async () => {
+    const clock = fakeClock(Date.now())
+    const store = createMemoryStore({ maxEntries: 2, clock })
+    const short = sessionRecord({ expiresAt: clock.now() + 1000 })
+    const long = sessionRecord({ expiresAt: clock.now() + 7_200_000 })
+    await store.sessions.create(short)
+    await store.sessions.create(long)
+    clock.advanceSeconds(2)
+    const newcomer = sessionRecord({ expiresAt: clock.now() + 3_600_000 })
+    await store.sessions.create(newcomer)
+    assert.deepEqual(await store.sessions.get(long.idHash), long)
+    assert.deepEqual(await store.sessions.get(newcomer.idHash), newcomer)
+    await store.close?.()
+  })
+
+  it('never holds more than maxEntries sessions or refresh tokens', async () => {
+    const store = createMemoryStore({ maxEntries: 300 })
+    for (let i = 0; i < 1000; i++) await store.sessions.create(sessionRecord({ userId: 'many' }))
+    const listed = await store.sessions.listByUser('many')
+    assert.ok(listed.length <= 300 && listed.length > 290, `holds ${listed.length}`)
+    for (let i = 0; i < 1000; i++) await store.refreshTokens.insert(refreshTokenRecord())
+    const held = await store.refreshTokens.revokeFamily('family-1', Date.now())
+    assert.ok(held <= 300 && held > 290, `holds ${held} tokens`)
+    await store.close?.()
+  })
+
+  it('decides expiry by its injected clock', async () => {
+    const clock = fakeClock(Date.UTC(2025, 0, 1))
+    const store = createMemoryStore({ clock })
+    const record = sessionRecord({ expiresAt: clock.now() + 60_000 })
+    await store.sessions.create(record)
+    assert.deepEqual(await store.sessions.get(record.idHash), record)
+    clock.advanceSeconds(60)
+    assert.equal(await store.sessions.get(record.idHash), null)
+    await store.close?.()
+  })
+
+  const invalid = [
+    ['maxEntries 0', { maxEntries: 0 }],
+    ['maxEntries 1.5', { maxEntries: 1.5 }],
+    ['sweepIntervalSeconds -1', { sweepIntervalSeconds: -1 }],
+  ] as const
+  for (const [name, options] of invalid) {
+    it(`refuses ${name} with ERR_CONFIG_INVALID`, () => {
+      assert.throws(
+        () => createMemoryStore(options),
+        (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
+      )
+    })
+  }
+
+  it('keeps no timer that holds the process open', () => {
+    const script = `import { createMemoryStore } from ${JSON.stringify(repoFile('dist/src/stores/memory.js'))}
+      const store = createMemoryStore({ sweepIntervalSeconds: 1 })
+      await store.sessions.create({ idHash: 'a', userId: 'u', data: {}, version: 1, createdAt: 0,
+        authenticatedAt: null, lastSeenAt: 0, expiresAt: Date.now() + 60000, meta: {} })`
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 30_000,
+    })
+    assert.equal(child.signal, null, 'the child had to be killed: something kept it alive')
+    assert.equal(child.status, 0, child.stderr.toString())
+  })
+})
