@@ -44,8 +44,8 @@ export interface PostgresStoreOptions {
   readonly sweepBatchSize?: number
   /** Create and migrate the tables on first use. Default true; false when an operator runs `migrate`. */
   readonly migrate?: boolean
-  /** Epoch ms; tests pass a fake. Default `Date.now`. */
-  readonly now?: () => number
+  /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
+  readonly clock?: { now(): number }
 }
 
 /** Options of `migratePostgres`: the same pool, schema and table as the store. */
@@ -106,7 +106,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   const t = postgresTables(options.schema ?? 'public', table)
   const timeoutMs = positiveInteger('queryTimeoutMs', options.queryTimeoutMs ?? 2000)
   const batchSize = positiveInteger('sweepBatchSize', options.sweepBatchSize ?? 1000)
-  const now = options.now ?? Date.now
+  const clock = options.clock ?? Date
+  const now = () => clock.now()
   const pool = options.pool
   let ready: Promise<unknown> | undefined =
     options.migrate === false ? Promise.resolve() : undefined

@@ -105,3 +105,18 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   end
 end
 return n`
+
+/** KEYS[1] record; ARGV now. Deletes the record if it expired at `now`; returns its user id or false. */
+export const EXPIRE_SESSION = `
+local cur = redis.call('HMGET', KEYS[1], 'e', 'u')
+if not cur[1] or tonumber(cur[1]) > tonumber(ARGV[1]) then return false end
+redis.call('DEL', KEYS[1])
+return cur[2]`
+
+/** KEYS[1] token, KEYS[2] its family's set; ARGV now idHash. Deletes the token if expired at `now`. */
+export const EXPIRE_TOKEN = `
+local e = redis.call('HGET', KEYS[1], 'e')
+if not e or tonumber(e) > tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1`

@@ -35,6 +35,8 @@ import type {
 import {
   CREATE_SESSION,
   DELETE_SESSION,
+  EXPIRE_SESSION,
+  EXPIRE_TOKEN,
   INDEX_ADD,
   INDEX_LIVE,
   INDEX_REMOVE,
@@ -45,12 +47,13 @@ import {
   TOUCH_SESSION,
   USE_TOKEN,
 } from './redis-scripts.js'
+import { globEscape, scanAll, type RedisScannable } from './redis-sweep.js'
 
 /**
  * The few methods of a `redis` v5 client or cluster client (`createClient`, `createCluster`)
  * that the store calls. Declared here so that tessera does not depend on the driver.
  */
-export interface RedisClientLike {
+export interface RedisClientLike extends RedisScannable {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   hmGet(key: string, fields: string[]): Promise<unknown>
 }
@@ -62,13 +65,13 @@ export interface RedisStoreOptions {
   readonly prefix?: string
   /** A command that has not answered by then fails with ERR_STORE_UNAVAILABLE. Default 1000 ms. */
   readonly commandTimeoutMs?: number
-  /** Epoch ms; tests pass a fake. Default `Date.now`. */
-  readonly now?: () => number
+  /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
+  readonly clock?: { now(): number }
 }
 
 /**
  * A Store on Redis or Valkey, single node or Cluster. Records expire by themselves (PEXPIREAT),
- * so `deleteExpired` has nothing to do.
+ * so `deleteExpired(now)` at the present instant returns 0 at once; only a future instant scans.
  *
  * @example
  * const client = await createClient({ url: process.env.REDIS_URL }).on('error', log).connect()
@@ -87,7 +90,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     )
   }
   const redis = createRunner(options.client, timeoutMs)
-  const now = options.now ?? Date.now
+  const clock = options.clock ?? Date
+  const now = () => clock.now()
   return {
     sessions: createRedisSessions(redis, new RedisKeys(prefix), now),
     refreshTokens: createRedisRefreshTokens(redis, new RedisKeys(prefix), now),
@@ -120,6 +124,8 @@ class RedisKeys {
 interface Runner {
   script(op: string, script: string, keys: string[], args: (string | number)[]): Promise<unknown>
   hmGet(op: string, key: string, fields: readonly string[]): Promise<unknown>
+  /** Visits every key matching `pattern` on every master, a batch at a time. */
+  scan(pattern: string, onKeys: (keys: string[]) => Promise<void>): Promise<void>
 }
 
 // Every call is bounded: the driver's own timeout (which also drops a command still waiting in
@@ -150,6 +156,7 @@ function createRunner(client: RedisClientLike, timeoutMs: number): Runner {
     script: (op, script, keys, args) =>
       run(op, () => bounded.eval(script, { keys, arguments: args.map(String) })),
     hmGet: (op, key, fields) => run(op, () => bounded.hmGet(key, [...fields])),
+    scan: (pattern, onKeys) => scanAll(client, pattern, (call) => run('scan', call), onKeys),
   }
 }
 
@@ -237,9 +244,20 @@ function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number):
       return deleted.filter(Boolean).length
     },
 
-    // Redis expires records itself (PEXPIREAT), and `get` hides a record from its expiresAt on.
-    async deleteExpired() {
-      return 0
+    // Redis expires records itself; only a sweep at a future instant has work (redis-sweep.ts).
+    async deleteExpired(at) {
+      if (at <= now()) return 0
+      let deleted = 0
+      const start = keys.session('').length - 1 // where the idHash starts in a record key
+      await redis.scan(`${globEscape(keys.prefix)}{s:*`, async (batch) => {
+        for (const key of batch) {
+          const user = await redis.script('deleteExpired', EXPIRE_SESSION, [key], [at])
+          if (typeof user !== 'string') continue
+          deleted++
+          if (user !== '') await indexRemove(user, key.slice(start, -1))
+        }
+      })
+      return deleted
     },
   }
 }
@@ -342,8 +360,20 @@ function createRedisRefreshTokens(
       return Number(changed)
     },
 
-    async deleteExpired() {
-      return 0
+    async deleteExpired(at) {
+      if (at <= now()) return 0
+      let deleted = 0
+      await redis.scan(`${globEscape(keys.prefix)}{f:*}t:*`, async (batch) => {
+        for (const key of batch) {
+          const end = key.indexOf('}t:', keys.prefix.length)
+          const family = key.slice(0, end + 1)
+          const idHash = key.slice(end + 3)
+          deleted += Number(
+            await redis.script('deleteExpired', EXPIRE_TOKEN, [key, family], [at, idHash]),
+          )
+        }
+      })
+      return deleted
     },
   }
 }

@@ -1,81 +1,89 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { isTesseraError } from '../../src/errors.js'
 import { createPostgresStore, migratePostgres } from '../../src/stores/postgres.js'
+import { sessionRecord, sortedIds } from '../../src/testing/fixtures.js'
+import { testStore } from '../../src/testing/store-conformance.js'
 import { serviceUrl, uniqueName } from '../helpers/services.js'
-import { checkDistributedStore } from '../helpers/store-checks.js'
-import { sessionRecord } from '../helpers/store-records.js'
+import { checkSharedStore } from '../helpers/store-checks.js'
+
+// One pool for the file, opened on first use; every store gets its own schema, dropped after.
+const url = process.env.DATABASE_URL
+let shared: pg.Pool | undefined
+const pool = () => (shared ??= new pg.Pool({ connectionString: url, max: 6 }))
+const schemas: string[] = []
+after(async () => {
+  if (shared === undefined) return
+  for (const schema of schemas) await shared.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+  await shared.end()
+})
+async function freshSchema(name = uniqueName('t')): Promise<string> {
+  schemas.push(name)
+  await pool().query(`CREATE SCHEMA "${name}"`)
+  return name
+}
+
+testStore(
+  'postgres',
+  async (namespace) => createPostgresStore({ pool: pool(), schema: await freshSchema(namespace) }),
+  {
+    skip: url ? false : 'DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)',
+    cleanup: async (_store, namespace) => {
+      await pool().query(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`)
+    },
+  },
+)
 
 describe('postgres store', () => {
-  const url = serviceUrl('DATABASE_URL')
-  if (url === undefined) return
-  let pool: pg.Pool
-  const schemas: string[] = []
-  before(() => {
-    pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 2000 })
-  })
-  after(async () => {
-    for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-    await pool.end()
-  })
-  // Every store gets its own schema, dropped at the end, so runs never collide.
-  const freshSchema = async () => {
-    const schema = uniqueName('t')
-    schemas.push(schema)
-    await pool.query(`CREATE SCHEMA "${schema}"`)
-    return schema
-  }
-  checkDistributedStore(async () => ({
-    store: createPostgresStore({ pool, schema: await freshSchema() }),
-    release: async () => {},
-  }))
+  if (serviceUrl('DATABASE_URL') === undefined) return
+  checkSharedStore(async () => createPostgresStore({ pool: pool(), schema: await freshSchema() }))
 
-  it('creates its tables on first use and migrate() is idempotent', async () => {
+  it('creates its tables on first use, and migrate() is idempotent', async () => {
     const schema = await freshSchema()
-    assert.equal(await migratePostgres({ pool, schema }), 1)
-    assert.equal(await migratePostgres({ pool, schema }), 0)
-    const store = createPostgresStore({ pool, schema, migrate: false })
-    const record = sessionRecord('m')
+    assert.equal(await migratePostgres({ pool: pool(), schema }), 1)
+    assert.equal(await migratePostgres({ pool: pool(), schema }), 0)
+    const store = createPostgresStore({ pool: pool(), schema, migrate: false })
+    const record = sessionRecord()
     await store.sessions.create(record)
     assert.deepEqual(await store.sessions.get(record.idHash), record)
   })
 
-  it('runs concurrent first-use migrations from many stores without error', async () => {
+  it('lets many stores migrate the same schema concurrently on first use', async () => {
     const schema = await freshSchema()
-    const stores = Array.from({ length: 4 }, () => createPostgresStore({ pool, schema }))
-    await Promise.all(stores.map((s) => s.sessions.create(sessionRecord('c'))))
+    const stores = Array.from({ length: 4 }, () => createPostgresStore({ pool: pool(), schema }))
+    await Promise.all(stores.map((s) => s.sessions.create(sessionRecord({ userId: 'c' }))))
     assert.equal((await stores[0]!.sessions.listByUser('c')).length, 4)
   })
 
-  it('sweeps expired rows in batches and keeps live ones', async () => {
-    const store = createPostgresStore({ pool, schema: await freshSchema(), sweepBatchSize: 7 })
+  it('sweeps expired rows in several batches and keeps live ones', async () => {
+    const schema = await freshSchema()
+    const store = createPostgresStore({ pool: pool(), schema, sweepBatchSize: 7 })
     const soon = Date.now() + 60_000
     for (let i = 0; i < 30; i++) {
-      await store.sessions.create(sessionRecord('s', { expiresAt: soon }))
+      await store.sessions.create(sessionRecord({ userId: 's', expiresAt: soon }))
     }
-    const live = sessionRecord('s', { expiresAt: soon + 3_600_000 })
+    const live = sessionRecord({ userId: 's', expiresAt: soon + 3_600_000 })
     await store.sessions.create(live)
     assert.equal(await store.sessions.deleteExpired(soon), 30)
     assert.equal(await store.sessions.deleteExpired(soon), 0)
-    assert.deepEqual(
-      (await store.sessions.listByUser('s')).map((r) => r.idHash),
-      [live.idHash],
-    )
+    assert.deepEqual(sortedIds(await store.sessions.listByUser('s')), [live.idHash])
   })
 
   const badNames = [
-    ['a quote', 'a"b'],
-    ['a semicolon', 'x;drop'],
+    ['a double quote', 'a"b'],
+    ['a semicolon', 'x;drop table y'],
     ['upper case', 'Sessions'],
-    ['empty', ''],
+    ['nothing', ''],
   ] as const
   for (const [what, name] of badNames) {
-    it(`refuses a table name with ${what}`, () => {
-      assert.throws(
-        () => createPostgresStore({ pool, table: name }),
-        (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
-      )
+    it(`refuses a table or schema name with ${what}`, () => {
+      for (const options of [{ table: name }, { schema: name }]) {
+        assert.throws(
+          () => createPostgresStore({ pool: pool(), ...options }),
+          (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
+        )
+      }
     })
   }
 })
