@@ -7,6 +7,7 @@ import { sessionRecord, sortedIds } from '../../src/testing/fixtures.js'
 import { testStore } from '../../src/testing/store-conformance.js'
 import { serviceUrl, uniqueName } from '../helpers/services.js'
 import { checkSharedStore } from '../helpers/store-checks.js'
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 
 // One pool for the file, opened on first use; every store gets its own schema, dropped after.
 const url = process.env.DATABASE_URL
@@ -83,6 +84,69 @@ describe('postgres store', () => {
           () => createPostgresStore({ pool: pool(), ...options }),
           (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
         )
+      }
+    })
+  }
+})
+
+// The shared PostgreSQL must keep running, so the outage is a proxy between pool and server
+// that the test cuts (connections reset, new ones refused) or freezes (nothing answers).
+describe('postgres store during an outage', () => {
+  const databaseUrl = serviceUrl('DATABASE_URL')
+  if (databaseUrl === undefined) return
+  const target = new URL(databaseUrl)
+
+  const outages = [
+    ['the server goes away', (proxy: TcpProxy) => proxy.cut()],
+    ['the server stops answering', async (proxy: TcpProxy) => proxy.freeze()],
+  ] as const
+  for (const [what, startOutage] of outages) {
+    it(`fails fast with ERR_STORE_UNAVAILABLE when ${what}, then recovers without a new store`, async () => {
+      const proxy = await startTcpProxy(Number(target.port || 5432))
+      const proxied = new URL(databaseUrl)
+      proxied.hostname = '127.0.0.1'
+      proxied.port = String(proxy.port)
+      const outagePool = new pg.Pool({
+        connectionString: proxied.toString(),
+        max: 4,
+        connectionTimeoutMillis: 500,
+      })
+      outagePool.on('error', () => {}) // an idle client whose socket was reset
+      try {
+        const store = createPostgresStore({
+          pool: outagePool,
+          schema: await freshSchema(),
+          queryTimeoutMs: 500,
+        })
+        const record = sessionRecord()
+        await store.sessions.create(record)
+        assert.deepEqual(await store.sessions.get(record.idHash), record)
+
+        await startOutage(proxy)
+        const started = Date.now()
+        const calls = [
+          () => store.sessions.get(record.idHash),
+          () => store.sessions.replace({ ...record, version: 2 }, 1),
+          () => store.sessions.listByUser(record.userId!),
+          () => store.refreshTokens.use(record.idHash, Date.now()),
+        ]
+        for (const call of calls) {
+          await assert.rejects(call(), (err) => isTesseraError(err, 'ERR_STORE_UNAVAILABLE'))
+        }
+        // Not a speed measurement: a generous bound that only a hanging call would exceed.
+        assert.ok(Date.now() - started < 5000, 'every call failed within its query timeout')
+
+        await proxy.restore()
+        const restoredAt = Date.now()
+        let got: unknown = 'no answer'
+        while (got === 'no answer' && Date.now() - restoredAt < 2000) {
+          got = await store.sessions.get(record.idHash).catch(() => 'no answer')
+        }
+        // Nothing was lost and nothing was written during the outage.
+        assert.deepEqual(got, record)
+      } finally {
+        await outagePool.end()
+        await proxy.close()
       }
     })
   }

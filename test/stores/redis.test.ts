@@ -144,14 +144,14 @@ describe('redis store during an outage', () => {
       await server.kill()
       const started = Date.now()
       const calls = [
-        store.sessions.get(record.idHash),
-        store.sessions.replace({ ...record, version: 2 }, 1),
-        store.sessions.listByUser('outage-user'),
-        store.sessions.create(sessionRecord()),
-        store.refreshTokens.use(record.idHash, Date.now()),
+        () => store.sessions.get(record.idHash),
+        () => store.sessions.replace({ ...record, version: 2 }, 1),
+        () => store.sessions.listByUser('outage-user'),
+        () => store.sessions.create(sessionRecord()),
+        () => store.refreshTokens.use(record.idHash, Date.now()),
       ]
       for (const call of calls) {
-        await assert.rejects(call, (err) => isTesseraError(err, 'ERR_STORE_UNAVAILABLE'))
+        await assert.rejects(call(), (err) => isTesseraError(err, 'ERR_STORE_UNAVAILABLE'))
       }
       // Not a speed measurement: a generous bound that only a hanging call would exceed.
       assert.ok(Date.now() - started < 3000, 'every call failed within its command timeout')
