@@ -14,3 +14,35 @@ export type {
 } from './stores/store.js'
 export { createMemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
+export { createSessionManager } from './session/manager.js'
+export type {
+  SessionManager,
+  SessionManagerOptions,
+  CommonSessionOptions,
+  CarrierConfig,
+  ServerCarrierConfig,
+  CookieCarrierConfig,
+  TokenCarrierConfig,
+  ManagerRequest,
+} from './session/manager.js'
+export type {
+  SessionData,
+  SessionInfo,
+  SessionEvent,
+  RequestSession,
+  LoginOptions,
+  ResponseSink,
+} from './session/session.js'
+export { createServerCarrier } from './session/server-carrier.js'
+export type { ServerCarrierOptions } from './session/server-carrier.js'
+export type {
+  Carrier,
+  CarrierKind,
+  CarrierRequest,
+  CarrierLoad,
+  CarrierWrite,
+  CarrierCookieOptions,
+  SessionDraft,
+} from './session/carrier.js'
+export { checkCsrf, createCsrfTokens } from './session/csrf.js'
+export type { CsrfRequest, CsrfDecision, CsrfTokens } from './session/csrf.js'
