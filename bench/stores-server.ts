@@ -76,7 +76,7 @@ function expressSessionApp(store: expressSession.Store) {
 
 async function build(): Promise<express.Express> {
   const keys = [{ id: 'bench', key: KEY }]
-  switch (contender) {
+  switch (contender ?? '') {
     case 'bare': {
       const app = express()
       let views = 0
