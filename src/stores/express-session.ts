@@ -67,6 +67,12 @@ interface Wrapped {
  * const store = createExpressSessionAdapter({ store: new RedisStore({ client }) })
  */
 export function createExpressSessionAdapter(options: ExpressSessionAdapterOptions): Store {
+  if (typeof options?.store?.get !== 'function' || typeof options.store.set !== 'function') {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      'createExpressSessionAdapter takes { store }, with store an express-session store',
+    )
+  }
   const keyPrefix = options.keyPrefix ?? 'tessera:'
   const timeoutMs = options.callTimeoutMs ?? 2000
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {

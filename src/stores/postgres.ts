@@ -105,6 +105,12 @@ export async function migratePostgres(options: PostgresMigrateOptions): Promise<
  * const store = createPostgresStore({ pool })
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
+  if (typeof options?.pool?.query !== 'function') {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      'createPostgresStore takes { pool, schema?, table? }, with pool a pg.Pool',
+    )
+  }
   const table = options.table ?? 'tessera'
   const t = postgresTables(options.schema ?? 'public', table)
   const timeoutMs = positiveInteger('queryTimeoutMs', options.queryTimeoutMs ?? 2000)

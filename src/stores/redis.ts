@@ -80,6 +80,12 @@ export interface RedisStoreOptions {
  * const store = createRedisStore({ client, prefix: 'myapp:' })
  */
 export function createRedisStore(options: RedisStoreOptions): Store {
+  if (typeof options?.client?.eval !== 'function') {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      'createRedisStore takes { client, prefix? }, with client a connected redis v5 client',
+    )
+  }
   const prefix = options.prefix ?? 'tessera:'
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new TesseraError('ERR_CONFIG_INVALID', 'prefix must be a string without "{" or "}"')

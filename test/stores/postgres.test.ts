@@ -71,6 +71,13 @@ describe('postgres store', () => {
     assert.deepEqual(sortedIds(await store.sessions.listByUser('s')), [live.idHash])
   })
 
+  it('rejects a pool passed positionally instead of as { pool }', () => {
+    assert.throws(
+      () => createPostgresStore(pool() as never),
+      (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
+    )
+  })
+
   const badNames = [
     ['a double quote', 'a"b'],
     ['a semicolon', 'x;drop table y'],

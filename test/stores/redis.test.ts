@@ -101,6 +101,14 @@ describe('redis store (single node)', () => {
     assert.deepEqual(await store.sessions.listByUser('a}b{c'), [record])
   })
 
+  it('rejects a client passed positionally instead of as { client }', async () => {
+    const client = await sharedClient()
+    assert.throws(
+      () => createRedisStore(client as never),
+      (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
+    )
+  })
+
   it('rejects a prefix containing a hash-tag brace', async () => {
     const client = await sharedClient()
     assert.throws(
