@@ -10,7 +10,7 @@ import {
 } from '../../src/stores/express-session.js'
 import { sessionRecord } from '../../src/testing/fixtures.js'
 import { testStore } from '../../src/testing/store-conformance.js'
-import { serviceUrl } from '../helpers/services.js'
+import { serviceSkip, serviceUrl } from '../helpers/services.js'
 
 testStore('express-session MemoryStore', () =>
   createExpressSessionAdapter({ store: new session.MemoryStore() }),
@@ -38,7 +38,7 @@ testStore(
       store: new RedisStore({ client: await client(), prefix: `${namespace}:` }),
     }),
   {
-    skip: url ? false : 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)',
+    skip: serviceSkip('REDIS_URL'),
     cleanup: async (_store, namespace) => {
       const c = await client()
       for await (const keys of c.scanIterator({ MATCH: `${namespace}:*`, COUNT: 500 })) {

@@ -11,7 +11,7 @@ import {
   startRedisServer,
   type RedisCluster,
 } from '../helpers/redis-server.js'
-import { serviceUrl, uniqueName } from '../helpers/services.js'
+import { serviceSkip, serviceUrl, uniqueName } from '../helpers/services.js'
 import { checkSharedStore } from '../helpers/store-checks.js'
 
 type Client = ReturnType<typeof createClient>
@@ -41,7 +41,7 @@ testStore(
   'redis',
   async (namespace) => createRedisStore({ client: await sharedClient(), prefix: `${namespace}:` }),
   {
-    skip: url ? false : 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)',
+    skip: serviceSkip('REDIS_URL'),
     cleanup: async (_store, namespace) => deleteKeys(await sharedClient(), `${namespace}:`),
     expiresNatively: true,
   },
