@@ -18,7 +18,7 @@ export function authCookie(
   name: string,
   value: string,
   options: AuthCookieOptions,
-  now: number,
+  now?: number,
 ): string {
   return serializeCookie(
     name,

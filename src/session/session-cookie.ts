@@ -1,7 +1,8 @@
 // Reading and writing a carrier's own cookie: one name, fixed attributes (HttpOnly,
 // SameSite=Lax, Path=/, Secure and __Host- when the request is HTTPS), no Domain. Serialising
 // goes through the cookie codec, never by hand (CK-8).
-import { parseCookieAll, serializeCookie } from '../cookie/codec.js'
+import { parseCookieAll } from '../cookie/codec.js'
+import { authCookie, clearAuthCookie } from './auth-cookie.js'
 import { cookieIdentity, type CarrierCookieOptions, type CarrierRequest } from './carrier.js'
 
 /**
@@ -24,23 +25,11 @@ export function sessionCookie(
   value: string,
 ): string {
   const { name, secure } = cookieIdentity(options, request)
-  return serializeCookie(name, value, {
-    path: '/',
-    httpOnly: true,
-    secure,
-    sameSite: 'Lax',
-    maxAge: options.maxAgeSeconds,
-  })
+  return authCookie(name, value, { secure, maxAgeSeconds: options.maxAgeSeconds })
 }
 
 /** The `Set-Cookie` value that deletes the carrier's cookie (same name and path, Max-Age=0; LO-3). */
 export function clearingCookie(options: CarrierCookieOptions, request: CarrierRequest): string {
   const { name, secure } = cookieIdentity(options, request)
-  return serializeCookie(name, '', {
-    path: '/',
-    httpOnly: true,
-    secure,
-    sameSite: 'Lax',
-    maxAge: 0,
-  })
+  return clearAuthCookie(name, { secure })
 }
