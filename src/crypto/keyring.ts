@@ -123,6 +123,14 @@ export function toKeyring(keys: Keyring | readonly (KeyInput | KeyEntry)[]): Key
   return isKeyring(keys) ? keys : createKeyring(keys as readonly (KeyInput | KeyEntry)[])
 }
 
+/**
+ * Validates one key on its own, with the same rules as `createKeyring`; the entry can then be
+ * passed to `createKeyring` (what `importJwk` and `generateKey` return).
+ */
+export function createKeyEntry(input: KeyInput): KeyEntry {
+  return toEntry(input, 0)
+}
+
 function describe(e: KeyEntry): string {
   return e.alg === null ? e.id : `${e.id}:${e.alg}`
 }

@@ -1,0 +1,321 @@
+import { TesseraError } from '../errors.js'
+
+/** Largest name + value a cookie may have, in bytes (RFC 6265bis §5.7: user agents drop larger ones). */
+export const MAX_COOKIE_BYTES = 4096
+/**
+ * Largest `Cookie` header `parseCookie` reads, in bytes: Node's default `maxHeaderSize` (16 KiB).
+ * A larger header is refused whole (parsed as no cookies).
+ */
+export const MAX_COOKIE_HEADER_BYTES = 16384
+/** Largest attribute value (`Path`, `Domain`) `serializeCookie` writes (RFC 6265bis §5.7). */
+export const MAX_ATTRIBUTE_VALUE_BYTES = 1024
+/** Largest whole `Set-Cookie` value `serializeCookie` writes, in bytes. */
+export const MAX_SET_COOKIE_BYTES = 8192
+/** Longest lifetime a cookie may ask for: 400 days in seconds (RFC 6265bis §5.6.1, §5.6.2). */
+export const MAX_COOKIE_AGE_SECONDS = 400 * 24 * 60 * 60
+
+/** Cookie names to values, with no prototype: a cookie named `__proto__` is just a key. */
+export type CookieRecord = Record<string, string>
+
+/** Cookie names to every value sent under that name, in header order, with no prototype. */
+export type CookieListRecord = Record<string, string[]>
+
+/** The attributes `serializeCookie` writes. `maxAge` is in seconds, as in the header. */
+export interface CookieAttributes {
+  /** Seconds until the cookie expires; 0 deletes it. At most 400 days. */
+  maxAge?: number | undefined
+  /** When the cookie expires. At most 400 days from now; a past date deletes it. */
+  expires?: Date | undefined
+  /** Leave unset for a host-only cookie (the safe default); not allowed with `__Host-`. */
+  domain?: string | undefined
+  /** Must start with `/`; `__Host-` cookies need exactly `/`. */
+  path?: string | undefined
+  secure?: boolean | undefined
+  httpOnly?: boolean | undefined
+  /** `None` needs `secure`. */
+  sameSite?: 'Strict' | 'Lax' | 'None' | undefined
+  /** CHIPS: a cookie keyed to the top-level site. Needs `secure`. */
+  partitioned?: boolean | undefined
+  /** A Chromium extension honoured when the browser evicts cookies. */
+  priority?: 'Low' | 'Medium' | 'High' | undefined
+}
+
+// Constructing an object whose prototype has no prototype is faster than Object.create(null)
+// and gives the same guarantee: `__proto__`, `constructor` and `toString` are ordinary keys.
+const NullRecord = (() => {
+  function Empty(): void {}
+  Empty.prototype = Object.create(null) as object
+  return Empty as unknown as new () => Record<string, unknown>
+})()
+
+/**
+ * Parses a `Cookie` request header into a null-prototype record. Never throws.
+ *
+ * - Pairs are split on `;`; spaces and tabs around names and values are trimmed; a pair without
+ *   `=` or with an empty name is skipped.
+ * - Duplicate names: the **first occurrence wins**. Browsers send cookies with longer paths first
+ *   (RFC 6265bis §5.8.3), so the first is the most specific. Use `parseCookieAll` to see all of
+ *   them (duplicates are how cookie tossing works; `__Host-` names are the real defence).
+ * - A value wrapped in DQUOTEs has them removed (RFC 6265bis §4.1.1 `cookie-value`).
+ * - A value containing `%` is percent-decoded when it decodes cleanly and kept as sent otherwise,
+ *   like the `cookie` package; tessera's own values are base64url and never contain `%`.
+ * - A header over `MAX_COOKIE_HEADER_BYTES` gives an empty record; a single cookie whose name and
+ *   value exceed `MAX_COOKIE_BYTES` is skipped. Sizes are counted in characters, which for a
+ *   header Node decoded (latin1) are bytes.
+ *
+ * @example
+ * parseCookie('sid=abc; theme="dark"; sid=evil') // { sid: 'abc', theme: 'dark' }
+ */
+export function parseCookie(header: string): CookieRecord {
+  return scan(header, false) as CookieRecord
+}
+
+/**
+ * Like `parseCookie`, but keeps every value of every name, in header order, so a caller can
+ * detect (and refuse) a request that carries two cookies of the same name.
+ *
+ * @example
+ * parseCookieAll('sid=abc; sid=evil').sid // ['abc', 'evil']
+ */
+export function parseCookieAll(header: string): CookieListRecord {
+  return scan(header, true) as CookieListRecord
+}
+
+// One indexOf-based pass, no regular expression and no split: this runs on every request.
+function scan(header: string, all: boolean): Record<string, unknown> {
+  const out = new NullRecord()
+  if (typeof header !== 'string') return out
+  const len = header.length
+  if (len < 2 || len > MAX_COOKIE_HEADER_BYTES) return out
+  let index = 0
+  while (index < len) {
+    const eq = header.indexOf('=', index)
+    if (eq === -1) break
+    let end = header.indexOf(';', index)
+    if (end === -1) end = len
+    if (eq > end) {
+      // No `=` in this pair: resume at the pair that holds the `=` found, without rescanning.
+      index = header.lastIndexOf(';', eq - 1) + 1
+      continue
+    }
+    let nameStart = index
+    let nameEnd = eq
+    while (nameStart < nameEnd && isBlank(header.charCodeAt(nameStart))) nameStart++
+    while (nameEnd > nameStart && isBlank(header.charCodeAt(nameEnd - 1))) nameEnd--
+    let valueStart = eq + 1
+    let valueEnd = end
+    while (valueStart < valueEnd && isBlank(header.charCodeAt(valueStart))) valueStart++
+    while (valueEnd > valueStart && isBlank(header.charCodeAt(valueEnd - 1))) valueEnd--
+    if (nameEnd > nameStart && nameEnd - nameStart + valueEnd - valueStart <= MAX_COOKIE_BYTES) {
+      const name = header.slice(nameStart, nameEnd)
+      const seen = out[name]
+      if (all || seen === undefined) {
+        if (
+          valueEnd - valueStart >= 2 &&
+          header.charCodeAt(valueStart) === 0x22 &&
+          header.charCodeAt(valueEnd - 1) === 0x22
+        ) {
+          valueStart++
+          valueEnd--
+        }
+        const value = decode(header.slice(valueStart, valueEnd))
+        if (!all) out[name] = value
+        else if (seen === undefined) out[name] = [value]
+        else (seen as string[]).push(value)
+      }
+    }
+    index = end + 1
+  }
+  return out
+}
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09
+}
+
+function decode(value: string): string {
+  if (value.indexOf('%') === -1) return value
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value // malformed percent-encoding: keep what was sent
+  }
+}
+
+// RFC 9110 §5.6.2 token: what a cookie name may contain (RFC 6265bis §4.1.1).
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// RFC 6265bis §4.1.1 cookie-value: cookie-octets, optionally inside one pair of DQUOTEs. No
+// space, DQUOTE, comma, semicolon, backslash, control character or non-ASCII.
+const COOKIE_VALUE =
+  /^(?:"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"|[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*)$/
+// RFC 1034 §3.5 labels as amended by RFC 1123 §2.1; one leading dot tolerated (RFC 6265bis §5.6.3).
+const DOMAIN =
+  /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
+// RFC 6265bis §4.1.1 path-value: any CHAR except CTLs or ";"; it must start with "/" to be used.
+const PATH = /^\/[\x20-\x3a\x3c-\x7e]*$/
+const ATTRIBUTE_NAMES = new Set([
+  'maxAge',
+  'expires',
+  'domain',
+  'path',
+  'secure',
+  'httpOnly',
+  'sameSite',
+  'partitioned',
+  'priority',
+])
+const SAME_SITE = new Set(['Strict', 'Lax', 'None'])
+const PRIORITY = new Set(['Low', 'Medium', 'High'])
+
+/**
+ * Builds a `Set-Cookie` header value. Throws `ERR_COOKIE_INVALID` (naming the attribute, never
+ * printing the value) for anything a browser could misread: a name outside the RFC token set, a
+ * value or attribute with `;`, CR, LF, a control character or another character that could inject
+ * an attribute (the CVE-2024-47764 class), an unknown attribute, a broken `__Host-`, `__Secure-`,
+ * `__Http-` or `__Host-Http-` prefix rule, `SameSite=None` or `Partitioned` without `Secure`, a
+ * lifetime over 400 days, or a name and value over `MAX_COOKIE_BYTES`. The value is written as
+ * given: encode it first (base64url, or `encodeURIComponent`) if it is arbitrary text.
+ *
+ * @param now epoch ms used to check that `expires` is at most 400 days away.
+ * @example
+ * serializeCookie('__Host-sid', id, { secure: true, httpOnly: true, path: '/', sameSite: 'Lax' })
+ * // '__Host-sid=…; Path=/; Secure; HttpOnly; SameSite=Lax'
+ */
+export function serializeCookie(
+  name: string,
+  value: string,
+  attributes: CookieAttributes = {},
+  now: number = Date.now(),
+): string {
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    refuse("cookie name must be a non-empty RFC 9110 token (letters, digits, !#$%&'*+-.^_`|~)")
+  }
+  if (typeof value !== 'string' || !COOKIE_VALUE.test(value)) {
+    refuse(
+      `cookie "${name}": value must be RFC 6265 cookie-octets (printable ASCII without space, ", comma, ; or \\); encode it first`,
+    )
+  }
+  if (name.length + value.length > MAX_COOKIE_BYTES) {
+    refuse(
+      `cookie "${name}": name and value are ${name.length + value.length} bytes; the limit is ${MAX_COOKIE_BYTES}`,
+    )
+  }
+  checkAttributeNames(name, attributes)
+  const a = attributes
+  let out = `${name}=${value}`
+  if (a.path !== undefined) {
+    checkAttributeValue(
+      name,
+      'path',
+      a.path,
+      PATH,
+      'a path starting with "/" without ; or controls',
+    )
+    out += `; Path=${a.path}`
+  }
+  if (a.domain !== undefined) {
+    checkAttributeValue(name, 'domain', a.domain, DOMAIN, 'a host name such as example.com')
+    out += `; Domain=${a.domain}`
+  }
+  if (a.expires !== undefined) out += `; Expires=${checkExpires(name, a.expires, now)}`
+  if (a.maxAge !== undefined) out += `; Max-Age=${checkMaxAge(name, a.maxAge)}`
+  if (flag(name, 'secure', a.secure)) out += '; Secure'
+  if (flag(name, 'httpOnly', a.httpOnly)) out += '; HttpOnly'
+  if (a.sameSite !== undefined) {
+    if (!SAME_SITE.has(a.sameSite)) refuse(`cookie "${name}": sameSite must be Strict, Lax or None`)
+    if (a.sameSite === 'None' && a.secure !== true) {
+      refuse(`cookie "${name}": sameSite None requires secure (RFC 6265bis §5.6.7)`)
+    }
+    out += `; SameSite=${a.sameSite}`
+  }
+  if (flag(name, 'partitioned', a.partitioned)) {
+    if (a.secure !== true) refuse(`cookie "${name}": partitioned requires secure (CHIPS)`)
+    out += '; Partitioned'
+  }
+  if (a.priority !== undefined) {
+    if (!PRIORITY.has(a.priority)) refuse(`cookie "${name}": priority must be Low, Medium or High`)
+    out += `; Priority=${a.priority}`
+  }
+  checkPrefix(name, a)
+  if (out.length > MAX_SET_COOKIE_BYTES) {
+    refuse(
+      `cookie "${name}": Set-Cookie is ${out.length} bytes; the limit is ${MAX_SET_COOKIE_BYTES}`,
+    )
+  }
+  return out
+}
+
+function refuse(message: string): never {
+  throw new TesseraError('ERR_COOKIE_INVALID', message)
+}
+
+function checkAttributeNames(name: string, attributes: CookieAttributes): void {
+  if (typeof attributes !== 'object' || attributes === null) {
+    refuse(`cookie "${name}": attributes must be an object`)
+  }
+  // A misspelt `httpOnly` must not silently produce a cookie scripts can read.
+  for (const key of Object.keys(attributes)) {
+    if (!ATTRIBUTE_NAMES.has(key)) refuse(`cookie "${name}": unknown attribute "${key}"`)
+  }
+}
+
+function checkAttributeValue(
+  name: string,
+  attribute: string,
+  value: unknown,
+  pattern: RegExp,
+  expected: string,
+): void {
+  if (
+    typeof value !== 'string' ||
+    value.length > MAX_ATTRIBUTE_VALUE_BYTES ||
+    !pattern.test(value)
+  ) {
+    refuse(
+      `cookie "${name}": ${attribute} must be ${expected}, at most ${MAX_ATTRIBUTE_VALUE_BYTES} bytes`,
+    )
+  }
+}
+
+function flag(name: string, attribute: string, value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') refuse(`cookie "${name}": ${attribute} must be a boolean`)
+  return value
+}
+
+function checkMaxAge(name: string, maxAge: unknown): number {
+  if (typeof maxAge !== 'number' || !Number.isInteger(maxAge) || maxAge < 0) {
+    refuse(`cookie "${name}": maxAge must be a whole number of seconds ≥ 0 (0 deletes)`)
+  }
+  if (maxAge > MAX_COOKIE_AGE_SECONDS) {
+    refuse(
+      `cookie "${name}": maxAge is ${maxAge} s; browsers cap lifetimes at 400 days (${MAX_COOKIE_AGE_SECONDS} s)`,
+    )
+  }
+  return maxAge
+}
+
+function checkExpires(name: string, expires: unknown, now: number): string {
+  if (!(expires instanceof Date) || !Number.isFinite(expires.getTime())) {
+    refuse(`cookie "${name}": expires must be a valid Date`)
+  }
+  if (expires.getTime() - now > MAX_COOKIE_AGE_SECONDS * 1000) {
+    refuse(`cookie "${name}": expires is more than 400 days away; browsers cap lifetimes there`)
+  }
+  return expires.toUTCString()
+}
+
+// RFC 6265bis §4.1.3: prefixes are matched case-insensitively and a browser drops a prefixed
+// cookie that breaks its rule, so refusing here turns a silent loss into an error.
+function checkPrefix(name: string, a: CookieAttributes): void {
+  if (name.charCodeAt(0) !== 0x5f || name.charCodeAt(1) !== 0x5f) return
+  const lower = name.slice(0, 12).toLowerCase()
+  const host = lower.startsWith('__host-')
+  const http = lower.startsWith('__http-') || lower.startsWith('__host-http-')
+  if (!host && !http && !lower.startsWith('__secure-')) return
+  if (a.secure !== true) refuse(`cookie "${name}": its prefix requires secure`)
+  if (http && a.httpOnly !== true) refuse(`cookie "${name}": its prefix requires httpOnly`)
+  if (host && a.path !== '/') refuse(`cookie "${name}": a __Host- cookie requires path "/"`)
+  if (host && a.domain !== undefined)
+    refuse(`cookie "${name}": a __Host- cookie must not set domain`)
+}

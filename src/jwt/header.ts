@@ -1,0 +1,134 @@
+import { decodeBase64url } from '../crypto/base64url.js'
+import type { JwsAlgorithm } from '../crypto/keyring.js'
+import { TesseraError } from '../errors.js'
+import { isJwsAlgorithm } from './algorithms.js'
+
+/** A verified JWS protected header: `alg` is always one tessera implements. */
+export interface JwsHeader {
+  readonly alg: JwsAlgorithm
+  readonly kid?: string
+  readonly typ?: string
+  readonly cty?: string
+  readonly [name: string]: unknown
+}
+
+/**
+ * Header parameters that name a key source or change how the payload is read (RFC 7515 §4.1,
+ * RFC 7797). Keys come only from the keyring, so a token may not bring its own; tessera implements
+ * no `crit` extension, so any `crit` is refused (RFC 7515 §4.1.11).
+ */
+export const REFUSED_HEADER_PARAMS = ['jwk', 'jku', 'x5u', 'x5c', 'crit', 'b64'] as const
+
+const MAX_CACHED_HEADERS = 256
+// Tokens signed by one issuer share a handful of header segments; parsing each once keeps
+// JSON.parse and the duplicate-key scan off the hot path. The result depends only on the text.
+const cache = new Map<string, JwsHeader>()
+
+function malformed(message: string): TesseraError {
+  return new TesseraError('ERR_TOKEN_MALFORMED', message)
+}
+
+/**
+ * Decodes and checks a protected header segment: canonical base64url, a JSON object without
+ * duplicate names, a known `alg` (never `none`), no refused parameter, string `kid`/`typ`/`cty`.
+ * Throws ERR_TOKEN_MALFORMED or ERR_JWT_ALG_NOT_ALLOWED; the result is frozen and cached.
+ */
+export function parseHeader(segment: string): JwsHeader {
+  const cached = cache.get(segment)
+  if (cached !== undefined) return cached
+  const [raw, text] = decodeJsonObject(segment, 'header')
+  const header = checkHeader(raw, text)
+  if (cache.size >= MAX_CACHED_HEADERS) cache.clear()
+  cache.set(segment, header)
+  return header
+}
+
+function checkHeader(raw: Record<string, unknown>, text: string): JwsHeader {
+  if (countTopLevelNames(text) !== Object.keys(raw).length) {
+    throw malformed('JWS header has a duplicate parameter name')
+  }
+  const alg = raw.alg
+  if (!isJwsAlgorithm(alg)) {
+    throw new TesseraError(
+      'ERR_JWT_ALG_NOT_ALLOWED',
+      typeof alg === 'string'
+        ? 'JWS alg is not one tessera accepts (none never is)'
+        : 'JWS header has no string alg',
+    )
+  }
+  for (const name of REFUSED_HEADER_PARAMS) {
+    if (Object.hasOwn(raw, name)) {
+      throw malformed(`JWS header parameter "${name}" is not accepted`)
+    }
+  }
+  for (const name of ['kid', 'typ', 'cty'] as const) {
+    if (raw[name] !== undefined && typeof raw[name] !== 'string') {
+      throw malformed(`JWS header parameter "${name}" must be a string`)
+    }
+  }
+  return deepFreeze(raw) as JwsHeader
+}
+
+/**
+ * Decodes a base64url segment holding a JSON object. Throws ERR_TOKEN_MALFORMED for
+ * non-canonical base64url, invalid UTF-8 or JSON, or any value that is not a plain object.
+ */
+export function parseJsonObject(segment: string, what: string): Record<string, unknown> {
+  return decodeJsonObject(segment, what)[0]
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function decodeJsonObject(segment: string, what: string): [Record<string, unknown>, string] {
+  const bytes = decodeBase64url(segment)
+  if (bytes === null) throw malformed(`JWS ${what} is not canonical base64url`)
+  let value: unknown
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+    value = JSON.parse(text)
+  } catch {
+    throw malformed(`JWS ${what} is not UTF-8 JSON`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw malformed(`JWS ${what} is not a JSON object`)
+  }
+  return [value as Record<string, unknown>, text]
+}
+
+/**
+ * Counts the member names of the outermost object in valid JSON text. JSON.parse keeps only the
+ * last of duplicate names, so fewer parsed keys than counted names means a duplicate (however
+ * the names are escaped).
+ */
+export function countTopLevelNames(text: string): number {
+  let depth = 0
+  let expectName = false
+  let names = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x22 /* " */) {
+      if (depth === 1 && expectName) names++
+      expectName = false
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) {
+        if (text.charCodeAt(i) === 0x5c /* \ */) i++
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++
+      expectName = depth === 1
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--
+    } else if (c === 0x2c /* , */ && depth === 1) {
+      expectName = true
+    }
+  }
+  return names
+}
+
+function deepFreeze(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}

@@ -1,0 +1,12 @@
+// tessera/jwt: strict JWS/JWT on node:crypto. Re-exports only.
+export { signJwt, signJws } from './sign.js'
+export type { SignJwsOptions, SignJwtOptions, JwtClaims } from './sign.js'
+export { verifyJwt, verifyJws, decodeJwtUnsafe, DEFAULT_MAX_TOKEN_BYTES } from './verify.js'
+export type { VerifyJwsOptions, VerifyJwtOptions, VerifiedJws, VerifiedJwt } from './verify.js'
+export type { ClaimsOptions } from './claims.js'
+export type { JwsHeader } from './header.js'
+export { JWS_ALGORITHMS } from './algorithms.js'
+export type { JwsAlgorithm } from '../crypto/keyring.js'
+export { importJwk, exportJwks } from './jwks.js'
+export type { Jwk, JwkSet, ImportJwkOptions } from './jwks.js'
+export { generateKey } from './generate.js'

@@ -1,0 +1,159 @@
+import { decodeBase64url } from '../crypto/base64url.js'
+import type { JwsAlgorithm, KeyEntry, KeyInput, Keyring } from '../crypto/keyring.js'
+import { toKeyring } from '../crypto/keyring.js'
+import { TesseraError } from '../errors.js'
+import { verifyWithKey } from './algorithms.js'
+import { checkClaims, type ClaimsOptions } from './claims.js'
+import { parseHeader, parseJsonObject, type JwsHeader } from './header.js'
+import type { JwtClaims } from './sign.js'
+
+/** Default cap on a token's length, checked before any decoding (RFC 8725 §3.7 spirit). */
+export const DEFAULT_MAX_TOKEN_BYTES = 8 * 1024
+
+/** Options for `verifyJws`. */
+export interface VerifyJwsOptions {
+  /** Longest token accepted, in bytes (default 8192). */
+  readonly maxTokenBytes?: number
+}
+
+/** Options for `verifyJwt`: the JWS options plus the claim checks. */
+export interface VerifyJwtOptions extends VerifyJwsOptions, ClaimsOptions {}
+
+/** A verified JWS: its header, its payload bytes and the key that verified it. */
+export interface VerifiedJws {
+  readonly header: JwsHeader
+  readonly payload: Buffer
+  readonly key: KeyEntry
+}
+
+/** A verified JWT: its header, its claims and the key that verified it. */
+export interface VerifiedJwt {
+  readonly header: JwsHeader
+  readonly payload: JwtClaims
+  readonly key: KeyEntry
+}
+
+type Keys = Keyring | readonly (KeyInput | KeyEntry)[]
+
+interface Segments {
+  readonly header: string
+  readonly signingInput: string
+  readonly payload: string
+  readonly signature: string
+}
+
+function malformed(message: string): TesseraError {
+  return new TesseraError('ERR_TOKEN_MALFORMED', message)
+}
+
+/**
+ * Verifies a compact JWS and returns its payload bytes. The header picks the key (by `kid`, or
+ * among the keys bound to the header's `alg`); the key's own algorithm must equal `alg`.
+ * Throws TesseraError: ERR_TOKEN_MALFORMED, ERR_JWT_ALG_NOT_ALLOWED, ERR_SIGNATURE_INVALID.
+ *
+ * @example
+ * const { header, payload } = verifyJws(jws, keyring)
+ */
+export function verifyJws(token: string, keys: Keys, options: VerifyJwsOptions = {}): VerifiedJws {
+  const { segments, header, key } = verifySignature(token, keys, options)
+  const payload = decodeBase64url(segments.payload)
+  if (payload === null) throw malformed('JWS payload is not canonical base64url')
+  return { header, payload, key }
+}
+
+/**
+ * Verifies a JWT: the signature first, then the claims (`exp` required by default, `nbf`, `iat`,
+ * `iss`, `aud`, `sub`, `typ`, age, required claims) against `now` (default the real clock).
+ *
+ * @example
+ * const { payload } = verifyJwt(token, keyring, { issuer: 'https://id.example', audience: 'api' })
+ */
+export function verifyJwt(token: string, keys: Keys, options: VerifyJwtOptions = {}): VerifiedJwt {
+  const { segments, header, key } = verifySignature(token, keys, options)
+  // Only now, with the signature checked, is the payload decoded and read.
+  const payload = parseJsonObject(segments.payload, 'payload') as JwtClaims
+  checkClaims(payload, header, options)
+  return { header, payload, key }
+}
+
+/**
+ * Decodes a JWT's header and claims WITHOUT verifying anything. For debugging and routing only:
+ * never base a decision on its result. Throws ERR_TOKEN_MALFORMED.
+ */
+export function decodeJwtUnsafe(token: string): { header: JwsHeader; payload: JwtClaims } {
+  const segments = split(token, DEFAULT_MAX_TOKEN_BYTES)
+  return {
+    header: parseHeader(segments.header),
+    payload: parseJsonObject(segments.payload, 'payload') as JwtClaims,
+  }
+}
+
+function verifySignature(
+  token: string,
+  keys: Keys,
+  options: VerifyJwsOptions,
+): { segments: Segments; header: JwsHeader; key: KeyEntry } {
+  const keyring = toKeyring(keys)
+  const segments = split(token, options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES)
+  const header = parseHeader(segments.header)
+  const signature = decodeBase64url(segments.signature)
+  if (signature === null) throw malformed('JWS signature is not canonical base64url')
+  for (const key of candidates(keyring, header)) {
+    if (verifyWithKey(key, segments.signingInput, signature)) return { segments, header, key }
+  }
+  throw new TesseraError('ERR_SIGNATURE_INVALID', 'JWS signature does not verify')
+}
+
+function split(token: string, maxTokenBytes: number): Segments {
+  if (typeof token !== 'string') throw malformed('JWS must be a string')
+  if (token.length > maxTokenBytes) {
+    throw malformed(`JWS is ${token.length} bytes; the limit is ${maxTokenBytes}`)
+  }
+  const first = token.indexOf('.')
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1)
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) {
+    throw malformed('JWS must have exactly three dot-separated segments')
+  }
+  return {
+    header: token.slice(0, first),
+    signingInput: token.slice(0, second),
+    payload: token.slice(first + 1, second),
+    signature: token.slice(second + 1),
+  }
+}
+
+// Per keyring: the keys bound to each algorithm, tried in order when a token has no kid.
+const byAlgorithm = new WeakMap<Keyring, Map<JwsAlgorithm, readonly KeyEntry[]>>()
+
+function candidates(keyring: Keyring, header: JwsHeader): readonly KeyEntry[] {
+  if (header.kid !== undefined) {
+    // kid is an opaque name looked up in the keyring's map: never a path, URL or query.
+    const key = keyring.get(header.kid)
+    if (key === undefined) {
+      throw new TesseraError('ERR_SIGNATURE_INVALID', 'JWS kid names no key in the keyring')
+    }
+    if (key.alg !== header.alg) {
+      throw new TesseraError(
+        'ERR_JWT_ALG_NOT_ALLOWED',
+        `JWS alg ${header.alg} differs from the ${String(key.alg)} bound to key "${key.id}"`,
+      )
+    }
+    return [key]
+  }
+  let map = byAlgorithm.get(keyring)
+  if (map === undefined) {
+    map = new Map()
+    for (const entry of keyring.entries) {
+      if (entry.alg !== null) map.set(entry.alg, [...(map.get(entry.alg) ?? []), entry])
+    }
+    byAlgorithm.set(keyring, map)
+  }
+  const keys = map.get(header.alg)
+  if (keys === undefined) {
+    throw new TesseraError(
+      'ERR_JWT_ALG_NOT_ALLOWED',
+      `no key in the keyring is bound to ${header.alg}`,
+    )
+  }
+  return keys
+}

@@ -1,0 +1,133 @@
+// The seam between the session manager and the three ways of carrying a session (DESIGN.md:
+// `cookie`, `server`, `token`). The manager owns the rules every carrier shares (laziness,
+// timeouts, throttled touch, login rotation, compare-and-set retries, events); a carrier owns
+// only what the browser holds and where the state lives. Nothing here sees a framework.
+import type { TesseraErrorCode } from '../errors.js'
+import type { SessionRecord } from '../stores/store.js'
+
+/** The three carriers of DESIGN.md. */
+export type CarrierKind = 'cookie' | 'server' | 'token'
+
+/**
+ * What a carrier may read from a request, already taken out of the framework's request object
+ * by an adapter. Header values are raw (not decoded); a carrier parses them itself.
+ */
+export interface CarrierRequest {
+  /** The raw `Cookie` header, or undefined when the request has none. */
+  readonly cookieHeader: string | undefined
+  /** The raw `Authorization` header (the token carrier may accept a bearer token). */
+  readonly authorization?: string | undefined
+  /**
+   * True when the request reached the application over HTTPS, directly or through a proxy the
+   * framework trusts (Express: `req.secure` with `trust proxy`). With `secure: 'auto'` it decides
+   * `Secure` and the `__Host-` prefix, so plain-HTTP localhost works in development without
+   * configuration and without looking at `NODE_ENV`.
+   */
+  readonly secure: boolean
+  /** The client address as the framework reports it (for "your devices"). */
+  readonly ip?: string | undefined
+  /** The `User-Agent` header (for "your devices"). */
+  readonly userAgent?: string | undefined
+}
+
+/** A record as the manager asks a carrier to start it: everything but the secret-derived key. */
+export type SessionDraft = Omit<SessionRecord, 'idHash'>
+
+/**
+ * What `load` found. `record` is the live session, or null with the reason:
+ * `reason: null` means the request presented nothing (an anonymous visitor, not an error);
+ * a code means it presented something that was refused (malformed, tampered, unknown, expired),
+ * and `setCookies` then usually clears the refused cookie.
+ */
+export type CarrierLoad =
+  | {
+      readonly record: SessionRecord
+      readonly reason: null
+      /** Cookies to send even if nothing changes (e.g. the token carrier renewed its JWT). */
+      readonly setCookies: readonly string[]
+    }
+  | {
+      readonly record: null
+      readonly reason: TesseraErrorCode | null
+      readonly setCookies: readonly string[]
+    }
+
+/** The outcome of a write: the record as now stored and the `Set-Cookie` values that carry it. */
+export interface CarrierWrite {
+  readonly record: SessionRecord
+  /** Serialised `Set-Cookie` header values, to be appended to the response (never joined). */
+  readonly setCookies: readonly string[]
+}
+
+/**
+ * A carrier: how one session travels between requests. `SessionRecord.idHash` is the carrier's
+ * key for a session instance: the SHA-256 of a secret (server: of the session id). It changes on
+ * every rotation, is never sent to the client, and is what CSRF tokens and list handles are
+ * derived from. Store failures are thrown as `TesseraError('ERR_STORE_UNAVAILABLE')`; bad input
+ * from the network is never thrown, it is a `CarrierLoad` with a reason.
+ *
+ * Implementations: `createServerCarrier` (opaque id in a cookie, record in a store); the
+ * `cookie` and `token` carriers implement the same interface.
+ */
+export interface Carrier {
+  readonly kind: CarrierKind
+  /**
+   * Reads the session the request carries. Does not check the idle or absolute timeout (the
+   * manager does, with its clock); `now` (epoch ms) is for what the carrier itself must check,
+   * such as a JWT's `exp`.
+   */
+  load(request: CarrierRequest, now: number): Promise<CarrierLoad>
+  /** Starts a new session with a fresh secret (login, or the first write of a visitor). */
+  create(draft: SessionDraft, request: CarrierRequest): Promise<CarrierWrite>
+  /**
+   * Compare-and-set: writes `record` (whose `version` is `expectedVersion + 1`) only if the
+   * current version is `expectedVersion`. Null means someone else wrote first or the session is
+   * gone; the manager then `reload`s and retries.
+   */
+  replace(
+    record: SessionRecord,
+    expectedVersion: number,
+    request: CarrierRequest,
+  ): Promise<CarrierWrite | null>
+  /** The current state of a session by its key, or null if gone (used after a conflict). */
+  reload(idHash: string): Promise<SessionRecord | null>
+  /** Moves `lastSeenAt` and `expiresAt` without a version change (rolling renewal). */
+  touch(record: SessionRecord, request: CarrierRequest): Promise<CarrierWrite>
+  /** Ends the session: deletes its state and returns cookies that clear it (`Max-Age=0`). */
+  destroy(idHash: string, request: CarrierRequest): Promise<readonly string[]>
+  /** Cookies that clear whatever this carrier sets, for a request whose cookie was refused. */
+  clearCookies(request: CarrierRequest): readonly string[]
+  /** The user's live sessions (the "your devices" list). */
+  listByUser(userId: string): Promise<SessionRecord[]>
+  /** Ends every session of the user except `exceptIdHash`; returns how many ended. */
+  deleteByUser(userId: string, exceptIdHash?: string): Promise<number>
+}
+
+/**
+ * How a carrier's cookie is named and flagged. The browser always gets `HttpOnly`,
+ * `SameSite=Lax` and `Path=/`; `Secure` and the `__Host-` prefix follow `secure`.
+ */
+export interface CarrierCookieOptions {
+  /** The cookie's base name; `__Host-` is prepended when the cookie is Secure. Default `tessera`. */
+  readonly name: string
+  /**
+   * `'auto'` (default): Secure with the `__Host-` prefix when the request is HTTPS, plain on
+   * plain HTTP (local development). `true`: always. `false`: never (tests behind plain HTTP only).
+   */
+  readonly secure: 'auto' | boolean
+  /**
+   * Undefined (default): a browser-session cookie with no `Max-Age`. Otherwise `Max-Age` in
+   * seconds, at most the absolute timeout.
+   */
+  readonly maxAgeSeconds?: number | undefined
+}
+
+/** The name and `Secure` flag a carrier's cookie gets for this request. */
+export function cookieIdentity(
+  options: CarrierCookieOptions,
+  request: CarrierRequest,
+): { readonly name: string; readonly secure: boolean } {
+  const secure = options.secure === 'auto' ? request.secure : options.secure
+  // RFC 6265bis 4.1.3.2: a __Host- cookie must be Secure, have Path=/ and no Domain.
+  return { name: secure ? `__Host-${options.name}` : options.name, secure }
+}
