@@ -1,0 +1,38 @@
+// The SQLite tables: the single source of their definitions. `{p}` is replaced by the store's
+// table prefix. Migration n (1-based) takes the schema from version n-1 to n; never edit a
+// migration that has shipped, append a new one.
+
+/** The bookkeeping table, created before anything else so the schema version can be read. */
+export const SQLITE_META_TABLE = `CREATE TABLE IF NOT EXISTS {p}meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID`
+
+/** Migrations in order; the schema version is the number applied. */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE {p}sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id TEXT,
+    data TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    authenticated_at INTEGER,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    ip TEXT,
+    user_agent TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX {p}sessions_by_user ON {p}sessions (user_id) WHERE user_id IS NOT NULL;
+  CREATE INDEX {p}sessions_by_expiry ON {p}sessions (expires_at);
+  CREATE TABLE {p}refresh_tokens (
+    id_hash TEXT PRIMARY KEY,
+    family_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    revoked_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX {p}refresh_tokens_by_family ON {p}refresh_tokens (family_id);
+  CREATE INDEX {p}refresh_tokens_by_expiry ON {p}refresh_tokens (expires_at);`,
+]
