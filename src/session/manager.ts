@@ -1,0 +1,249 @@
+// The session manager: the contract of DESIGN.md that every carrier shares (lazy sessions,
+// login rotation, idle and absolute timeouts enforced here with the manager's clock, throttled
+// touch, bounded compare-and-set retries, events). Framework-free: it reads header values and
+// hands back Set-Cookie strings through a sink.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { deriveKey } from '../crypto/aead.js'
+import { hmacSha256 } from '../crypto/hmac.js'
+import { toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
+import { TesseraError, type TesseraErrorCode } from '../errors.js'
+import type { SessionRecord, Store } from '../stores/store.js'
+import type { Carrier, CarrierCookieOptions, CarrierRequest } from './carrier.js'
+import { checkCsrf, createCsrfTokens } from './csrf.js'
+import { createServerCarrier } from './server-carrier.js'
+import {
+  Session,
+  type ResponseSink,
+  type SessionContext,
+  type SessionData,
+  type SessionEvent,
+} from './session.js'
+
+/** The `server` carrier: an opaque id in the cookie, the record in `store`. */
+export interface ServerCarrierConfig {
+  readonly carrier: 'server'
+  readonly store: Store
+}
+
+/** The `cookie` carrier (state sealed in the cookie); its options are added with it. */
+export interface CookieCarrierConfig {
+  readonly carrier: 'cookie'
+}
+
+/** The `token` carrier (JWT + rotating refresh token); its options are added with it. */
+export interface TokenCarrierConfig {
+  readonly carrier: 'token'
+}
+
+/** Which carrier, and what it needs. */
+export type CarrierConfig = ServerCarrierConfig | CookieCarrierConfig | TokenCarrierConfig
+
+/** Options every carrier shares. Durations are seconds; instants epoch milliseconds. */
+export interface CommonSessionOptions {
+  /** Secrets (≥ 32 bytes each, newest first) for CSRF tokens and session handles. */
+  readonly keys: readonly KeyInput[] | Keyring
+  /** A session unused this long ends. Default 1800 (30 min). */
+  readonly idleTimeoutSeconds?: number
+  /** A session ends this long after it was created (login creates one), used or not. Default 43200 (12 h). */
+  readonly absoluteTimeoutSeconds?: number
+  /** An unchanged session's `lastSeenAt` is written at most this often. Default 60. */
+  readonly touchIntervalSeconds?: number
+  /** The cookie's base name (`__Host-` is prepended over HTTPS). Default `tessera`. */
+  readonly cookieName?: string
+  /** `'auto'` (default): Secure and `__Host-` when the request is HTTPS. */
+  readonly secure?: 'auto' | boolean
+  /** Makes the cookie persistent for this many seconds (≤ the absolute timeout). Default: none. */
+  readonly cookieMaxAgeSeconds?: number
+  /** Other exact origins (`https://host[:port]`) allowed to send state-changing requests. */
+  readonly allowedOrigins?: readonly string[]
+  /** How many times a write re-runs after losing the version check. Default 10. */
+  readonly maxUpdateAttempts?: number
+  /** Hears why a presented cookie gave no session (tampered, unknown, expired, cross-site). */
+  readonly onReject?: (code: TesseraErrorCode) => void
+  /** Hears lifecycle events (no secrets in them). */
+  readonly onEvent?: (event: SessionEvent) => void
+  /** Current time in epoch ms. Default `Date.now`. */
+  readonly clock?: () => number
+}
+
+/** Options of `createSessionManager`. */
+export type SessionManagerOptions = CarrierConfig & CommonSessionOptions
+
+/** What an adapter reads from a request for the manager: the carrier's input plus CSRF headers. */
+export interface ManagerRequest extends CarrierRequest {
+  readonly method: string
+  readonly origin?: string | undefined
+  readonly secFetchSite?: string | undefined
+  readonly referer?: string | undefined
+  /** The host the request was addressed to, for the same-origin check. */
+  readonly host?: string | undefined
+}
+
+/** Loads sessions for requests; created once at startup with `createSessionManager`. */
+export interface SessionManager<Data extends object = SessionData> {
+  readonly carrier: Carrier
+  /**
+   * The live record a request carries, or null when it carries none or one that is malformed,
+   * tampered, unknown or expired (the reason goes to `onReject`). Throws only
+   * `ERR_STORE_UNAVAILABLE`.
+   */
+  load(request: CarrierRequest): Promise<SessionRecord | null>
+  /**
+   * The session object for one request, existing or not yet. Throws `ERR_CSRF_REJECTED` for a
+   * cross-site state-changing request that carries a session, and `ERR_STORE_UNAVAILABLE`.
+   */
+  open(request: ManagerRequest, sink: ResponseSink): Promise<Session<Data>>
+}
+
+const DEFAULTS = { idle: 30 * 60, absolute: 12 * 60 * 60, touch: 60, attempts: 10 }
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
+const HANDLE_PURPOSE = 'tessera/session-handle/v1'
+const HANDLE_LENGTH = 22 // 132 bits of the HMAC: unguessable, and not the id or its hash
+
+/**
+ * Creates a session manager. Checks every option once, at startup (`ERR_CONFIG_INVALID`,
+ * `ERR_KEY_INVALID`).
+ *
+ * @example
+ * const manager = createSessionManager({ carrier: 'server', store: createMemoryStore(), keys })
+ */
+export function createSessionManager<Data extends object = SessionData>(
+  options: SessionManagerOptions,
+): SessionManager<Data> {
+  const idle = seconds(options.idleTimeoutSeconds, DEFAULTS.idle, 'idleTimeoutSeconds')
+  const absolute = seconds(
+    options.absoluteTimeoutSeconds,
+    DEFAULTS.absolute,
+    'absoluteTimeoutSeconds',
+  )
+  const touch = seconds(options.touchIntervalSeconds, DEFAULTS.touch, 'touchIntervalSeconds')
+  const attempts = seconds(options.maxUpdateAttempts, DEFAULTS.attempts, 'maxUpdateAttempts')
+  if (touch >= idle)
+    invalid(`touchIntervalSeconds (${touch}) must be below idleTimeoutSeconds (${idle})`)
+  if (idle > absolute)
+    invalid(`idleTimeoutSeconds (${idle}) must not exceed absoluteTimeoutSeconds (${absolute})`)
+  const keyring = toKeyring(options.keys)
+  if (keyring.secrets.length === 0) {
+    throw new TesseraError('ERR_KEY_INVALID', 'keys must include at least one secret (no alg)')
+  }
+  const carrier = buildCarrier(options, cookieOptions(options, absolute))
+  const clock = options.clock ?? Date.now
+  const { onReject, onEvent } = options
+  const allowedOrigins = options.allowedOrigins ?? []
+  const csrf = createCsrfTokens(keyring)
+  const handleKey = deriveKey(keyring.secrets[0]?.secret as Buffer, HANDLE_PURPOSE)
+  const locks = new Map<string, Promise<unknown>>()
+
+  const ctx: SessionContext = {
+    carrier,
+    maxUpdateAttempts: attempts,
+    now: clock,
+    expiresAt: (createdAt, now) => Math.min(now + idle * 1000, createdAt + absolute * 1000),
+    touchDue: (record, now) => now - record.lastSeenAt >= touch * 1000,
+    handleOf: (idHash) =>
+      hmacSha256(handleKey, idHash).toString('base64url').slice(0, HANDLE_LENGTH),
+    csrfTokenOf: (idHash) => csrf.issue(idHash),
+    verifyCsrf: (idHash, token) => csrf.verify(idHash, token),
+    emit: (event) => onEvent?.(event),
+    serialize(idHash, fn) {
+      const previous = locks.get(idHash)
+      const run = previous === undefined ? fn() : previous.then(fn, fn)
+      const tail = run.then(noop, noop)
+      locks.set(idHash, tail)
+      void tail.then(() => locks.get(idHash) === tail && locks.delete(idHash))
+      return run
+    },
+    backoff: (attempt) => sleep(Math.random() * Math.min(50, 2 ** attempt)),
+  }
+
+  function reject(code: TesseraErrorCode): void {
+    onReject?.(code)
+    onEvent?.({ type: 'rejected', code })
+  }
+
+  async function loadRecord(
+    request: CarrierRequest,
+  ): Promise<{ record: SessionRecord | null; setCookies: readonly string[] }> {
+    const now = clock()
+    const loaded = await carrier.load(request, now)
+    if (loaded.record === null) {
+      if (loaded.reason !== null) reject(loaded.reason)
+      return loaded
+    }
+    const record = loaded.record
+    // TO-1, TO-2: both deadlines are checked here with this clock, whatever the store kept.
+    if (now < Math.min(record.expiresAt, ctx.expiresAt(record.createdAt, record.lastSeenAt))) {
+      return loaded
+    }
+    const setCookies = await carrier.destroy(record.idHash, request)
+    onEvent?.({ type: 'expired', userId: record.userId })
+    reject('ERR_SESSION_EXPIRED')
+    return { record: null, setCookies }
+  }
+
+  return {
+    carrier,
+    load: async (request) => (await loadRecord(request)).record,
+    async open(request, sink) {
+      const loaded = await loadRecord(request)
+      if (loaded.setCookies.length > 0) sink.setCookies(loaded.setCookies)
+      const verdict = checkCsrf(request, allowedOrigins)
+      if (!verdict.ok && loaded.record !== null) {
+        reject('ERR_CSRF_REJECTED')
+        throw new TesseraError(
+          'ERR_CSRF_REJECTED',
+          `cross-site ${request.method} refused: ${verdict.reason}`,
+        )
+      }
+      if (loaded.record?.userId != null) sink.authenticated()
+      return new Session<Data>(ctx, request, sink, loaded.record, !verdict.ok)
+    },
+  }
+}
+
+function buildCarrier(options: SessionManagerOptions, cookie: CarrierCookieOptions): Carrier {
+  switch (options.carrier) {
+    case 'server':
+      if (typeof options.store?.sessions?.get !== 'function') {
+        invalid("carrier 'server' needs a store (createMemoryStore() or createSqliteStore(...))")
+      }
+      return createServerCarrier({ store: options.store, cookie })
+    case 'cookie':
+    case 'token':
+      return invalid(`carrier '${options.carrier}' is not available in this build`)
+    default:
+      return invalid(
+        `carrier must be 'cookie', 'server' or 'token'; got ${String((options as { carrier: unknown }).carrier)}`,
+      )
+  }
+}
+
+function cookieOptions(options: CommonSessionOptions, absolute: number): CarrierCookieOptions {
+  const name = options.cookieName ?? 'tessera'
+  if (!COOKIE_NAME.test(name) || /^__(host|secure)-/i.test(name)) {
+    invalid('cookieName must be 1 to 64 token characters, without a __Host-/__Secure- prefix')
+  }
+  const secure = options.secure ?? 'auto'
+  if (secure !== 'auto' && typeof secure !== 'boolean')
+    invalid("secure must be 'auto', true or false")
+  const maxAge = options.cookieMaxAgeSeconds
+  if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge <= 0 || maxAge > absolute)) {
+    invalid(
+      `cookieMaxAgeSeconds must be a positive integer at most absoluteTimeoutSeconds (${absolute})`,
+    )
+  }
+  return { name, secure, maxAgeSeconds: maxAge }
+}
+
+function seconds(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback
+  if (!Number.isInteger(v) || v <= 0)
+    invalid(`${name} must be a positive integer, got ${String(v)}`)
+  return v
+}
+
+function invalid(message: string): never {
+  throw new TesseraError('ERR_CONFIG_INVALID', message)
+}
+
+function noop(): void {}

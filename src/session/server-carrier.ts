@@ -1,0 +1,105 @@
+// The `server` carrier: the browser holds only an opaque 256-bit random id; the record lives in
+// a store under the id's SHA-256, so a leaked store yields no live cookie (SID-1..SID-4).
+import { decodeBase64url } from '../crypto/base64url.js'
+import { sha256 } from '../crypto/hash.js'
+import { randomId, RANDOM_ID_BYTES } from '../crypto/random.js'
+import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
+import type { SessionRecord, Store } from '../stores/store.js'
+import {
+  cookieIdentity,
+  type Carrier,
+  type CarrierCookieOptions,
+  type CarrierLoad,
+  type CarrierRequest,
+  type CarrierWrite,
+} from './carrier.js'
+import { clearingCookie, readCookie, sessionCookie } from './session-cookie.js'
+
+/** Options of `createServerCarrier`. */
+export interface ServerCarrierOptions {
+  readonly store: Store
+  readonly cookie: CarrierCookieOptions
+}
+
+/** base64url of 32 bytes, without padding. */
+const ID_LENGTH = Math.ceil((RANDOM_ID_BYTES * 4) / 3)
+
+/**
+ * Creates the server carrier. The cookie holds `randomId()` (32 bytes from the CSPRNG, 43
+ * base64url characters); the store is only ever given `sha256(id)`.
+ *
+ * @example
+ * const carrier = createServerCarrier({ store, cookie: { name: 'tessera', secure: 'auto' } })
+ */
+export function createServerCarrier(options: ServerCarrierOptions): Carrier {
+  const { store, cookie } = options
+  const sessions = store.sessions
+
+  function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {
+    return { record: null, reason, setCookies: [clearingCookie(cookie, request)] }
+  }
+
+  return {
+    kind: 'server',
+
+    async load(request) {
+      const name = cookieIdentity(cookie, request).name
+      const value = readCookie(request.cookieHeader, name)
+      if (value === undefined) return { record: null, reason: null, setCookies: [] }
+      // IN-5: two cookies of this name that disagree are refused rather than guessed between.
+      if (value === null || !isSessionId(value)) return refuse('ERR_TOKEN_MALFORMED', request)
+      const record = await storeCall('get', sessions.get(sha256(value)))
+      if (record === null) return refuse('ERR_SESSION_NOT_FOUND', request)
+      return { record, reason: null, setCookies: [] }
+    },
+
+    async create(draft, request) {
+      const id = randomId()
+      const record: SessionRecord = { ...draft, idHash: sha256(id) }
+      await storeCall('create', sessions.create(record))
+      return { record, setCookies: [sessionCookie(cookie, request, id)] }
+    },
+
+    async replace(record, expectedVersion) {
+      const ok = await storeCall('replace', sessions.replace(record, expectedVersion))
+      return ok ? unchangedCookie(record) : null
+    },
+
+    reload: (idHash) => storeCall('get', sessions.get(idHash)),
+
+    async touch(record) {
+      await storeCall('touch', sessions.touch(record.idHash, record.lastSeenAt, record.expiresAt))
+      return unchangedCookie(record)
+    },
+
+    async destroy(idHash, request) {
+      await storeCall('delete', sessions.delete(idHash))
+      return [clearingCookie(cookie, request)]
+    },
+
+    clearCookies: (request) => [clearingCookie(cookie, request)],
+    listByUser: (userId) => storeCall('listByUser', sessions.listByUser(userId)),
+    deleteByUser: (userId, exceptIdHash) =>
+      storeCall('deleteByUser', sessions.deleteByUser(userId, exceptIdHash)),
+  }
+}
+
+/** The id never changes on a data write, so the browser's cookie stays as it is. */
+function unchangedCookie(record: SessionRecord): CarrierWrite {
+  return { record, setCookies: [] }
+}
+
+/** Exactly what `randomId()` produces: 43 canonical base64url characters for 32 bytes. */
+function isSessionId(value: string): boolean {
+  return value.length === ID_LENGTH && decodeBase64url(value)?.length === RANDOM_ID_BYTES
+}
+
+/** Awaits a store call, wrapping a driver's failure as ERR_STORE_UNAVAILABLE (cause kept). */
+async function storeCall<T>(operation: string, pending: Promise<T>): Promise<T> {
+  try {
+    return await pending
+  } catch (cause) {
+    if (isTesseraError(cause)) throw cause
+    throw new TesseraError('ERR_STORE_UNAVAILABLE', `session store ${operation} failed`, { cause })
+  }
+}
