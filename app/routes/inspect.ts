@@ -6,7 +6,7 @@ import { DEVICE_COOKIE } from '../device.js'
 import { inspectPage, type CookieFinding } from '../views/inspect.js'
 import { currentUsername, pageFrame, sendPage, sessionData, type AppContext } from './context.js'
 
-const PREVIEW_CHARS = 8
+const PREVIEW_CHARS = 6
 
 const SUMMARIES: Record<CarrierName, string> = {
   server:

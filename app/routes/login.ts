@@ -14,6 +14,17 @@ function deviceCookie(req: Request): string | undefined {
   return header === undefined ? undefined : parseCookie(header)[DEVICE_COOKIE]
 }
 
+/** Gives this browser a device cookie for `username`, after it proved the password. */
+export function rememberDevice(req: Request, res: Response, ctx: AppContext, username: string): void {
+  res.cookie(DEVICE_COOKIE, ctx.devices.issue(username), {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.secure,
+    path: '/',
+    maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS * 1000,
+  })
+}
+
 function log(event: string, attempt: LoginAttempt): void {
   // Security events without passwords, tokens or cookie values (EH-5).
   console.log(JSON.stringify({ event, ip: attempt.ip, trustedDevice: attempt.deviceId !== null }))
@@ -57,15 +68,7 @@ export function loginRoutes(ctx: AppContext): Router {
     ctx.throttle.recordSuccess(attempt)
     log('login.succeeded', attempt)
     await req.session.login(account.id, { data: { username: account.username, views: 0 } })
-    if (attempt.deviceId === null) {
-      res.cookie(DEVICE_COOKIE, ctx.devices.issue(account.username), {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: req.secure,
-        path: '/',
-        maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS * 1000,
-      })
-    }
+    if (attempt.deviceId === null) rememberDevice(req, res, ctx, account.username)
     res.redirect(303, '/profile')
   })
 

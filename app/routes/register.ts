@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import { CREDENTIAL_LIMITS, normalizeUsername } from '../accounts.js'
 import { registerPage } from '../views/auth.js'
+import { rememberDevice } from './login.js'
 import { formString, pageFrame, sendPage, type AppContext } from './context.js'
 
 // Printable characters only: no control characters, no line breaks in a name.
@@ -45,6 +46,7 @@ export function registerRoutes(ctx: AppContext): Router {
     if (account === null) return show(req, res, 409, 'That username is not available.', username)
     console.log(JSON.stringify({ event: 'account.registered', ip: req.ip }))
     await req.session.login(account.id, { data: { username: account.username, views: 0 } })
+    rememberDevice(req, res, ctx, account.username)
     res.redirect(303, '/profile')
   })
 

@@ -1,5 +1,7 @@
+import { createHmac, hkdfSync } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import type { SessionRecord } from 'tessera'
+import { loadSessionKeys } from '../../app/config.js'
 import { isoTime, print, printJson, STORE_HELP, UsageError, type Command } from './output.js'
 import { openConfiguredStore, resolveUserId, STORE_OPTIONS } from './store.js'
 
@@ -16,10 +18,24 @@ Options:
 ${STORE_HELP}
 `
 
+const HANDLE_PURPOSE = 'tessera/session-handle/v1'
+const HANDLE_LENGTH = 22
+
+/**
+ * The public handle the session manager shows for a session (HMAC of the id hash under a key
+ * derived from the primary session key), so the CLI and the "your sessions" page agree.
+ * A test checks that both give the same handles.
+ */
+function handleFunction(primaryKey: Buffer): (record: SessionRecord) => string {
+  const key = Buffer.from(hkdfSync('sha256', primaryKey, Buffer.alloc(0), HANDLE_PURPOSE, 32))
+  return (record) =>
+    createHmac('sha256', key).update(record.idHash).digest('base64url').slice(0, HANDLE_LENGTH)
+}
+
 /** A listing's row: never the id or its hash, only the handle the web page shows too. */
-function row(record: SessionRecord): Record<string, unknown> {
+function row(record: SessionRecord, handleOf: (r: SessionRecord) => string): Record<string, unknown> {
   return {
-    handle: sessionHandle(record),
+    handle: handleOf(record),
     createdAt: isoTime(record.createdAt),
     lastSeenAt: isoTime(record.lastSeenAt),
     expiresAt: isoTime(record.expiresAt),
@@ -57,9 +73,11 @@ export const sessionsCommand: Command = {
     const { config, opened } = await openConfiguredStore(values)
     try {
       const userId = resolveUserId(config, values.user)
+      const [primary] = loadSessionKeys(process.env, config.dataDir).keys
+      const handleOf = handleFunction(primary?.key ?? Buffer.alloc(32))
       const sessions = opened.store.sessions
       if (action === 'list') {
-        const rows = (await sessions.listByUser(userId)).map(row)
+        const rows = (await sessions.listByUser(userId)).map((r) => row(r, handleOf))
         if (values.json === true) printJson({ userId, sessions: rows })
         else if (rows.length === 0) print(`no active sessions for user ${userId}`)
         else for (const r of rows) print(Object.values(r).map((v) => v ?? '-').join('  '))
@@ -69,7 +87,7 @@ export const sessionsCommand: Command = {
       if (values.all === true) {
         revoked = await sessions.deleteByUser(userId)
       } else {
-        const match = (await sessions.listByUser(userId)).find((r) => sessionHandle(r) === handle)
+        const match = (await sessions.listByUser(userId)).find((r) => handleOf(r) === handle)
         if (match !== undefined) await sessions.delete(match.idHash)
         revoked = match === undefined ? 0 : 1
       }

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { loadSessionKeys } from '../../../app/config.js'
 import { runCli } from '../../helpers/cli.js'
 import { startTestApp } from '../../helpers/test-app.js'
 import { WebClient } from '../../helpers/web-client.js'
@@ -15,8 +19,9 @@ describe('tessera sessions', () => {
   let close: () => Promise<void>
   before(async () => {
     // Two devices sign in through the real app, which then stops; the CLI reads its SQLite files.
-    const app = await startTestApp({ store: 'sqlite' })
-    dataDir = app.config.dataDir
+    // The app uses the development key under the data dir, as the CLI does.
+    dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-cli-sessions-'))
+    const app = await startTestApp({ store: 'sqlite', dataDir, keys: loadSessionKeys({}, dataDir).keys })
     const form = { username: 'erin', password: 'correct horse battery' }
     const laptop = new WebClient(app.url, 'laptop')
     await laptop.submit('/register', '/register', form)
