@@ -128,6 +128,7 @@ export async function createServer(
   app.get('/style.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').type('css').send(STYLESHEET)
   })
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end())
   app.use(healthRoutes(ctx))
   app.use(formsOnly)
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }))

@@ -76,7 +76,7 @@ th, td { text-align: left; padding: .5rem .6rem; border-bottom: 1px solid var(--
 code, pre { font-family: ui-monospace, monospace; font-size: .875rem; }
 pre { background: #0f1420; color: #e7ebf3; padding: .75rem 1rem; border-radius: 6px; overflow-x: auto;
   white-space: pre-wrap; word-break: break-all; }
-.count { font-size: 2.5rem; font-weight: 700; }
+.count { font-size: 2rem; font-weight: 700; padding: 0 .25rem; }
 .muted { color: var(--muted); }
 .spaced { margin-top: 1rem; }
 .tag { display: inline-block; padding: 0 .5rem; border-radius: 999px; background: #e3ebff; color: #1f3f99; font-size: .8rem; }

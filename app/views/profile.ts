@@ -7,9 +7,11 @@ export function profilePage(frame: PageFrame, username: string, views: number): 
     frame,
     html`<h1>welcome ${username}</h1>
       <div class="card">
-        <p>You have seen this page</p>
-        <p class="count" data-testid="views">${views}</p>
-        <p>${views === 1 ? 'time' : 'times'} in this session. Reload to count again.</p>
+        <p>
+          You have seen this page
+          <strong class="count" data-testid="views">${views}</strong>
+          ${views === 1 ? 'time' : 'times'} in this session. Reload to count again.
+        </p>
       </div>
       <div class="card">
         <p>
