@@ -1,4 +1,4 @@
-// tessera/cookie: the cookie header codec. Re-exports only.
+// tessera/cookie: the cookie header codec, signed values and sealed values. Re-exports only.
 export {
   parseCookie,
   parseCookieAll,
@@ -10,3 +10,8 @@ export {
   MAX_COOKIE_AGE_SECONDS,
 } from './codec.js'
 export type { CookieAttributes, CookieRecord, CookieListRecord } from './codec.js'
+export { signValue, verifyValue } from './signed.js'
+export type { SignedValueOptions, VerifiedValue } from './signed.js'
+export { sealValue, unsealValue } from './sealed.js'
+export type { SealValueOptions, UnsealValueOptions, UnsealedValue } from './sealed.js'
+export type { ValueBinding } from './value-keys.js'

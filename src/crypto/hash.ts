@@ -26,3 +26,15 @@ export function safeEqual(a: string | Uint8Array, b: string | Uint8Array): boole
 export function safeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
+
+/**
+ * Constant-time equality for two strings expected to have the same length, such as a computed
+ * and a received base64url MAC: every character is visited whatever the contents, so the time
+ * depends only on the length (which is public). False at once when the lengths differ.
+ */
+export function safeEqualSameLength(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}

@@ -16,3 +16,11 @@ export function hmac(
 ): Buffer {
   return createHmac(hash, key).update(data).digest()
 }
+
+/** HMAC-SHA256 of `data` under `key`, as base64url without padding (43 characters). */
+export function hmacSha256Base64url(
+  key: Uint8Array | KeyObject,
+  data: string | Uint8Array,
+): string {
+  return createHmac('sha256', key).update(data).digest('base64url')
+}

@@ -47,7 +47,12 @@ function oneOf(expected: string | readonly string[]): readonly string[] {
  */
 export function checkClaims(claims: JwtClaims, header: JwsHeader, options: ClaimsOptions): void {
   const tolerance = options.clockToleranceSeconds ?? 0
+  if (!(tolerance >= 0 && tolerance <= 86_400)) {
+    throw new TesseraError('ERR_CONFIG_INVALID', 'clockToleranceSeconds must be 0 to 86400')
+  }
   const now = (options.now === undefined ? Date.now() : options.now.getTime()) / 1000
+  if (!Number.isFinite(now))
+    throw new TesseraError('ERR_CONFIG_INVALID', 'now must be a valid Date')
   checkDates(claims, now, tolerance, options)
   if (options.issuer !== undefined) {
     if (typeof claims.iss !== 'string' || !oneOf(options.issuer).includes(claims.iss)) {
@@ -92,6 +97,9 @@ function checkDates(claims: JwtClaims, now: number, tolerance: number, options: 
     throw new TesseraError('ERR_JWT_NOT_YET_VALID', 'JWT iat is in the future')
   }
   if (options.maxTokenAgeSeconds !== undefined) {
+    if (!(options.maxTokenAgeSeconds >= 0)) {
+      throw new TesseraError('ERR_CONFIG_INVALID', 'maxTokenAgeSeconds must be a number >= 0')
+    }
     if (iat === undefined) throw invalid('JWT claim iat is required by maxTokenAgeSeconds')
     if (now - tolerance > iat + options.maxTokenAgeSeconds) {
       throw new TesseraError('ERR_JWT_EXPIRED', 'JWT is older than maxTokenAgeSeconds')

@@ -106,6 +106,9 @@ function verifySignature(
 
 function split(token: string, maxTokenBytes: number): Segments {
   if (typeof token !== 'string') throw malformed('JWS must be a string')
+  if (!(maxTokenBytes > 0)) {
+    throw new TesseraError('ERR_CONFIG_INVALID', 'maxTokenBytes must be a positive number')
+  }
   if (token.length > maxTokenBytes) {
     throw malformed(`JWS is ${token.length} bytes; the limit is ${maxTokenBytes}`)
   }

@@ -89,6 +89,8 @@ export interface ResponseSink {
   authenticated(): void
   /** The session was logged out (the adapter may send `Clear-Site-Data`). */
   loggedOut(): void
+  /** What a session method throws for `err` (an adapter adds its HTTP status). */
+  presentError(err: unknown): unknown
 }
 
 /** The manager's rules, as a session needs them. Internal to tessera. */
@@ -171,7 +173,11 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     this.#working = value as Json
   }
 
-  async update(fn: (data: Data) => void): Promise<void> {
+  update(fn: (data: Data) => void): Promise<void> {
+    return this.#guard(this.#update(fn))
+  }
+
+  async #update(fn: (data: Data) => void): Promise<void> {
     const current = this.#record
     if (current === null) {
       const draft = this.#effectiveData()
@@ -189,7 +195,11 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     this.#adopt(written)
   }
 
-  async login(userId: string, options: LoginOptions<Data> = {}): Promise<void> {
+  login(userId: string, options: LoginOptions<Data> = {}): Promise<void> {
+    return this.#guard(this.#login(userId, options))
+  }
+
+  async #login(userId: string, options: LoginOptions<Data> = {}): Promise<void> {
     if (typeof userId !== 'string' || userId.length === 0) {
       throw new TesseraError('ERR_CONFIG_INVALID', 'login(userId) needs a non-empty string')
     }
@@ -206,7 +216,11 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     this.#sink.authenticated()
   }
 
-  async logout(): Promise<void> {
+  logout(): Promise<void> {
+    return this.#guard(this.#logout())
+  }
+
+  async #logout(): Promise<void> {
     const old = this.#record
     const cookies =
       old === null
@@ -218,7 +232,11 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     if (old !== null) this.#ctx.emit({ type: 'destroyed', userId: old.userId, count: 1 })
   }
 
-  async logoutEverywhere(options: { readonly exceptCurrent?: boolean } = {}): Promise<number> {
+  logoutEverywhere(options: { readonly exceptCurrent?: boolean } = {}): Promise<number> {
+    return this.#guard(this.#logoutEverywhere(options))
+  }
+
+  async #logoutEverywhere(options: { readonly exceptCurrent?: boolean } = {}): Promise<number> {
     const current = this.#record
     if (current?.userId == null) return 0
     const except = options.exceptCurrent === true ? current.idHash : undefined
@@ -228,7 +246,11 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     return count
   }
 
-  async list(): Promise<SessionInfo[]> {
+  list(): Promise<SessionInfo[]> {
+    return this.#guard(this.#list())
+  }
+
+  async #list(): Promise<SessionInfo[]> {
     const userId = this.#record?.userId
     if (userId == null) return []
     const now = this.#ctx.now()
@@ -238,7 +260,11 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       .map((r) => this.#info(r))
   }
 
-  async revoke(handle: string): Promise<boolean> {
+  revoke(handle: string): Promise<boolean> {
+    return this.#guard(this.#revoke(handle))
+  }
+
+  async #revoke(handle: string): Promise<boolean> {
     const userId = this.#record?.userId
     if (userId == null || typeof handle !== 'string') return false
     const records = await this.#ctx.carrier.listByUser(userId)
@@ -250,13 +276,26 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     return true
   }
 
-  async csrfToken(): Promise<string> {
+  csrfToken(): Promise<string> {
+    return this.#guard(this.#csrfToken())
+  }
+
+  async #csrfToken(): Promise<string> {
     if (this.#record === null) await this.#create(null, this.#effectiveData())
     return this.#ctx.csrfTokenOf((this.#record as SessionRecord).idHash)
   }
 
   verifyCsrfToken(token: unknown): boolean {
     return this.#record !== null && this.#ctx.verifyCsrf(this.#record.idHash, token)
+  }
+
+  /** Lets the adapter present a failure of a public method (store down, CSRF, conflict). */
+  async #guard<T>(pending: Promise<T>): Promise<T> {
+    try {
+      return await pending
+    } catch (err) {
+      throw this.#sink.presentError(err)
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import {
@@ -11,6 +12,7 @@ import {
   type CookieAttributes,
 } from '../../src/cookie/index.js'
 import { isTesseraError } from '../../src/errors.js'
+import { repoFile } from '../helpers/paths.js'
 
 const NOW = Date.UTC(2026, 0, 1)
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -151,6 +153,28 @@ describe('parseCookie', () => {
       ),
     )
   })
+})
+
+interface CorpusCase {
+  description: string
+  header: string
+  expected: Record<string, string>
+  expectedAll?: Record<string, string[]>
+}
+
+describe('parseCookie on a corpus of real-world Cookie headers', () => {
+  const corpus = JSON.parse(
+    readFileSync(repoFile('test/fixtures/cookie-headers.json'), 'utf8'),
+  ) as { cases: CorpusCase[] }
+  it('has a corpus to read', () => assert.ok(corpus.cases.length >= 20))
+  for (const { description, header, expected, expectedAll } of corpus.cases) {
+    it(`parses ${description}`, () => {
+      assert.deepEqual(plain(parseCookie(header)), expected)
+      const all =
+        expectedAll ?? Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, [v]]))
+      assert.deepEqual(plain(parseCookieAll(header)), all)
+    })
+  }
 })
 
 describe('serializeCookie', () => {

@@ -24,6 +24,7 @@ export function recordingSink(): RecordingSink {
     setCookies: (values) => void sink.cookies.push(...values),
     authenticated: () => void sink.authenticatedCalls++,
     loggedOut: () => void sink.loggedOutCalls++,
+    presentError: (err) => err,
   }
   return sink
 }
@@ -44,8 +45,8 @@ type Counts = Record<keyof SessionStore, number>
 /** A store whose session calls are counted (by method) and can be made to fail. */
 export interface InstrumentedStore extends Store {
   readonly counts: Counts
-  /** While true, every session call rejects like a driver whose connection dropped. */
-  failing: boolean
+  /** While true (or while it names the method called), session calls reject like a dropped driver. */
+  failing: boolean | keyof SessionStore
   /** Calls of `replace` that should report a lost version check before reaching the store. */
   forceConflicts: number
   writes(): number
@@ -79,7 +80,8 @@ export function instrument(inner: Store): InstrumentedStore {
     )
     sessions[name] = async (...args) => {
       counts[name]++
-      if (store.failing) throw new Error('connect ECONNREFUSED 127.0.0.1:6379')
+      if (store.failing === true || store.failing === name)
+        throw new Error('connect ECONNREFUSED 127.0.0.1:6379')
       if (name === 'replace' && store.forceConflicts > 0) {
         store.forceConflicts--
         return false
