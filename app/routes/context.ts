@@ -1,6 +1,7 @@
 // What every route needs: the config, the accounts, the throttle, and helpers for pages.
 import type { NextFunction, Request, Response } from 'express'
 import type { Store } from 'tessera'
+import type { SessionData } from 'tessera/express'
 import type { Accounts } from '../accounts.js'
 import type { AppConfig } from '../config.js'
 import type { DeviceCookies } from '../device.js'
@@ -16,15 +17,17 @@ export interface AppContext {
   readonly store: Store
 }
 
-/** The data this app keeps in a session. */
-export interface AppSessionData {
-  username?: string
-  views?: number
+// The data this app keeps in a session, declared once for every `req.session`.
+declare module 'tessera/express' {
+  interface SessionData {
+    username?: string
+    views?: number
+  }
 }
 
-/** The app's view of the session data (declared once here). */
-export function sessionData(req: Request): AppSessionData {
-  return req.session.data as AppSessionData
+/** The session data of this request. */
+export function sessionData(req: Request): SessionData {
+  return req.session.data
 }
 
 /** The signed-in user's name, or null. */

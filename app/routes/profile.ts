@@ -6,8 +6,8 @@ import { pageFrame, requireUser, sendPage, sessionData, type AppContext } from '
 export function profileRoutes(ctx: AppContext): Router {
   const router = Router()
   router.get('/profile', requireUser, async (req, res) => {
-    await req.session.update((data: Record<string, unknown>) => {
-      data.views = (typeof data.views === 'number' ? data.views : 0) + 1
+    await req.session.update((data) => {
+      data.views = (data.views ?? 0) + 1
     })
     const { username = '', views = 1 } = sessionData(req)
     sendPage(res, 200, profilePage(await pageFrame(req, ctx, 'Profile'), username, views))
