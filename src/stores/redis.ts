@@ -1,0 +1,379 @@
+// A Store on Redis 7 (or Valkey), single node or Cluster, through the official `redis` client
+// v5 that the caller creates, connects and closes.
+//
+// Key design (Cluster: every atomic step must touch a single hash slot).
+//   <prefix>{s:<idHash>}              hash: one session record, PEXPIREAT its expiresAt
+//   <prefix>{u:<userId>}              sorted set: idHash → expiresAt, the user's index
+//   <prefix>{r:<idHash>}              string: refresh token → its family id (never changes)
+//   <prefix>{f:<familyId>}            sorted set: idHash → expiresAt, the family's tokens
+//   <prefix>{f:<familyId>}t:<idHash>  hash: one refresh token, same slot as its family
+//
+// A session is found by idHash alone, and its user can change (an anonymous session that logs
+// in), so a record and its user's index cannot share a slot: hash-tagging records by user would
+// need an idHash → user pointer that changes with the user, which is the same cross-slot write
+// again, and would put every anonymous session in one hot slot. So the record is the truth and
+// the index is a superset of it, kept that way by ordering the steps:
+//   - an index entry is added (or its score raised) BEFORE the record is written, and removed
+//     only AFTER the record is deleted; its score is never lower than the record's expiresAt;
+//   - every index write first trims entries whose score has passed (ZREMRANGEBYSCORE) and expires
+//     the set with its last entry, so the index holds no entry of an expired session for long
+//     and never outlives its sessions;
+//   - listByUser and deleteByUser read the trimmed index, then check each record (alive, same
+//     user), so a stale entry left by a crash between two steps is never returned and disappears
+//     at its expiry.
+// Compare-and-set, touch and delete of a record are one Lua script each, on the record's slot.
+// A refresh token's family never changes, so tokens are hash-tagged by family: revoking a family
+// and using a token are single-slot scripts; the idHash → family pointer is written once.
+import { TesseraError } from '../errors.js'
+import type {
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  SessionRecord,
+  SessionStore,
+  Store,
+} from './store.js'
+import {
+  CREATE_SESSION,
+  DELETE_SESSION,
+  EXPIRE_SESSION,
+  EXPIRE_TOKEN,
+  INDEX_ADD,
+  INDEX_LIVE,
+  INDEX_REMOVE,
+  INSERT_TOKEN,
+  REPLACE_SESSION,
+  REVOKE_FAMILY,
+  SESSION_FIELDS,
+  TOUCH_SESSION,
+  USE_TOKEN,
+} from './redis-scripts.js'
+import { globEscape, scanAll, type RedisScannable } from './redis-sweep.js'
+
+/**
+ * The few methods of a `redis` v5 client or cluster client (`createClient`, `createCluster`)
+ * that the store calls. Declared here so that tessera does not depend on the driver.
+ */
+export interface RedisClientLike extends RedisScannable {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  hmGet(key: string, fields: string[]): Promise<unknown>
+}
+
+export interface RedisStoreOptions {
+  /** A connected client from `redis` v5 (`createClient` or `createCluster`); the caller closes it. */
+  readonly client: RedisClientLike
+  /** Put before every key, so several apps can share a database. Default `tessera:`. */
+  readonly prefix?: string
+  /** A command that has not answered by then fails with ERR_STORE_UNAVAILABLE. Default 1000 ms. */
+  readonly commandTimeoutMs?: number
+  /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
+  readonly clock?: { now(): number }
+}
+
+/**
+ * A Store on Redis or Valkey, single node or Cluster. Records expire by themselves (PEXPIREAT),
+ * so `deleteExpired(now)` at the present instant returns 0 at once; only a future instant scans.
+ *
+ * @example
+ * const client = await createClient({ url: process.env.REDIS_URL }).on('error', log).connect()
+ * const store = createRedisStore({ client, prefix: 'myapp:' })
+ */
+export function createRedisStore(options: RedisStoreOptions): Store {
+  const prefix = options.prefix ?? 'tessera:'
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+    throw new TesseraError('ERR_CONFIG_INVALID', 'prefix must be a string without "{" or "}"')
+  }
+  const timeoutMs = options.commandTimeoutMs ?? 1000
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `commandTimeoutMs must be a positive integer, got ${timeoutMs}`,
+    )
+  }
+  const redis = createRunner(options.client, timeoutMs)
+  const clock = options.clock ?? Date
+  const now = () => clock.now()
+  return {
+    sessions: createRedisSessions(redis, new RedisKeys(prefix), now),
+    refreshTokens: createRedisRefreshTokens(redis, new RedisKeys(prefix), now),
+  }
+}
+
+class RedisKeys {
+  readonly prefix: string
+  constructor(prefix: string) {
+    this.prefix = prefix
+  }
+  session(idHash: string): string {
+    return `${this.prefix}{s:${idHash}}`
+  }
+  // User and family ids are the application's strings; encoding keeps "{" and "}" out of keys.
+  user(userId: string): string {
+    return `${this.prefix}{u:${encodeURIComponent(userId)}}`
+  }
+  tokenPointer(idHash: string): string {
+    return `${this.prefix}{r:${idHash}}`
+  }
+  family(familyId: string): string {
+    return `${this.prefix}{f:${encodeURIComponent(familyId)}}`
+  }
+  tokenPrefix(familyId: string): string {
+    return `${this.family(familyId)}t:`
+  }
+}
+
+interface Runner {
+  script(op: string, script: string, keys: string[], args: (string | number)[]): Promise<unknown>
+  hmGet(op: string, key: string, fields: readonly string[]): Promise<unknown>
+  /** Visits every key matching `pattern` on every master, a batch at a time. */
+  scan(pattern: string, onKeys: (keys: string[]) => Promise<void>): Promise<void>
+}
+
+// Every call is bounded: the driver's own timeout (which also drops a command still waiting in
+// its offline queue, so a write reported as failed is not sent later) and a timer of ours, in
+// case a driver version ignores the option. Whatever fails becomes ERR_STORE_UNAVAILABLE.
+function createRunner(client: RedisClientLike, timeoutMs: number): Runner {
+  const withOptions = (client as { withCommandOptions?: (o: object) => RedisClientLike })
+    .withCommandOptions
+  const bounded =
+    typeof withOptions === 'function' ? withOptions.call(client, { timeout: timeoutMs }) : client
+  async function run<T>(op: string, call: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${timeoutMs} ms`)),
+        timeoutMs + 50,
+      )
+    })
+    try {
+      return await Promise.race([call(), timeout])
+    } catch (cause) {
+      throw new TesseraError('ERR_STORE_UNAVAILABLE', `redis ${op} failed`, { cause })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  return {
+    script: (op, script, keys, args) =>
+      run(op, () => bounded.eval(script, { keys, arguments: args.map(String) })),
+    hmGet: (op, key, fields) => run(op, () => bounded.hmGet(key, [...fields])),
+    scan: (pattern, onKeys) => scanAll(client, pattern, (call) => run('scan', call), onKeys),
+  }
+}
+
+function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number): SessionStore {
+  const indexAdd = (userId: string, expiresAt: number, idHash: string) =>
+    redis.script('index', INDEX_ADD, [keys.user(userId)], [now(), expiresAt, idHash])
+  const indexRemove = (userId: string, idHash: string) =>
+    redis.script('index', INDEX_REMOVE, [keys.user(userId)], [idHash])
+
+  async function get(idHash: string): Promise<SessionRecord | null> {
+    const fields = await redis.hmGet('get', keys.session(idHash), SESSION_FIELDS)
+    return decodeSession(idHash, fields, now())
+  }
+
+  async function liveIndexed(userId: string): Promise<SessionRecord[]> {
+    const ids = (await redis.script('index', INDEX_LIVE, [keys.user(userId)], [now()])) as string[]
+    const records = await Promise.all(ids.map(get))
+    return records.filter((r): r is SessionRecord => r !== null && r.userId === userId)
+  }
+
+  return {
+    get,
+
+    async create(record) {
+      if (record.userId !== null) await indexAdd(record.userId, record.expiresAt, record.idHash)
+      await redis.script('create', CREATE_SESSION, [keys.session(record.idHash)], encode(record))
+    },
+
+    async replace(record, expectedVersion) {
+      if (record.userId !== null) await indexAdd(record.userId, record.expiresAt, record.idHash)
+      const previousUser = await redis.script(
+        'replace',
+        REPLACE_SESSION,
+        [keys.session(record.idHash)],
+        [expectedVersion, ...encode(record), now()],
+      )
+      if (typeof previousUser !== 'string') return false
+      if (previousUser !== '' && previousUser !== (record.userId ?? '')) {
+        await indexRemove(previousUser, record.idHash)
+      }
+      return true
+    },
+
+    async touch(idHash, lastSeenAt, expiresAt) {
+      // The index must cover the new expiry before the record gets it; the user is read first
+      // and checked again by the script, and a session changes user rarely, so three tries do.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const [user] = (await redis.hmGet('touch', keys.session(idHash), ['u'])) as [string | null]
+        if (user === null || user === undefined) return
+        if (user !== '') await indexAdd(user, expiresAt, idHash)
+        const done = await redis.script(
+          'touch',
+          TOUCH_SESSION,
+          [keys.session(idHash)],
+          [user, lastSeenAt, expiresAt, now()],
+        )
+        if (done !== -1) return
+      }
+    },
+
+    async delete(idHash) {
+      const user = await redis.script('delete', DELETE_SESSION, [keys.session(idHash)], [''])
+      if (typeof user === 'string' && user !== '') await indexRemove(user, idHash)
+    },
+
+    listByUser: liveIndexed,
+
+    // Not one atomic step on Cluster (the records live in many slots): every session of the user
+    // that exists when the call starts is deleted; one created concurrently may survive, as if
+    // it had been created just after the call.
+    async deleteByUser(userId, exceptIdHash) {
+      const victims = (await liveIndexed(userId)).filter((r) => r.idHash !== exceptIdHash)
+      const deleted = await Promise.all(
+        victims.map(async (r) => {
+          const user = await redis.script(
+            'deleteByUser',
+            DELETE_SESSION,
+            [keys.session(r.idHash)],
+            [userId],
+          )
+          if (user === userId) await indexRemove(userId, r.idHash)
+          return user === userId
+        }),
+      )
+      return deleted.filter(Boolean).length
+    },
+
+    // Redis expires records itself; only a sweep at a future instant has work (redis-sweep.ts).
+    async deleteExpired(at) {
+      if (at <= now()) return 0
+      let deleted = 0
+      const start = keys.session('').length - 1 // where the idHash starts in a record key
+      await redis.scan(`${globEscape(keys.prefix)}{s:*`, async (batch) => {
+        for (const key of batch) {
+          const user = await redis.script('deleteExpired', EXPIRE_SESSION, [key], [at])
+          if (typeof user !== 'string') continue
+          deleted++
+          if (user !== '') await indexRemove(user, key.slice(start, -1))
+        }
+      })
+      return deleted
+    },
+  }
+}
+
+function encode(record: SessionRecord): string[] {
+  const rest = {
+    data: record.data,
+    createdAt: record.createdAt,
+    authenticatedAt: record.authenticatedAt,
+    meta: record.meta,
+  }
+  return [
+    String(record.version),
+    record.userId ?? '',
+    String(record.expiresAt),
+    String(record.lastSeenAt),
+    JSON.stringify(rest),
+  ]
+}
+
+function decodeSession(idHash: string, fields: unknown, now: number): SessionRecord | null {
+  const [v, u, e, l, j] = fields as (string | null)[]
+  if (v == null || u == null || e == null || l == null || j == null) return null
+  const expiresAt = Number(e)
+  if (expiresAt <= now) return null
+  const rest = JSON.parse(j) as Pick<
+    SessionRecord,
+    'data' | 'createdAt' | 'authenticatedAt' | 'meta'
+  >
+  return {
+    idHash,
+    userId: u === '' ? null : u,
+    data: rest.data,
+    version: Number(v),
+    createdAt: rest.createdAt,
+    authenticatedAt: rest.authenticatedAt,
+    lastSeenAt: Number(l),
+    expiresAt,
+    meta: rest.meta,
+  }
+}
+
+function createRedisRefreshTokens(
+  redis: Runner,
+  keys: RedisKeys,
+  now: () => number,
+): RefreshTokenStore {
+  return {
+    async insert(record) {
+      const family = record.familyId
+      await redis.script(
+        'insert',
+        INSERT_TOKEN,
+        [`${keys.tokenPrefix(family)}${record.idHash}`, keys.family(family)],
+        [record.userId, record.createdAt, record.expiresAt, now(), record.idHash],
+      )
+      // The pointer is written after the token, once, and expires with it.
+      await redis.script(
+        'insert',
+        `redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2]) return 1`,
+        [keys.tokenPointer(record.idHash)],
+        [family, record.expiresAt],
+      )
+    },
+
+    async use(idHash, at) {
+      const familyId = await redis.script(
+        'use',
+        `return redis.call('GET', KEYS[1])`,
+        [keys.tokenPointer(idHash)],
+        [],
+      )
+      if (typeof familyId !== 'string') return null
+      const before = await redis.script(
+        'use',
+        USE_TOKEN,
+        [`${keys.tokenPrefix(familyId)}${idHash}`],
+        [at],
+      )
+      if (!Array.isArray(before)) return null
+      const [userId, createdAt, expiresAt, usedAt, revokedAt] = before as string[]
+      return {
+        idHash,
+        familyId,
+        userId: userId!,
+        createdAt: Number(createdAt),
+        expiresAt: Number(expiresAt),
+        usedAt: usedAt ? Number(usedAt) : null,
+        revokedAt: revokedAt ? Number(revokedAt) : null,
+      } satisfies RefreshTokenRecord
+    },
+
+    async revokeFamily(familyId, at) {
+      const changed = await redis.script(
+        'revokeFamily',
+        REVOKE_FAMILY,
+        [keys.family(familyId)],
+        [at, keys.tokenPrefix(familyId)],
+      )
+      return Number(changed)
+    },
+
+    async deleteExpired(at) {
+      if (at <= now()) return 0
+      let deleted = 0
+      await redis.scan(`${globEscape(keys.prefix)}{f:*}t:*`, async (batch) => {
+        for (const key of batch) {
+          const end = key.indexOf('}t:', keys.prefix.length)
+          const family = key.slice(0, end + 1)
+          const idHash = key.slice(end + 3)
+          deleted += Number(
+            await redis.script('deleteExpired', EXPIRE_TOKEN, [key, family], [at, idHash]),
+          )
+        }
+      })
+      return deleted
+    },
+  }
+}
