@@ -4,16 +4,6 @@ import { mkdirSync } from 'node:fs'
 import { createMemoryStore, type Store } from 'tessera'
 import type { StoreConfig } from './config.js'
 
-// Named through variables until the distributed stores are merged into this branch.
-const REDIS_STORE: string = 'tessera/stores/redis'
-const POSTGRES_STORE: string = 'tessera/stores/postgres'
-interface RedisStoreModule {
-  createRedisStore(client: unknown, options: { prefix: string }): Store
-}
-interface PostgresStoreModule {
-  createPostgresStore(pool: unknown): Store
-}
-
 /** An open store and how to release everything it opened. */
 export interface OpenStore {
   readonly store: Store
@@ -38,19 +28,23 @@ export async function openStore(config: StoreConfig): Promise<OpenStore> {
     }
     case 'redis': {
       const { createClient } = await import('redis')
-      const { createRedisStore } = (await import(REDIS_STORE)) as RedisStoreModule
+      const { createRedisStore } = await import('tessera/stores/redis')
       const client = createClient({ url: config.redisUrl ?? '' })
       client.on('error', () => {}) // reconnects by itself; failed calls surface as 503s
       await client.connect()
-      const store = createRedisStore(client, { prefix: 'tessera-app:' })
+      const store = createRedisStore({ client, prefix: 'tessera-app:' })
       return { store, close: async () => void (await client.quit()) }
     }
     case 'postgres': {
       const { default: pg } = await import('pg')
-      const { createPostgresStore } = (await import(POSTGRES_STORE)) as PostgresStoreModule
-      const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 })
-      pool.on('error', () => {})
-      const store = createPostgresStore(pool)
+      const { createPostgresStore } = await import('tessera/stores/postgres')
+      const pool = new pg.Pool({
+        connectionString: config.databaseUrl,
+        max: 10,
+        connectionTimeoutMillis: 1000,
+      })
+      pool.on('error', () => {}) // an idle client's error; queries report their own
+      const store = createPostgresStore({ pool, table: 'tessera_app' })
       return { store, close: async () => pool.end() }
     }
   }

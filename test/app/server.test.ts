@@ -171,3 +171,35 @@ describe('reference app with the SQLite store', () => {
     }
   })
 })
+
+describe('reference app on the networked stores', () => {
+  const stores = [
+    ['redis', 'REDIS_URL'],
+    ['postgres', 'DATABASE_URL'],
+  ] as const
+  for (const [store, variable] of stores) {
+    const url = process.env[variable]
+    const required = process.env.TESSERA_REQUIRE_SERVICES === '1'
+    const skip = url === undefined && !required ? `${variable} is not set` : false
+    it(`counts visits and revokes another device on ${store}`, { skip }, async () => {
+      assert.ok(url, `${variable} must be set when TESSERA_REQUIRE_SERVICES=1`)
+      const app = await startTestApp({ store, [store === 'redis' ? 'redisUrl' : 'databaseUrl']: url })
+      try {
+        const laptop = await registered(app, 'networked')
+        for (const expected of [1, 2]) {
+          assert.match((await laptop.get('/profile')).body, new RegExp(`views">${expected}<`))
+        }
+        const phone = new WebClient(app.url, 'phone')
+        await phone.submit('/login', '/login', { username: 'networked', password: 'correct horse battery' })
+        const page = await laptop.get('/sessions')
+        const handle = /name="handle" value="([^"]+)"/.exec(page.body)?.[1] ?? ''
+        await laptop.post('/sessions/revoke', { _csrf: csrfTokenOf(page.body), handle })
+        assert.equal((await phone.get('/profile')).location, '/login')
+        const health = await new WebClient(app.url).get('/healthz')
+        assert.deepEqual(JSON.parse(health.body), { status: 'ok', carrier: 'server', store })
+      } finally {
+        await app.close()
+      }
+    })
+  }
+})
