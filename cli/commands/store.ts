@@ -6,18 +6,28 @@ import { openStore, type OpenStore } from '../../app/stores.js'
 
 export { STORE_OPTIONS }
 
-/** Reads --store/--data-dir and the environment, and opens that store. */
-export async function openConfiguredStore(values: {
-  store?: string | undefined
-  'data-dir'?: string | undefined
-}): Promise<{ config: StoreConfig; opened: OpenStore }> {
-  const config = storeConfig(
+/** The values of --store and --data-dir as parseArgs returns them. */
+export interface StoreValues {
+  readonly store?: string | undefined
+  readonly 'data-dir'?: string | undefined
+}
+
+/** Reads --store, --data-dir and the environment into a store config. */
+export function configuredStore(values: StoreValues): StoreConfig {
+  return storeConfig(
     {
       ...(values.store === undefined ? {} : { store: values.store }),
       ...(values['data-dir'] === undefined ? {} : { 'data-dir': values['data-dir'] }),
     },
     process.env,
   )
+}
+
+/** Reads --store, --data-dir and the environment, and opens that store. */
+export async function openConfiguredStore(
+  values: StoreValues,
+): Promise<{ config: StoreConfig; opened: OpenStore }> {
+  const config = configuredStore(values)
   return { config, opened: await openStore(config) }
 }
 

@@ -7,6 +7,8 @@ import { randomId } from 'tessera'
 import { signJwt } from 'tessera/jwt'
 import { loadSessionKeys } from '../../../app/config.js'
 import { runCli } from '../../helpers/cli.js'
+import { startTestApp } from '../../helpers/test-app.js'
+import { WebClient } from '../../helpers/web-client.js'
 
 describe('tessera inspect', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-inspect-'))
@@ -34,11 +36,27 @@ describe('tessera inspect', () => {
     assert.match(r.stdout, /"sub":"admin"/)
   })
 
-  it('explains that a session id carries no meaning', async () => {
+  it('explains a session id and reports an unknown one as not live (exit 1)', async () => {
     const r = await runCli(['inspect', `tessera=${randomId()}`, '--data-dir', dataDir])
-    assert.equal(r.code, 0)
+    assert.equal(r.code, 1)
     assert.match(r.stdout, /cookie tessera: 43 characters/)
     assert.match(r.stdout, /256 random bits/)
+    assert.match(r.stdout, /no live session/)
+  })
+
+  it('finds a live session id in the SQLite store and names its user', async () => {
+    const app = await startTestApp({ store: 'sqlite', dataDir, keys })
+    const client = new WebClient(app.url)
+    await client.submit('/register', '/register', { username: 'fay', password: 'correct horse battery' })
+    await app.close(true)
+    const id = client.cookies.get('tessera')
+    assert.ok(id)
+    const r = await runCli(['inspect', id, '--data-dir', dataDir, '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    const out = JSON.parse(r.stdout) as { kind: string; verified: boolean; explanation: string }
+    assert.equal(out.kind, 'session-id')
+    assert.equal(out.verified, true)
+    assert.match(out.explanation, /live session of user [0-9a-f-]{36} in the sqlite store/)
   })
 
   it('exits 2 without a value', async () => {
