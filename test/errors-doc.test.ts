@@ -5,7 +5,7 @@ import { isTesseraError, TESSERA_ERROR_CODES, TesseraError } from '../src/errors
 import { repoFile } from './helpers/paths.js'
 
 const doc = readFileSync(repoFile('docs/errors.md'), 'utf8')
-const documented = new Set([...doc.matchAll(/^\| `(ERR_[A-Z_]+)` \|/gm)].map((m) => m[1]))
+const documented = new Set([...doc.matchAll(/^\|\s*`(ERR_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]))
 
 describe('docs/errors.md', () => {
   it('documents every TesseraErrorCode', () => {
@@ -20,7 +20,8 @@ describe('docs/errors.md', () => {
   })
   it('gives every code a meaning, a cause and an HTTP status', () => {
     for (const code of TESSERA_ERROR_CODES) {
-      const row = doc.split('\n').find((line) => line.startsWith(`| \`${code}\` |`)) ?? ''
+      const row =
+        doc.split('\n').find((line) => new RegExp(`^\\|\\s*\`${code}\`\\s*\\|`).test(line)) ?? ''
       const cells = row
         .split('|')
         .slice(1, -1)

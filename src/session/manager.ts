@@ -10,7 +10,9 @@ import { TesseraError, type TesseraErrorCode } from '../errors.js'
 import type { SessionRecord, Store } from '../stores/store.js'
 import type { Carrier, CarrierCookieOptions, CarrierRequest } from './carrier.js'
 import { checkCsrf, createCsrfTokens } from './csrf.js'
+import { createCookieCarrier, type CookieCarrierOptions } from './cookie-carrier.js'
 import { createServerCarrier } from './server-carrier.js'
+import { createTokenCarrier, type TokenCarrierOptions } from './token-carrier.js'
 import {
   Session,
   type ResponseSink,
@@ -25,13 +27,22 @@ export interface ServerCarrierConfig {
   readonly store: Store
 }
 
-/** The `cookie` carrier (state sealed in the cookie); its options are added with it. */
-export interface CookieCarrierConfig {
+/**
+ * The `cookie` carrier: the state sealed (AES-256-GCM) in the cookie. A store is optional: with
+ * one, `list`, `revoke` and `logoutEverywhere` work and a revoked cookie is refused within 1 s.
+ */
+export interface CookieCarrierConfig extends Omit<
+  CookieCarrierOptions,
+  'keys' | 'cookie' | 'now' | 'touchIntervalSeconds'
+> {
   readonly carrier: 'cookie'
 }
 
-/** The `token` carrier (JWT + rotating refresh token); its options are added with it. */
-export interface TokenCarrierConfig {
+/** The `token` carrier: a short-lived JWT plus a rotating refresh token, both in cookies. */
+export interface TokenCarrierConfig extends Omit<
+  TokenCarrierOptions,
+  'keys' | 'cookie' | 'now' | 'absoluteTimeoutSeconds'
+> {
   readonly carrier: 'token'
 }
 
@@ -126,9 +137,14 @@ export function createSessionManager<Data extends object = SessionData>(
   if (keyring.secrets.length === 0) {
     throw new TesseraError('ERR_KEY_INVALID', 'keys must include at least one secret (no alg)')
   }
-  const carrier = buildCarrier(options, cookieOptions(options, absolute))
   const clock = options.clock ?? Date.now
   const { onReject, onEvent } = options
+  const carrier = buildCarrier(options, cookieOptions(options, absolute), {
+    keyring,
+    clock,
+    absolute,
+    touch,
+  })
   const allowedOrigins = options.allowedOrigins ?? []
   const csrf = createCsrfTokens(keyring)
   const handleKey = deriveKey(keyring.secrets[0]?.secret as Buffer, HANDLE_PURPOSE)
@@ -201,7 +217,11 @@ export function createSessionManager<Data extends object = SessionData>(
   }
 }
 
-function buildCarrier(options: SessionManagerOptions, cookie: CarrierCookieOptions): Carrier {
+function buildCarrier(
+  options: SessionManagerOptions,
+  cookie: CarrierCookieOptions,
+  shared: { keyring: Keyring; clock: () => number; absolute: number; touch: number },
+): Carrier {
   switch (options.carrier) {
     case 'server':
       if (typeof options.store?.sessions?.get !== 'function') {
@@ -209,8 +229,35 @@ function buildCarrier(options: SessionManagerOptions, cookie: CarrierCookieOptio
       }
       return createServerCarrier({ store: options.store, cookie })
     case 'cookie':
+      if (options.store !== undefined && typeof options.store?.sessions?.get !== 'function') {
+        invalid("carrier 'cookie': store must be a tessera store, or left out")
+      }
+      return createCookieCarrier({
+        ...options,
+        keys: shared.keyring,
+        cookie,
+        now: shared.clock,
+        touchIntervalSeconds: shared.touch,
+      })
     case 'token':
-      return invalid(`carrier '${options.carrier}' is not available in this build`)
+      if (typeof options.store?.refreshTokens?.use !== 'function') {
+        invalid("carrier 'token' needs a store for its refresh tokens (createSqliteStore(...))")
+      }
+      return createTokenCarrier({
+        ...options,
+        keys: shared.keyring,
+        cookie,
+        now: shared.clock,
+        absoluteTimeoutSeconds: shared.absolute,
+        onRefreshReuse: (reuse) => {
+          options.onEvent?.({
+            type: 'refresh-token-reused',
+            userId: reuse.userId || null,
+            count: reuse.revokedCount,
+          })
+          options.onRefreshReuse?.(reuse)
+        },
+      })
     default:
       return invalid(
         `carrier must be 'cookie', 'server' or 'token'; got ${String((options as { carrier: unknown }).carrier)}`,

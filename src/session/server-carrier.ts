@@ -95,7 +95,7 @@ function isSessionId(value: string): boolean {
 }
 
 /** Awaits a store call, wrapping a driver's failure as ERR_STORE_UNAVAILABLE (cause kept). */
-async function storeCall<T>(operation: string, pending: Promise<T>): Promise<T> {
+export async function storeCall<T>(operation: string, pending: Promise<T>): Promise<T> {
   try {
     return await pending
   } catch (cause) {

@@ -54,7 +54,11 @@ export interface RequestSession<Data extends object = SessionData> {
   readonly isNew: boolean
   /** The data; plain assignments are tracked per key and committed before the response. */
   data: Data
-  /** Atomic read-modify-write: re-runs `fn` on a fresh copy when another request wrote first. */
+  /**
+   * Atomic read-modify-write: re-runs `fn` on a fresh copy when another request wrote first.
+   * With the `cookie` carrier there is no server copy to compare with: each response carries the
+   * whole state, so of two concurrent requests the last response wins (CO-6).
+   */
   update(fn: (data: Data) => void): Promise<void>
   /** Signs `userId` in under a new session id (the old one is dead at once). */
   login(userId: string, options?: LoginOptions<Data>): Promise<void>
@@ -80,6 +84,12 @@ export type SessionEvent =
   | { readonly type: 'expired'; readonly userId: string | null }
   | { readonly type: 'rejected'; readonly code: TesseraErrorCode }
   | { readonly type: 'write-failed'; readonly code: TesseraErrorCode }
+  /** A used refresh token came back (token carrier): its whole family was revoked (RT-3). */
+  | {
+      readonly type: 'refresh-token-reused'
+      readonly userId: string | null
+      readonly count: number
+    }
 
 /** Where a session's writes put their response headers (implemented by each adapter). */
 export interface ResponseSink {

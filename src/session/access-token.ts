@@ -1,0 +1,141 @@
+// The token carrier's access token: a JWT (typ at+jwt, RFC 9068 / RFC 8725 §3.11) carrying the
+// session record. `sid` is the record's key; everything derived from it (list handles, CSRF
+// tokens) is keyed, so reading it from the token grants nothing.
+import { toKeyring, type KeyEntry, type KeyInput, type Keyring } from '../crypto/keyring.js'
+import { randomId } from '../crypto/random.js'
+import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
+import { signJwt, type JwtClaims } from '../jwt/sign.js'
+import { verifyJwt } from '../jwt/verify.js'
+import type { SessionRecord } from '../stores/store.js'
+import { recordCounters, recordFromParts } from './record-codec.js'
+
+/** Options of the access token. Durations are seconds. */
+export interface AccessTokenOptions {
+  /**
+   * Keys bound to a JWS algorithm (e.g. `[generateKey('EdDSA')]`); the first signs, all verify.
+   * Default: HS256 keys derived from the session keys. Serve `exportJwks(jwtKeys)` so other
+   * services can verify access tokens.
+   */
+  readonly jwtKeys?: Keyring | readonly (KeyInput | KeyEntry)[] | undefined
+  /** The access token's lifetime: 60 to 3600 (TO-3 suggests at most 900). Default 600. */
+  readonly accessTokenSeconds?: number | undefined
+  /** The `iss` written and required. Default `tessera`. */
+  readonly issuer?: string | undefined
+  /** The `aud` written and required. Default `tessera`. */
+  readonly audience?: string | undefined
+  /** Most bytes of JSON session data an access token may carry (it rides in a 4096-byte cookie). Default 2048. */
+  readonly maxDataBytes?: number | undefined
+}
+
+/** Signs and verifies access tokens. */
+export interface AccessTokens {
+  /** The access token for `record`, signed at `now` (epoch ms). */
+  sign(record: SessionRecord, now: number): string
+  /** The record a genuine, unexpired access token carries, or the reason it was refused. */
+  verify(
+    token: string,
+    now: number,
+  ): { record: SessionRecord; reason: null } | { record: null; reason: TesseraErrorCode }
+}
+
+const TYP = 'at+jwt'
+/** A token that does not fit in one cookie is not ours. */
+const MAX_TOKEN_BYTES = 4096
+const CLOCK_TOLERANCE_SECONDS = 5
+const REQUIRED = ['sid', 'jti', 'iat', 'ses', 'data'] as const
+
+/** Builds the access-token codec; checks its options once. */
+export function createAccessTokens(
+  keys: Keyring | readonly (KeyInput | KeyEntry)[],
+  options: AccessTokenOptions,
+): AccessTokens {
+  const keyring = toKeyring(keys)
+  if (
+    !keyring.entries.some((e) => e.alg !== null && (e.secret !== null || e.privateKey !== null))
+  ) {
+    throw new TesseraError('ERR_KEY_INVALID', 'jwtKeys needs a signing key bound to an algorithm')
+  }
+  const lifetime = integer(options.accessTokenSeconds, 600, 60, 3600, 'accessTokenSeconds')
+  const maxDataBytes = integer(options.maxDataBytes, 2048, 1, 3072, 'maxDataBytes')
+  const issuer = options.issuer ?? 'tessera'
+  const audience = options.audience ?? 'tessera'
+  for (const [name, value] of [
+    ['issuer', issuer],
+    ['audience', audience],
+  ] as const) {
+    if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
+      throw new TesseraError(
+        'ERR_CONFIG_INVALID',
+        `${name} must be a string of 1 to 256 characters`,
+      )
+    }
+  }
+
+  return {
+    sign(record, now) {
+      const data = JSON.stringify(record.data)
+      if (Buffer.byteLength(data) > maxDataBytes) {
+        throw new TesseraError(
+          'ERR_COOKIE_INVALID',
+          `session data is ${Buffer.byteLength(data)} bytes of JSON; the token carrier's access token carries at most maxDataBytes (${maxDataBytes})`,
+        )
+      }
+      const iat = Math.floor(now / 1000)
+      const claims: JwtClaims = {
+        iss: issuer,
+        aud: audience,
+        ...(record.userId === null ? {} : { sub: record.userId }),
+        sid: record.idHash,
+        jti: randomId(16),
+        iat,
+        exp: Math.min(iat + lifetime, Math.ceil(record.expiresAt / 1000)),
+        ses: recordCounters(record),
+        data: record.data,
+      }
+      return signJwt(claims, keyring, { typ: TYP })
+    },
+
+    verify(token, now) {
+      let claims: JwtClaims
+      try {
+        claims = verifyJwt(token, keyring, {
+          issuer,
+          audience,
+          typ: TYP,
+          requiredClaims: REQUIRED,
+          maxTokenBytes: MAX_TOKEN_BYTES,
+          clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+          now: new Date(now),
+        }).payload
+      } catch (err) {
+        return { record: null, reason: isTesseraError(err) ? err.code : 'ERR_TOKEN_MALFORMED' }
+      }
+      const record = toRecord(claims)
+      return record === null
+        ? { record: null, reason: 'ERR_JWT_CLAIM_INVALID' }
+        : { record, reason: null }
+    },
+  }
+}
+
+function toRecord(claims: JwtClaims): SessionRecord | null {
+  return recordFromParts(claims.sid, claims.sub ?? null, claims.data, claims.ses)
+}
+
+/** Reads an integer option, `fallback` when absent; `ERR_CONFIG_INVALID` outside min..max. */
+export function integer(
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  name: string,
+): number {
+  const v = value ?? fallback
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `${name} must be an integer from ${min} to ${max}, got ${String(v)}`,
+    )
+  }
+  return v
+}

@@ -1,0 +1,221 @@
+// The `cookie` carrier: the whole session lives in the browser, sealed with AES-256-GCM under the
+// keyring (KM-5), bound to the cookie name and this purpose, with its deadlines inside the seal
+// (TO-5). Without a store nothing is kept on the server. With a store, signed-in sessions also
+// get a small record (no data) so that list, revoke and logout-everywhere work, and every request
+// checks that record through a cache that answers for at most one second (LO-2).
+import { parseCookie } from '../cookie/codec.js'
+import { sealValue, unsealValue } from '../cookie/sealed.js'
+import { sha256 } from '../crypto/hash.js'
+import type { Keyring } from '../crypto/keyring.js'
+import { randomId } from '../crypto/random.js'
+import { TesseraError, type TesseraErrorCode } from '../errors.js'
+import type { SessionRecord, Store } from '../stores/store.js'
+import { authCookie, clearAuthCookie } from './auth-cookie.js'
+import {
+  cookieIdentity,
+  type Carrier,
+  type CarrierCookieOptions,
+  type CarrierLoad,
+  type CarrierRequest,
+  type CarrierWrite,
+} from './carrier.js'
+import {
+  checkChunkOptions,
+  DEFAULT_MAX_CHUNKS,
+  joinCookieChunks,
+  presentChunkNames,
+  splitCookieValue,
+} from './cookie-chunks.js'
+import { decodeCookieState, encodeCookieState } from './record-codec.js'
+import { createRevocationCache, type RevocationCache } from './revocation-cache.js'
+import { storeCall } from './server-carrier.js'
+
+/** The purpose a cookie carrier's seal is bound to (with the cookie name). */
+export const COOKIE_CARRIER_PURPOSE = 'tessera/cookie-carrier/v1'
+
+/** Options of `createCookieCarrier`. */
+export interface CookieCarrierOptions {
+  /** Secrets that seal (the newest) and open (all) the cookie. */
+  readonly keys: Keyring
+  readonly cookie: CarrierCookieOptions
+  /**
+   * Optional. With a store, signed-in sessions get a small record there (no data) so that
+   * `list`, `revoke` and `logoutEverywhere` work and a revoked cookie is refused within one
+   * second. Without one, the server keeps nothing and a copied cookie lives until its deadline.
+   */
+  readonly store?: Store | undefined
+  /**
+   * Most cookies one session may be split across (`name.0`, `name.1`, …), each at most 4096
+   * bytes; 1 turns chunking off. Larger state is refused with `ERR_COOKIE_INVALID`. Default 3.
+   */
+  readonly maxChunks?: number | undefined
+  /** The clock of the revocation cache, epoch ms. Default `Date.now`. */
+  readonly now?: (() => number) | undefined
+  /** How often the store's record follows a session that keeps writing (seconds). Default 60. */
+  readonly touchIntervalSeconds?: number | undefined
+}
+
+/**
+ * Creates the cookie carrier. Concurrent requests of one browser each send back a whole new
+ * cookie, so the last response wins (CO-6): keep counters that must not lose increments in a
+ * server-side carrier.
+ *
+ * @example
+ * const carrier = createCookieCarrier({ keys, cookie: { name: 'tessera', secure: 'auto' } })
+ */
+export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
+  const { keys, cookie, store } = options
+  const maxChunks = options.maxChunks ?? DEFAULT_MAX_CHUNKS
+  checkChunkOptions(maxChunks)
+  const now = options.now ?? Date.now
+  const touchIntervalMs = (options.touchIntervalSeconds ?? 60) * 1000
+  const binding = { name: cookie.name, purpose: COOKIE_CARRIER_PURPOSE }
+  const live: RevocationCache<SessionRecord | null> | null =
+    store === undefined ? null : createRevocationCache({ now })
+
+  /** Set-Cookie values that carry `record`, clearing any chunk of this name no longer used. */
+  function write(record: SessionRecord, request: CarrierRequest): CarrierWrite {
+    const { name, secure } = cookieIdentity(cookie, request)
+    const sealed = sealValue(encodeCookieState(record), keys, {
+      ...binding,
+      expiresAt: record.expiresAt,
+    })
+    const chunks = splitCookieValue(name, sealed, { maxChunks })
+    const at = { secure, maxAgeSeconds: cookie.maxAgeSeconds }
+    const setCookies = chunks.map((c) => authCookie(c.name, c.value, at, now()))
+    const written = new Set(chunks.map((c) => c.name))
+    for (const stale of presentNames(request, name)) {
+      if (!written.has(stale)) setCookies.push(clearAuthCookie(stale, at))
+    }
+    return { record, setCookies }
+  }
+
+  function clear(request: CarrierRequest): string[] {
+    const { name, secure } = cookieIdentity(cookie, request)
+    const names = presentNames(request, name)
+    return (names.length === 0 ? [name] : names).map((n) => clearAuthCookie(n, { secure }))
+  }
+
+  function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {
+    return { record: null, reason, setCookies: clear(request) }
+  }
+
+  /** The store's record of a signed-in session, through the ≤ 1 s cache; null if revoked. */
+  function storedRecord(idHash: string): Promise<SessionRecord | null> {
+    if (store === undefined || live === null) return Promise.resolve(null)
+    return live.get(idHash, () => storeCall('get', store.sessions.get(idHash)))
+  }
+
+  async function touchStored(record: SessionRecord): Promise<void> {
+    if (store === undefined) return
+    await storeCall(
+      'touch',
+      store.sessions.touch(record.idHash, record.lastSeenAt, record.expiresAt),
+    )
+    live?.invalidate(record.idHash)
+  }
+
+  function requireStore(operation: string): Store {
+    if (store === undefined) {
+      throw new TesseraError(
+        'ERR_CONFIG_INVALID',
+        `${operation} needs a store with the cookie carrier: pass store to session()`,
+      )
+    }
+    return store
+  }
+
+  return {
+    kind: 'cookie',
+
+    async load(request, at) {
+      if (request.cookieHeader === undefined) return { record: null, reason: null, setCookies: [] }
+      const { name } = cookieIdentity(cookie, request)
+      const sealed = joinCookieChunks(parseCookie(request.cookieHeader), name, maxChunks)
+      if (sealed === null) {
+        const present = presentNames(request, name).length > 0
+        return present ? refuse('ERR_TOKEN_MALFORMED', request) : noSession
+      }
+      // The seal's own deadline is checked here rather than inside unsealValue, so that an
+      // expired cookie is reported as expired rather than as tampered.
+      const opened = unsealValue(sealed, keys, { ...binding, now: 0 })
+      const record = opened === null ? null : decodeCookieState(opened.value)
+      if (opened === null || record === null) return refuse('ERR_SIGNATURE_INVALID', request)
+      if (opened.expiresAt <= at || record.expiresAt <= at) {
+        return refuse('ERR_SESSION_EXPIRED', request)
+      }
+      if (store !== undefined && record.userId !== null) {
+        const stored = await storedRecord(record.idHash)
+        if (stored === null || stored.userId !== record.userId) {
+          return refuse('ERR_SESSION_NOT_FOUND', request)
+        }
+      }
+      // KM-3: a cookie sealed with an older key is sealed again with the newest one.
+      const setCookies = opened.rotated ? write(record, request).setCookies : []
+      return { record, reason: null, setCookies }
+    },
+
+    async create(draft, request) {
+      const record: SessionRecord = { ...draft, idHash: sha256(randomId()) }
+      const written = write(record, request) // refuses oversized state before any store write
+      if (store !== undefined && record.userId !== null) {
+        await storeCall('create', store.sessions.create({ ...record, data: {} }))
+      }
+      return written
+    },
+
+    /**
+     * Always succeeds for a live session: the browser holds the only copy, so the last response
+     * wins. Null only when the session was revoked (checked through the store, if any).
+     */
+    async replace(record, _expectedVersion, request) {
+      const written = write(record, request)
+      if (store !== undefined && record.userId !== null) {
+        const stored = await storedRecord(record.idHash)
+        if (stored === null) return null
+        // The store's copy must keep up with a session that writes on every request (and so is
+        // never touched), or it would expire under a live cookie.
+        if (record.lastSeenAt - stored.lastSeenAt >= touchIntervalMs) await touchStored(record)
+      }
+      return written
+    },
+
+    // There is no server copy to re-read: a session that lost a write is gone.
+    reload: async () => null,
+
+    async touch(record, request) {
+      const written = write(record, request)
+      if (store !== undefined && record.userId !== null) await touchStored(record)
+      return written
+    },
+
+    async destroy(idHash, request) {
+      if (store !== undefined) {
+        await storeCall('delete', store.sessions.delete(idHash))
+        live?.invalidate(idHash)
+      }
+      return clear(request)
+    },
+
+    clearCookies: clear,
+
+    listByUser: (userId) =>
+      storeCall('listByUser', requireStore('list').sessions.listByUser(userId)),
+
+    async deleteByUser(userId, exceptIdHash) {
+      const sessions = requireStore('logoutEverywhere').sessions
+      const records = await storeCall('listByUser', sessions.listByUser(userId))
+      const count = await storeCall('deleteByUser', sessions.deleteByUser(userId, exceptIdHash))
+      for (const r of records) live?.invalidate(r.idHash)
+      return count
+    },
+  }
+}
+
+const noSession: CarrierLoad = { record: null, reason: null, setCookies: [] }
+
+function presentNames(request: CarrierRequest, name: string): string[] {
+  return request.cookieHeader === undefined
+    ? []
+    : presentChunkNames(parseCookie(request.cookieHeader), name)
+}

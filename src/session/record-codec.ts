@@ -1,0 +1,84 @@
+// How the client-held carriers (cookie, token) write a session record into what the browser
+// holds, and read it back. The record's key (`idHash`, 256 random bits) travels with it; the
+// deadlines travel with it too (TO-5), so they are checked on the server, whatever the cookie's
+// Max-Age says. Metadata (ip, user agent) stays on the server.
+import type { SessionRecord } from '../stores/store.js'
+
+/** Format version of the sealed cookie state: its first element. */
+const COOKIE_STATE_VERSION = 1
+
+/** The record's counters, epoch ms: version, created, authenticated, last seen, deadline. */
+export function recordCounters(record: SessionRecord): (number | null)[] {
+  return [
+    record.version,
+    record.createdAt,
+    record.authenticatedAt,
+    record.lastSeenAt,
+    record.expiresAt,
+  ]
+}
+
+/**
+ * A record from its parts as read back from the client, or null when any part has the wrong
+ * shape. The parts were authenticated already; this guards against a format change.
+ */
+export function recordFromParts(
+  idHash: unknown,
+  userId: unknown,
+  data: unknown,
+  counters: unknown,
+): SessionRecord | null {
+  if (typeof idHash !== 'string' || (userId !== null && typeof userId !== 'string')) return null
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return null
+  if (!Array.isArray(counters) || counters.length !== 5) return null
+  const [version, createdAt, authenticatedAt, lastSeenAt, expiresAt] = counters as unknown[]
+  if (
+    !isCount(version) ||
+    !isCount(createdAt) ||
+    (authenticatedAt !== null && !isCount(authenticatedAt)) ||
+    !isCount(lastSeenAt) ||
+    !isCount(expiresAt)
+  ) {
+    return null
+  }
+  return {
+    idHash,
+    userId,
+    data: data as Record<string, unknown>,
+    version,
+    createdAt,
+    authenticatedAt,
+    lastSeenAt,
+    expiresAt,
+    meta: {},
+  }
+}
+
+/** The JSON text the cookie carrier seals: a positional array, to keep cookies small. */
+export function encodeCookieState(record: SessionRecord): string {
+  return JSON.stringify([
+    COOKIE_STATE_VERSION,
+    record.idHash,
+    record.userId,
+    record.data,
+    recordCounters(record),
+  ])
+}
+
+/** Reads what `encodeCookieState` wrote; null for anything else. */
+export function decodeCookieState(text: string): SessionRecord | null {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return null
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 5 || parsed[0] !== COOKIE_STATE_VERSION) {
+    return null
+  }
+  return recordFromParts(parsed[1], parsed[2], parsed[3], parsed[4])
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}

@@ -1,0 +1,110 @@
+import { TesseraError } from '../errors.js'
+
+/**
+ * The longest a revocation check may be answered from memory: a session revoked in any process
+ * is refused by every other process at most this long afterwards (milliseconds).
+ */
+export const MAX_REVOCATION_CACHE_MS = 1000
+
+/** Options of `createRevocationCache`. */
+export interface RevocationCacheOptions {
+  /** How long an answer is reused, in milliseconds; 1 to 1000. Default 1000. */
+  readonly lifetimeMs?: number
+  /** Bound on the number of keys kept; the oldest are dropped first. Default 10 000. */
+  readonly maxEntries?: number
+  /** The clock, epoch milliseconds. Default `Date.now`. */
+  readonly now?: () => number
+}
+
+/**
+ * A per-process cache of revocation answers (is this session still live?), shared by every
+ * request of the process. An answer is reused for at most `lifetimeMs`, counted from the moment
+ * its store lookup *started*, so it is never older than that; concurrent lookups of one key
+ * share a single store call.
+ */
+export interface RevocationCache<Value> {
+  /** The cached answer for `key`, or the one `load` gives (shared with concurrent callers). */
+  get(key: string, load: () => Promise<Value>): Promise<Value>
+  /** Forgets `key` at once: this process revoked it, so it must not wait for the lifetime. */
+  invalidate(key: string): void
+  /** Forgets every key. */
+  clear(): void
+  /** Number of keys held (answers and lookups in flight). */
+  readonly size: number
+}
+
+interface Entry<Value> {
+  /** When the store lookup started: the answer describes the store at or after this instant. */
+  readonly startedAt: number
+  readonly promise: Promise<Value>
+}
+
+/**
+ * Creates a revocation cache. A failed lookup is never cached: the next request asks again.
+ *
+ * @example
+ * const cache = createRevocationCache<SessionRecord | null>({ now: clock.now })
+ * const record = await cache.get(sidHash, () => store.sessions.get(sidHash))
+ */
+export function createRevocationCache<Value>(
+  options: RevocationCacheOptions = {},
+): RevocationCache<Value> {
+  const lifetimeMs = options.lifetimeMs ?? MAX_REVOCATION_CACHE_MS
+  if (!Number.isInteger(lifetimeMs) || lifetimeMs < 1 || lifetimeMs > MAX_REVOCATION_CACHE_MS) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `revocation cache lifetimeMs must be an integer from 1 to ${MAX_REVOCATION_CACHE_MS}, got ${String(lifetimeMs)}`,
+    )
+  }
+  const maxEntries = options.maxEntries ?? 10_000
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `revocation cache maxEntries must be a positive integer, got ${String(maxEntries)}`,
+    )
+  }
+  const now = options.now ?? Date.now
+  // A Map iterates in insertion order, and entries are re-inserted when refreshed, so the first
+  // key is always the oldest: eviction is O(1).
+  const entries = new Map<string, Entry<Value>>()
+
+  function start(key: string, load: () => Promise<Value>, at: number): Promise<Value> {
+    let promise: Promise<Value>
+    try {
+      promise = load()
+    } catch (err) {
+      promise = Promise.reject(err as Error)
+    }
+    const entry: Entry<Value> = { startedAt: at, promise }
+    entries.delete(key)
+    entries.set(key, entry)
+    while (entries.size > maxEntries) {
+      const oldest = entries.keys().next().value as string
+      entries.delete(oldest)
+    }
+    promise.catch(() => {
+      if (entries.get(key) === entry) entries.delete(key)
+    })
+    return promise
+  }
+
+  return {
+    get(key, load) {
+      const at = now()
+      const entry = entries.get(key)
+      // Shared, settled or still in flight, only while younger than the lifetime: a lookup that
+      // started earlier could describe the store from before a revocation.
+      if (entry !== undefined && at - entry.startedAt < lifetimeMs) return entry.promise
+      return start(key, load, at)
+    },
+    invalidate(key) {
+      entries.delete(key)
+    },
+    clear() {
+      entries.clear()
+    },
+    get size() {
+      return entries.size
+    },
+  }
+}

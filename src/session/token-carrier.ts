@@ -1,0 +1,278 @@
+// The `token` carrier: a short-lived JWT access token that carries the session (sub, sid, data),
+// renewed inside the middleware by an opaque refresh token that rotates on every use within a
+// family started at login (RFC 9700 §4.14.2). The store holds each session's record (the source
+// of truth on refresh, and the compare-and-set that keeps updates from being lost) and the
+// refresh tokens' hashes. Every request checks its session's record through a cache that answers
+// for at most one second, so a revoked session's access tokens die within a second everywhere.
+import { parseCookie } from '../cookie/codec.js'
+import { deriveKey } from '../crypto/aead.js'
+import { sha256 } from '../crypto/hash.js'
+import { createKeyring, type Keyring } from '../crypto/keyring.js'
+import { randomId } from '../crypto/random.js'
+import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
+import type { SessionRecord, Store } from '../stores/store.js'
+import { authCookie, clearAuthCookie, type AuthCookieOptions } from './auth-cookie.js'
+import {
+  cookieIdentity,
+  type Carrier,
+  type CarrierCookieOptions,
+  type CarrierLoad,
+  type CarrierRequest,
+  type CarrierWrite,
+} from './carrier.js'
+import { createRevocationCache } from './revocation-cache.js'
+import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
+import { storeCall } from './server-carrier.js'
+import { createAccessTokens, integer, type AccessTokenOptions } from './access-token.js'
+
+/** Where the token carrier accepts its access token from. */
+export type AccessTokenSource = 'cookie' | 'bearer' | 'both'
+
+/** Options of `createTokenCarrier`. Durations are seconds. */
+export interface TokenCarrierOptions extends AccessTokenOptions {
+  /** The session secrets; without `jwtKeys`, HS256 keys are derived from them (HKDF, per key). */
+  readonly keys: Keyring
+  /** Session records and refresh-token hashes. */
+  readonly store: Store
+  readonly cookie: CarrierCookieOptions
+  /** The family's absolute lifetime: no refresh extends a session past it (RT-5, TO-2). */
+  readonly absoluteTimeoutSeconds: number
+  /**
+   * A refresh token presented again less than this long after its first use still refreshes
+   * (two tabs at once); after it, reuse revokes the family. 0 to 60; default 5.
+   */
+  readonly refreshGraceSeconds?: number | undefined
+  /** Accept the access token from the cookie, an `Authorization: Bearer` header, or both (default). */
+  readonly accept?: AccessTokenSource | undefined
+  /**
+   * Check each request's session against the store through a ≤ 1 s cache (default true). Off,
+   * a revoked session's access tokens stay valid until they expire (`accessTokenSeconds`).
+   */
+  readonly revocationCheck?: boolean | undefined
+  /** Hears a refresh token reuse, after its family has been revoked. */
+  readonly onRefreshReuse?: ((reuse: RefreshReuse) => void) | undefined
+  /** The clock of writes and of the revocation cache, epoch ms. Default `Date.now`. */
+  readonly now?: (() => number) | undefined
+}
+
+const REFRESH_SUFFIX = '-refresh'
+const BEARER = /^Bearer +([A-Za-z0-9_.-]+)$/i
+
+/**
+ * Creates the token carrier.
+ *
+ * @example
+ * const carrier = createTokenCarrier({ keys, store, cookie, absoluteTimeoutSeconds: 43200 })
+ */
+export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
+  const { store, cookie } = options
+  const now = options.now ?? Date.now
+  const absoluteMs = options.absoluteTimeoutSeconds * 1000
+  const graceSeconds = integer(options.refreshGraceSeconds, 5, 0, 60, 'refreshGraceSeconds')
+  const accept = options.accept ?? 'both'
+  if (accept !== 'cookie' && accept !== 'bearer' && accept !== 'both') {
+    throw new TesseraError('ERR_CONFIG_INVALID', "accept must be 'cookie', 'bearer' or 'both'")
+  }
+  const tokens = createAccessTokens(options.jwtKeys ?? deriveJwtKeys(options.keys), options)
+  const live =
+    options.revocationCheck === false ? null : createRevocationCache<SessionRecord | null>({ now })
+
+  function names(request: CarrierRequest): { access: string; refresh: string; secure: boolean } {
+    const { name, secure } = cookieIdentity(cookie, request)
+    return { access: name, refresh: `${name}${REFRESH_SUFFIX}`, secure }
+  }
+
+  function attributes(secure: boolean, sameSite: 'Lax' | 'Strict'): AuthCookieOptions {
+    return { secure, sameSite, maxAgeSeconds: cookie.maxAgeSeconds }
+  }
+
+  function accessCookie(record: SessionRecord, request: CarrierRequest): string {
+    const n = names(request)
+    const at = now()
+    return authCookie(n.access, tokens.sign(record, at), attributes(n.secure, 'Lax'), at)
+  }
+
+  // RT-7: the refresh cookie is SameSite=Strict, so no cross-site request can make the
+  // middleware rotate it. Its Path is `/` (and its name `__Host-`) because the refresh happens
+  // inside the middleware on whatever route the expired access token reaches; see carriers.md.
+  function refreshCookie(token: string, request: CarrierRequest): string {
+    const n = names(request)
+    return authCookie(n.refresh, token, attributes(n.secure, 'Strict'), now())
+  }
+
+  function clear(request: CarrierRequest): string[] {
+    const n = names(request)
+    return [
+      clearAuthCookie(n.access, attributes(n.secure, 'Lax')),
+      clearAuthCookie(n.refresh, attributes(n.secure, 'Strict')),
+    ]
+  }
+
+  function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {
+    return {
+      record: null,
+      reason,
+      setCookies: request.cookieHeader === undefined ? [] : clear(request),
+    }
+  }
+
+  async function startFamily(record: SessionRecord, request: CarrierRequest): Promise<string> {
+    const issued = await storeCall(
+      'insert',
+      issueRefreshToken(store.refreshTokens, {
+        familyId: record.idHash,
+        userId: record.userId ?? '',
+        now: record.createdAt,
+        expiresAt: record.createdAt + absoluteMs,
+      }),
+    )
+    return refreshCookie(issued.token, request)
+  }
+
+  /** The access token's session, confirmed live (and freshened) through the ≤ 1 s cache. */
+  async function confirm(
+    record: SessionRecord,
+    request: CarrierRequest,
+    fromCookie: boolean,
+  ): Promise<CarrierLoad> {
+    if (live === null) return { record, reason: null, setCookies: [] }
+    const stored = await live.get(record.idHash, () =>
+      storeCall('get', store.sessions.get(record.idHash)),
+    )
+    if (stored === null || stored.userId !== record.userId) {
+      return refuse('ERR_SESSION_NOT_FOUND', request)
+    }
+    // Another request (another tab, another process) wrote since this token was issued.
+    if (stored.version > record.version) {
+      return {
+        record: stored,
+        reason: null,
+        setCookies: fromCookie ? [accessCookie(stored, request)] : [],
+      }
+    }
+    return { record, reason: null, setCookies: [] }
+  }
+
+  async function refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad> {
+    let next
+    try {
+      next = await rotateRefreshToken(store.refreshTokens, token, {
+        now: at,
+        graceSeconds,
+        onReuse: options.onRefreshReuse,
+      })
+    } catch (err) {
+      if (!isTesseraError(err)) {
+        throw new TesseraError('ERR_STORE_UNAVAILABLE', 'refresh token store failed', {
+          cause: err,
+        })
+      }
+      if (err.code === 'ERR_STORE_UNAVAILABLE') throw err
+      return refuse(err.code, request)
+    }
+    const record = await storeCall('get', store.sessions.get(next.familyId))
+    if (record === null) {
+      // The session was revoked or has expired: its family goes with it.
+      await storeCall('revokeFamily', store.refreshTokens.revokeFamily(next.familyId, at))
+      return refuse('ERR_SESSION_NOT_FOUND', request)
+    }
+    return {
+      record,
+      reason: null,
+      setCookies: [accessCookie(record, request), refreshCookie(next.token, request)],
+    }
+  }
+
+  return {
+    kind: 'token',
+
+    async load(request, at) {
+      const cookies = request.cookieHeader === undefined ? null : parseCookie(request.cookieHeader)
+      const n = names(request)
+      const bearer = accept === 'cookie' ? undefined : bearerToken(request.authorization)
+      const token = bearer ?? (accept === 'bearer' ? undefined : cookies?.[n.access])
+      let failure: TesseraErrorCode | null = null
+      if (token !== undefined) {
+        const verified = tokens.verify(token, at)
+        if (verified.record !== null) return confirm(verified.record, request, bearer === undefined)
+        failure = verified.reason
+      }
+      // An expired (or unreadable) access token with a refresh cookie: refresh here, so that
+      // routes never see it.
+      const refreshToken = cookies?.[n.refresh]
+      if (refreshToken !== undefined) return refresh(refreshToken, request, at)
+      return failure === null
+        ? { record: null, reason: null, setCookies: [] }
+        : refuse(failure, request)
+    },
+
+    async create(draft, request) {
+      const record: SessionRecord = { ...draft, idHash: sha256(randomId()) }
+      const access = accessCookie(record, request) // refuses oversized data before any write
+      await storeCall('create', store.sessions.create(record))
+      return { record, setCookies: [access, await startFamily(record, request)] }
+    },
+
+    async replace(record, expectedVersion, request) {
+      const access = accessCookie(record, request)
+      const ok = await storeCall('replace', store.sessions.replace(record, expectedVersion))
+      live?.invalidate(record.idHash)
+      return ok ? { record, setCookies: [access] } : null
+    },
+
+    reload: (idHash) => storeCall('get', store.sessions.get(idHash)),
+
+    async touch(record, request): Promise<CarrierWrite> {
+      const access = accessCookie(record, request)
+      await storeCall(
+        'touch',
+        store.sessions.touch(record.idHash, record.lastSeenAt, record.expiresAt),
+      )
+      return { record, setCookies: [access] }
+    },
+
+    async destroy(idHash, request) {
+      await storeCall('delete', store.sessions.delete(idHash))
+      await storeCall('revokeFamily', store.refreshTokens.revokeFamily(idHash, now()))
+      live?.invalidate(idHash)
+      return clear(request)
+    },
+
+    clearCookies: clear,
+    listByUser: (userId) => storeCall('listByUser', store.sessions.listByUser(userId)),
+
+    async deleteByUser(userId, exceptIdHash) {
+      const records = await storeCall('listByUser', store.sessions.listByUser(userId))
+      const count = await storeCall(
+        'deleteByUser',
+        store.sessions.deleteByUser(userId, exceptIdHash),
+      )
+      const at = now()
+      for (const r of records) {
+        if (r.idHash === exceptIdHash) continue
+        await storeCall('revokeFamily', store.refreshTokens.revokeFamily(r.idHash, at))
+        live?.invalidate(r.idHash)
+      }
+      return count
+    },
+  }
+}
+
+/**
+ * HS256 keys for access tokens, one per session secret and with the same ids, derived with HKDF
+ * for this one purpose (KM-6): rotating the session keys rotates these too.
+ */
+function deriveJwtKeys(keys: Keyring): Keyring {
+  return createKeyring(
+    keys.secrets.map((entry) => ({
+      id: entry.id,
+      alg: 'HS256' as const,
+      key: deriveKey(entry.secret as Buffer, 'tessera/token-carrier/v1 access-token'),
+    })),
+  )
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  return BEARER.exec(header)?.[1]
+}
