@@ -1,6 +1,13 @@
 import { Router, type Request } from 'express'
 import { parseCookie } from 'tessera/cookie'
 import { decodeJwtUnsafe } from 'tessera/jwt'
+import {
+  findSession,
+  openSealedCookie,
+  tamperWith,
+  verifyAccessToken,
+  type Verdict,
+} from '../carrier-secrets.js'
 import type { CarrierName } from '../config.js'
 import { DEVICE_COOKIE } from '../device.js'
 import { inspectPage, type CookieFinding } from '../views/inspect.js'
@@ -79,6 +86,54 @@ function findings(req: Request, carrier: CarrierName): CookieFinding[] {
   })
 }
 
+function forgeJwt(token: string): string {
+  const [header = '', payload = '', signature = ''] = token.split('.')
+  let claims: Record<string, unknown> = {}
+  try {
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>
+  } catch {
+    // An empty claim set is edited just the same.
+  }
+  const edited = { ...claims, data: { username: 'admin', views: 9999 } }
+  return `${header}.${Buffer.from(JSON.stringify(edited)).toString('base64url')}.${signature}`
+}
+
+/**
+ * Runs the browser's own session cookie, and an edited copy of it, through the same check the
+ * carrier makes: the proof that editing what the browser holds gets an attacker nothing.
+ */
+async function tamperProof(req: Request, ctx: AppContext): Promise<string | null> {
+  const header = req.headers.cookie
+  const cookies = header === undefined ? {} : parseCookie(header)
+  const value = cookies['__Host-tessera'] ?? cookies.tessera
+  if (value === undefined) return null
+  const keys = ctx.config.keys
+  let genuine: Verdict
+  let edited: Verdict
+  let how: string
+  switch (ctx.config.carrier) {
+    case 'server':
+      genuine = await findSession(value, ctx.store)
+      edited = await findSession(tamperWith(value), ctx.store)
+      how = 'with one character changed, looked up in the store'
+      break
+    case 'cookie':
+      genuine = openSealedCookie(value, keys)
+      edited = openSealedCookie(tamperWith(value), keys)
+      how = 'with one character changed, opened with the server key'
+      break
+    case 'token':
+      genuine = verifyAccessToken(value, keys)
+      edited = verifyAccessToken(forgeJwt(value), keys)
+      how = 'with its claims rewritten to username "admin", verified with the server key'
+      break
+  }
+  return (
+    `your session cookie as sent: ${genuine.genuine ? 'accepted' : 'refused'} (${genuine.detail}). ` +
+    `The same cookie ${how}: ${edited.genuine ? 'accepted' : 'refused'} (${edited.detail}).`
+  )
+}
+
 /** GET /inspect: what the browser holds for the current carrier, and what it means. */
 export function inspectRoutes(ctx: AppContext): Router {
   const router = Router()
@@ -91,7 +146,7 @@ export function inspectRoutes(ctx: AppContext): Router {
     const page = inspectPage(frame, SUMMARIES[ctx.config.carrier], findings(req, ctx.config.carrier), {
       original,
       edited,
-      tamperResult: null,
+      tamperResult: await tamperProof(req, ctx),
     })
     sendPage(res, 200, page)
   })

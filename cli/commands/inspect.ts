@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { isTesseraError } from 'tessera'
-import { decodeJwtUnsafe, verifyJwt } from 'tessera/jwt'
+import { decodeJwtUnsafe } from 'tessera/jwt'
+import { findSession, openSealedCookie, verifyAccessToken, type Verdict } from '../../app/carrier-secrets.js'
 import { loadSessionKeys, type SessionKey } from '../../app/config.js'
-import { isoTime, print, printJson, STORE_HELP, UsageError, type Command } from './output.js'
+import { print, printJson, STORE_HELP, UsageError, type Command } from './output.js'
 import { configuredStore, openConfiguredStore, STORE_OPTIONS, type StoreValues } from './store.js'
 
 const USAGE = `usage: tessera inspect <cookie-or-jwt> [--json] [store options]
@@ -20,14 +19,17 @@ ${STORE_HELP}
 
 /** What inspect found. */
 interface Finding {
-  kind: 'jwt' | 'session-id' | 'unknown'
-  explanation: string
-  verified: boolean | null
-  header?: unknown
-  claims?: unknown
+  readonly kind: 'jwt' | 'session-id' | 'sealed' | 'unknown'
+  readonly explanation: string
+  /** null when nothing could be checked. */
+  readonly verified: boolean | null
+  readonly header?: unknown
+  readonly claims?: unknown
+  readonly content?: unknown
 }
 
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
+const SEALED = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 function inspectJwt(token: string, keys: readonly SessionKey[]): Finding | null {
   let decoded: ReturnType<typeof decodeJwtUnsafe>
@@ -36,69 +38,60 @@ function inspectJwt(token: string, keys: readonly SessionKey[]): Finding | null 
   } catch {
     return null
   }
-  const { header, payload } = decoded
-  let verified = false
-  let why = 'its signature does not match any configured key (forged, edited, or another key)'
-  for (const { id, key } of keys) {
-    try {
-      verifyJwt(token, [{ id, key, alg: 'HS256' }], {})
-      verified = true
-      why = `its signature verifies with key ${id}`
-      break
-    } catch (err) {
-      if (isTesseraError(err, 'ERR_JWT_EXPIRED')) {
-        why = `its signature is genuine (key ${id}) but it has expired`
-        break
-      }
-    }
-  }
+  const verdict = verifyAccessToken(token, keys)
   return {
     kind: 'jwt',
-    explanation: `A JWT signed with ${String(header.alg)}: anyone can read the header and claims; ${why}.`,
-    verified,
-    header,
-    claims: payload,
+    explanation:
+      `A JWT signed with ${String(decoded.header.alg)} (the token carrier's access token): ` +
+      `anyone can read its header and claims; ${verdict.detail}.`,
+    verified: verdict.genuine,
+    header: decoded.header,
+    claims: decoded.payload,
   }
 }
 
 async function inspectSessionId(value: string, values: StoreValues): Promise<Finding> {
-  const intro =
-    'A server-carrier session id: 256 random bits with no meaning of their own; the store ' +
-    'keeps only its SHA-256. '
   const { config, opened } = await openConfiguredStore(values)
   try {
-    const idHash = createHash('sha256').update(value).digest('base64url')
-    const record = await opened.store.sessions.get(idHash)
-    if (record === null) {
-      return {
-        kind: 'session-id',
-        explanation: `${intro}The ${config.store} store has no live session for it (unknown, ended or expired).`,
-        verified: false,
-      }
-    }
-    const who = record.userId === null ? 'an anonymous visitor' : `user ${record.userId}`
+    const verdict: Verdict = await findSession(value, opened.store)
     return {
       kind: 'session-id',
       explanation:
-        `${intro}It is a live session of ${who} in the ${config.store} store, created ` +
-        `${isoTime(record.createdAt)}, expiring ${isoTime(record.expiresAt)}.`,
-      verified: true,
+        'A server-carrier session id: 256 random bits with no meaning of their own; the ' +
+        `store keeps only its SHA-256. In the ${config.store} store, ${verdict.detail}.`,
+      verified: verdict.genuine,
     }
   } finally {
     await opened.close()
   }
 }
 
-async function inspectValue(value: string, keys: readonly SessionKey[], values: StoreValues): Promise<Finding> {
+function inspectSealed(value: string, name: string | null, keys: readonly SessionKey[]): Finding {
+  const verdict = openSealedCookie(value, keys, name ?? undefined)
+  return {
+    kind: 'sealed',
+    explanation:
+      'A sealed cookie-carrier session (AES-256-GCM): opaque to anyone without the key; ' +
+      `${verdict.detail}.`,
+    verified: verdict.genuine,
+    ...(verdict.content === undefined ? {} : { content: verdict.content }),
+  }
+}
+
+async function inspectValue(
+  value: string,
+  name: string | null,
+  keys: readonly SessionKey[],
+  values: StoreValues,
+): Promise<Finding> {
   const jwt = value.split('.').length === 3 ? inspectJwt(value, keys) : null
   if (jwt !== null) return jwt
   if (SESSION_ID.test(value)) return inspectSessionId(value, values)
+  if (SEALED.test(value)) return inspectSealed(value, name, keys)
   return {
     kind: 'unknown',
-    explanation:
-      'Not a JWT and not a session id. If it came from the cookie carrier it is sealed with ' +
-      'AES-256-GCM: opaque without the key, and refused if any character changes.',
-    verified: null,
+    explanation: 'Not a JWT, a session id or a sealed value: nothing tessera issues looks like this.',
+    verified: false,
   }
 }
 
@@ -116,12 +109,12 @@ export const inspectCommand: Command = {
     if (positionals.length !== 1 || positionals[0] === '') {
       throw new UsageError('expected exactly one cookie value or JWT')
     }
-    const raw = positionals[0] as string
+    const raw = (positionals[0] as string).trim()
     const eq = raw.indexOf('=')
-    const name = eq > 0 && !raw.startsWith('ey') ? raw.slice(0, eq) : null
+    const name = eq > 0 && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(raw.slice(0, eq)) ? raw.slice(0, eq) : null
     const value = name === null ? raw : raw.slice(eq + 1)
     const { keys } = loadSessionKeys(process.env, configuredStore(values).dataDir)
-    const finding = await inspectValue(value.trim(), keys, values)
+    const finding = await inspectValue(value, name, keys, values)
     if (values.json === true) {
       printJson({ name, length: value.length, ...finding })
     } else {
@@ -129,7 +122,8 @@ export const inspectCommand: Command = {
       print(finding.explanation)
       if (finding.header !== undefined) print(`header: ${JSON.stringify(finding.header)}`)
       if (finding.claims !== undefined) print(`claims: ${JSON.stringify(finding.claims)}`)
+      if (finding.content !== undefined) print(`sealed content: ${JSON.stringify(finding.content)}`)
     }
-    return finding.verified === false ? 1 : 0
+    return finding.verified === true ? 0 : 1
   },
 }

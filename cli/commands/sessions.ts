@@ -1,6 +1,6 @@
-import { createHmac, hkdfSync } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import type { SessionRecord } from 'tessera'
+import { sessionHandleFunction } from '../../app/carrier-secrets.js'
 import { loadSessionKeys } from '../../app/config.js'
 import { isoTime, print, printJson, STORE_HELP, UsageError, type Command } from './output.js'
 import { openConfiguredStore, resolveUserId, STORE_OPTIONS } from './store.js'
@@ -17,20 +17,6 @@ Options:
   --json              machine-readable output
 ${STORE_HELP}
 `
-
-const HANDLE_PURPOSE = 'tessera/session-handle/v1'
-const HANDLE_LENGTH = 22
-
-/**
- * The public handle the session manager shows for a session (HMAC of the id hash under a key
- * derived from the primary session key), so the CLI and the "your sessions" page agree.
- * A test checks that both give the same handles.
- */
-function handleFunction(primaryKey: Buffer): (record: SessionRecord) => string {
-  const key = Buffer.from(hkdfSync('sha256', primaryKey, Buffer.alloc(0), HANDLE_PURPOSE, 32))
-  return (record) =>
-    createHmac('sha256', key).update(record.idHash).digest('base64url').slice(0, HANDLE_LENGTH)
-}
 
 /** A listing's row: never the id or its hash, only the handle the web page shows too. */
 function row(record: SessionRecord, handleOf: (r: SessionRecord) => string): Record<string, unknown> {
@@ -73,8 +59,8 @@ export const sessionsCommand: Command = {
     const { config, opened } = await openConfiguredStore(values)
     try {
       const userId = resolveUserId(config, values.user)
-      const [primary] = loadSessionKeys(process.env, config.dataDir).keys
-      const handleOf = handleFunction(primary?.key ?? Buffer.alloc(32))
+      const handleOfHash = sessionHandleFunction(loadSessionKeys(process.env, config.dataDir).keys)
+      const handleOf = (record: SessionRecord) => handleOfHash(record.idHash)
       const sessions = opened.store.sessions
       if (action === 'list') {
         const rows = (await sessions.listByUser(userId)).map((r) => row(r, handleOf))

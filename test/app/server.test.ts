@@ -203,3 +203,24 @@ describe('reference app on the networked stores', () => {
     })
   }
 })
+
+describe('GET /inspect in every carrier', () => {
+  for (const carrier of ['server', 'cookie', 'token'] as const) {
+    it(`${carrier}: accepts the browser's cookie and refuses an edited copy of it`, async () => {
+      const app = await startTestApp({ carrier })
+      try {
+        const client = await registered(app, `inspector-${carrier}`)
+        const res = await client.get('/inspect')
+        assert.equal(res.status, 200)
+        const proof = /data-testid="tamper-result">([\s\S]*?)<\/p>/.exec(res.body)?.[1] ?? ''
+        assert.match(proof, /as sent: accepted/)
+        assert.match(proof, /: refused \(/)
+        const id = client.cookies.get('tessera') ?? ''
+        assert.ok(id.length > 20)
+        assert.ok(!res.body.includes(id), 'the page never shows the whole session secret')
+      } finally {
+        await app.close()
+      }
+    })
+  }
+})
