@@ -65,7 +65,14 @@ function scryptAsync(password: string, salt: Buffer, logN: number): Promise<Buff
 export async function hashPassword(password: string, logN: number): Promise<string> {
   const salt = randomBytes(SALT_BYTES)
   const hash = await scryptAsync(password, salt, logN)
-  return ['scrypt', logN, SCRYPT_R, SCRYPT_P, salt.toString('base64url'), hash.toString('base64url')].join('$')
+  return [
+    'scrypt',
+    logN,
+    SCRYPT_R,
+    SCRYPT_P,
+    salt.toString('base64url'),
+    hash.toString('base64url'),
+  ].join('$')
 }
 
 /** Checks a password against a stored hash in constant time; says whether to rehash. */
@@ -76,7 +83,12 @@ export async function verifyPassword(
 ): Promise<{ ok: boolean; needsRehash: boolean }> {
   const parts = stored.split('$')
   const [scheme, storedLogN, r, p, saltText, hashText] = parts
-  if (parts.length !== 6 || scheme !== 'scrypt' || saltText === undefined || hashText === undefined) {
+  if (
+    parts.length !== 6 ||
+    scheme !== 'scrypt' ||
+    saltText === undefined ||
+    hashText === undefined
+  ) {
     return { ok: false, needsRehash: false }
   }
   const cost = Number(storedLogN)
@@ -151,7 +163,12 @@ interface AccountRow {
 function fromRow(row: AccountRow | undefined): Account | undefined {
   return row === undefined
     ? undefined
-    : { id: row.id, username: row.username, passwordHash: row.password_hash, createdAt: row.created_at }
+    : {
+        id: row.id,
+        username: row.username,
+        passwordHash: row.password_hash,
+        createdAt: row.created_at,
+      }
 }
 
 /** The path of the accounts database under a data directory. */

@@ -36,7 +36,11 @@ export function verifyAccessToken(token: string, keys: readonly SessionKey[]): V
   )
   try {
     const { payload } = verifyJwt(token, keyring, {})
-    return { genuine: true, detail: 'its signature verifies with the configured key', content: payload }
+    return {
+      genuine: true,
+      detail: 'its signature verifies with the configured key',
+      content: payload,
+    }
   } catch (err) {
     if (isTesseraError(err, 'ERR_JWT_EXPIRED')) {
       return { genuine: false, detail: 'its signature is genuine, but it has expired' }
@@ -50,7 +54,11 @@ function keyringOf(keys: readonly SessionKey[]): Keyring {
 }
 
 /** Opens a cookie-carrier seal (bound to the cookie's base name) with the configured keys. */
-export function openSealedCookie(value: string, keys: readonly SessionKey[], name = 'tessera'): Verdict {
+export function openSealedCookie(
+  value: string,
+  keys: readonly SessionKey[],
+  name = 'tessera',
+): Verdict {
   const baseName = name.replace(/^__Host-/, '')
   const opened = unsealValue(value, keyringOf(keys), {
     name: baseName,
@@ -88,7 +96,10 @@ export function sessionIdHash(id: string): string {
 export async function findSession(id: string, store: Store): Promise<Verdict> {
   const record = await store.sessions.get(sessionIdHash(id))
   if (record === null) {
-    return { genuine: false, detail: 'the store has no live session for it (unknown, ended or expired)' }
+    return {
+      genuine: false,
+      detail: 'the store has no live session for it (unknown, ended or expired)',
+    }
   }
   const who = record.userId === null ? 'an anonymous visitor' : `user ${record.userId}`
   return {
@@ -104,7 +115,8 @@ export function sessionHandleFunction(keys: readonly SessionKey[]): (idHash: str
   const primary = keys[0]
   if (primary === undefined) throw new Error('no session key')
   const key = derive(primary.key, HANDLE_PURPOSE)
-  return (idHash) => createHmac('sha256', key).update(idHash).digest('base64url').slice(0, HANDLE_LENGTH)
+  return (idHash) =>
+    createHmac('sha256', key).update(idHash).digest('base64url').slice(0, HANDLE_LENGTH)
 }
 
 /** A copy of `value` with one character changed, as an attacker editing a cookie would. */

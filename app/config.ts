@@ -69,7 +69,10 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 }
 
 /** Reads --store, --data-dir, REDIS_URL and DATABASE_URL. */
-export function storeConfig(values: { store?: string; 'data-dir'?: string }, env: Env): StoreConfig {
+export function storeConfig(
+  values: { store?: string; 'data-dir'?: string },
+  env: Env,
+): StoreConfig {
   const store = oneOf('--store', values.store ?? env.TESSERA_STORE ?? 'sqlite', STORES)
   const redisUrl = env.REDIS_URL || undefined
   const databaseUrl = env.DATABASE_URL || undefined
@@ -122,10 +125,7 @@ function decodeKey(variable: string, text: string): Buffer {
  * production, a development key created under the data directory (mode 0600) and reused.
  * With NODE_ENV=production a missing key is an error naming the variable to set.
  */
-export function loadSessionKeys(
-  env: Env,
-  dataDir: string,
-): { keys: SessionKey[]; source: string } {
+export function loadSessionKeys(env: Env, dataDir: string): { keys: SessionKey[]; source: string } {
   const current = env[SESSION_KEY_VARIABLE]
   if (current !== undefined && current !== '') {
     const keys = [decodeKey(SESSION_KEY_VARIABLE, current)]

@@ -27,7 +27,12 @@ export function createDeviceCookies(sessionKey: Buffer): DeviceCookies {
     deviceIdFor(value, username) {
       if (value === undefined || value.length > 512) return null
       const [deviceId, name, tag, extra] = value.split('.')
-      if (deviceId === undefined || name === undefined || tag === undefined || extra !== undefined) {
+      if (
+        deviceId === undefined ||
+        name === undefined ||
+        tag === undefined ||
+        extra !== undefined
+      ) {
         return null
       }
       const expected = mac(`${deviceId}.${name}`)

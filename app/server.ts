@@ -64,7 +64,8 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 
 /** Refuses bodies this app never reads: only forms are accepted (415). */
 function formsOnly(req: Request, _res: Response, next: NextFunction): void {
-  const hasBody = req.headers['content-length'] !== '0' && req.headers['content-length'] !== undefined
+  const hasBody =
+    req.headers['content-length'] !== '0' && req.headers['content-length'] !== undefined
   if (hasBody && !req.is('application/x-www-form-urlencoded')) {
     next(Object.assign(new Error('unsupported content type'), { status: 415 }))
     return
@@ -178,7 +179,9 @@ export async function startServer(
 ): Promise<RunningApp> {
   const built = await createServer(config, options)
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = built.app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)))
+    const s = built.app.listen(config.port, config.host, (err?: Error) =>
+      err ? reject(err) : resolve(s),
+    )
   })
   const { port } = server.address() as AddressInfo
   const host = config.host.includes(':') ? `[${config.host}]` : config.host

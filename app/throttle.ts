@@ -49,7 +49,9 @@ interface Bucket {
 }
 
 /** Creates a throttle with its own bounded memory. */
-export function createLoginThrottle(policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY): LoginThrottle {
+export function createLoginThrottle(
+  policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
+): LoginThrottle {
   const buckets = new Map<string, Bucket>()
 
   function bucketsFor(a: LoginAttempt): [string, number][] {
@@ -81,7 +83,10 @@ export function createLoginThrottle(policy: ThrottlePolicy = DEFAULT_THROTTLE_PO
 
   return {
     retryAfterSeconds(attempt, now) {
-      return Math.max(0, ...bucketsFor(attempt).map(([k, free]) => waitSeconds(live(k, now), free, now)))
+      return Math.max(
+        0,
+        ...bucketsFor(attempt).map(([k, free]) => waitSeconds(live(k, now), free, now)),
+      )
     },
     recordFailure(attempt, now) {
       for (const [key] of bucketsFor(attempt)) {

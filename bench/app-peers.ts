@@ -14,7 +14,7 @@ function profile(views: number): string {
 }
 
 const app = express()
-const kind = process.argv[2]
+const kind: string = process.argv[2] ?? ''
 switch (kind) {
   case 'bare': {
     let views = 0

@@ -60,7 +60,12 @@ function tesseraTargets(): Target[] {
 const TARGETS: readonly Target[] = [
   { label: 'bare Express', group: 'baseline', args: [PEERS, 'bare'], skip: null },
   ...tesseraTargets(),
-  { label: 'express-session (MemoryStore)', group: 'peer', args: [PEERS, 'express-session'], skip: null },
+  {
+    label: 'express-session (MemoryStore)',
+    group: 'peer',
+    args: [PEERS, 'express-session'],
+    skip: null,
+  },
   { label: 'cookie-session', group: 'peer', args: [PEERS, 'cookie-session'], skip: null },
 ]
 
@@ -103,7 +108,8 @@ async function sessionCookies(target: Target, url: string): Promise<string[]> {
   for (let i = 0; i < CONNECTIONS; i++) {
     const client = new WebClient(url, 'bench')
     const res = await client.submit('/login', '/login', form)
-    if (res.location !== '/profile') throw new Error(`${target.label}: login failed (${res.status})`)
+    if (res.location !== '/profile')
+      throw new Error(`${target.label}: login failed (${res.status})`)
     cookies.push(client.cookieHeader())
   }
   return cookies
@@ -121,21 +127,22 @@ async function measure(target: Target): Promise<Result | null> {
     child = started.child
     const cookies = await sessionCookies(target, started.url)
     let next = 0
-    const load = (duration: number) => autocannon({
-      url: `${started.url}/profile`,
-      connections: CONNECTIONS,
-      duration,
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (request, context) => {
-            const ctx = context as { cookie?: string | undefined }
-            ctx.cookie ??= cookies[next++ % cookies.length]
-            return { ...request, headers: { ...request.headers, cookie: ctx.cookie ?? '' } }
+    const load = (duration: number) =>
+      autocannon({
+        url: `${started.url}/profile`,
+        connections: CONNECTIONS,
+        duration,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (request, context) => {
+              const ctx = context as { cookie?: string | undefined }
+              ctx.cookie ??= cookies[next++ % cookies.length]
+              return { ...request, headers: { ...request.headers, cookie: ctx.cookie ?? '' } }
+            },
           },
-        },
-      ],
-    })
+        ],
+      })
     await load(1) // warm-up, not counted
     const result = await load(DURATION_SECONDS)
     const row: Result = {
@@ -174,20 +181,28 @@ async function main(): Promise<void> {
   const baselines = [results.find((r) => r.group === 'baseline'), again].filter((r) => r != null)
   if (baselines.length === 0) throw new Error('bare Express did not run')
   const bare = {
-    requestsPerSecond: baselines.reduce((sum, r) => sum + r.requestsPerSecond, 0) / baselines.length,
+    requestsPerSecond:
+      baselines.reduce((sum, r) => sum + r.requestsPerSecond, 0) / baselines.length,
   }
-  console.log(`bare Express baseline (mean of ${baselines.length} runs): ${bare.requestsPerSecond.toFixed(0)} req/s`)
+  console.log(
+    `bare Express baseline (mean of ${baselines.length} runs): ${bare.requestsPerSecond.toFixed(0)} req/s`,
+  )
   console.log('\nratio to bare Express (req/s):')
-  for (const r of results) console.log(`  ${r.label.padEnd(34)} ${(r.requestsPerSecond / bare.requestsPerSecond).toFixed(2)}`)
+  for (const r of results)
+    console.log(
+      `  ${r.label.padEnd(34)} ${(r.requestsPerSecond / bare.requestsPerSecond).toFixed(2)}`,
+    )
   const svg = renderBarChart({
     title: 'Reference app: GET /profile, req/s as a ratio to bare Express (higher is better)',
     subtitle: `${CONNECTIONS} connections, ${DURATION_SECONDS} s per server, ${cpus().length} shared CPUs, ${new Date().toISOString().slice(0, 10)}`,
-    bars: [{ ...baselines[0]!, ...bare }, ...results.filter((r) => r.group !== 'baseline')].map((r) => ({
-      label: r.label,
-      value: r.requestsPerSecond / bare.requestsPerSecond,
-      note: `${r.requestsPerSecond.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(0)} ms`,
-      color: r.group === 'tessera' ? '#2657d9' : r.group === 'peer' ? '#9aa3b5' : '#1d2330',
-    })),
+    bars: [{ ...baselines[0]!, ...bare }, ...results.filter((r) => r.group !== 'baseline')].map(
+      (r) => ({
+        label: r.label,
+        value: r.requestsPerSecond / bare.requestsPerSecond,
+        note: `${r.requestsPerSecond.toFixed(0)} req/s, p99 ${r.p99Ms.toFixed(0)} ms`,
+        color: r.group === 'tessera' ? '#2657d9' : r.group === 'peer' ? '#9aa3b5' : '#1d2330',
+      }),
+    ),
   })
   const out = path.join(root, 'bench', 'app-results.svg')
   writeFileSync(out, svg)

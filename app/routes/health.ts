@@ -12,7 +12,10 @@ export function healthRoutes(ctx: AppContext): Router {
       await ctx.store.sessions.get(PROBE_ID_HASH)
       res.set('Cache-Control', 'no-store').json({ status: 'ok', ...body })
     } catch {
-      res.status(503).set('Cache-Control', 'no-store').json({ status: 'unavailable', ...body })
+      res
+        .status(503)
+        .set('Cache-Control', 'no-store')
+        .json({ status: 'unavailable', ...body })
     }
   })
   return router

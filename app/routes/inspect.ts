@@ -143,11 +143,16 @@ export function inspectRoutes(ctx: AppContext): Router {
     const original = `session=${JSON.stringify({ username, views })}`
     const edited = `session=${JSON.stringify({ username: 'admin', views })}`
     const frame = await pageFrame(req, ctx, 'Inspect')
-    const page = inspectPage(frame, SUMMARIES[ctx.config.carrier], findings(req, ctx.config.carrier), {
-      original,
-      edited,
-      tamperResult: await tamperProof(req, ctx),
-    })
+    const page = inspectPage(
+      frame,
+      SUMMARIES[ctx.config.carrier],
+      findings(req, ctx.config.carrier),
+      {
+        original,
+        edited,
+        tamperResult: await tamperProof(req, ctx),
+      },
+    )
     sendPage(res, 200, page)
   })
   return router

@@ -15,7 +15,12 @@ function deviceCookie(req: Request): string | undefined {
 }
 
 /** Gives this browser a device cookie for `username`, after it proved the password. */
-export function rememberDevice(req: Request, res: Response, ctx: AppContext, username: string): void {
+export function rememberDevice(
+  req: Request,
+  res: Response,
+  ctx: AppContext,
+  username: string,
+): void {
   res.cookie(DEVICE_COOKIE, ctx.devices.issue(username), {
     httpOnly: true,
     sameSite: 'lax',

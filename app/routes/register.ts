@@ -25,7 +25,13 @@ export function credentialProblem(username: string | null, password: string | nu
 export function registerRoutes(ctx: AppContext): Router {
   const router = Router()
 
-  async function show(req: Request, res: Response, status: number, error: string | null, name = '') {
+  async function show(
+    req: Request,
+    res: Response,
+    status: number,
+    error: string | null,
+    name = '',
+  ) {
     const frame = await pageFrame(req, ctx, 'Register')
     sendPage(res, status, registerPage(frame, CREDENTIAL_LIMITS, error, name))
   }

@@ -18,11 +18,23 @@ export function loginPage(frame: PageFrame, error: string | null, username = '')
         <form method="post" action="/login">
           ${csrfField(frame.csrfToken)}
           <label for="username">Username</label>
-          <input id="username" name="username" type="text" autocomplete="username" required
-            value="${username}" autofocus />
+          <input
+            id="username"
+            name="username"
+            type="text"
+            autocomplete="username"
+            required
+            value="${username}"
+            autofocus
+          />
           <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password"
-            required />
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+          />
           <p><button type="submit">Sign in</button></p>
         </form>
         <p class="muted">No account yet? <a href="/register">Register</a>.</p>
@@ -45,12 +57,27 @@ export function registerPage(
         <form method="post" action="/register">
           ${csrfField(frame.csrfToken)}
           <label for="username">Username</label>
-          <input id="username" name="username" type="text" autocomplete="username" required
-            maxlength="${limits.usernameMaxChars}" value="${username}" autofocus />
+          <input
+            id="username"
+            name="username"
+            type="text"
+            autocomplete="username"
+            required
+            maxlength="${limits.usernameMaxChars}"
+            value="${username}"
+            autofocus
+          />
           <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="new-password"
-            required minlength="${limits.passwordMinChars}"
-            maxlength="${limits.passwordMaxChars}" aria-describedby="password-help" />
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            minlength="${limits.passwordMinChars}"
+            maxlength="${limits.passwordMaxChars}"
+            aria-describedby="password-help"
+          />
           <p id="password-help" class="muted">
             ${limits.passwordMinChars} to ${limits.passwordMaxChars} characters; a passphrase is
             fine.

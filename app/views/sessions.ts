@@ -43,33 +43,57 @@ function when(at: number): string {
 }
 
 /** GET /sessions: every active session of the user, with revoke buttons. */
-export function sessionsPage(frame: PageFrame, rows: readonly SessionRow[], notice: string | null): string {
-  const sorted = [...rows].sort((a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt - a.lastSeenAt)
+export function sessionsPage(
+  frame: PageFrame,
+  rows: readonly SessionRow[],
+  notice: string | null,
+): string {
+  const sorted = [...rows].sort(
+    (a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt - a.lastSeenAt,
+  )
   const body = sorted.map(
-    (row) => html`<tr data-testid="session-row">
-      <td>${describeDevice(row.userAgent)}
-        ${row.current ? html` <span class="tag">this device</span>` : null}</td>
-      <td>${row.ip ?? 'unknown'}</td>
-      <td>${when(row.createdAt)}</td>
-      <td>${when(row.lastSeenAt)}</td>
-      <td>${row.current
-        ? html`<span class="muted">—</span>`
-        : html`<form method="post" action="/sessions/revoke" class="inline">
-            ${csrfField(frame.csrfToken)}
-            <input type="hidden" name="handle" value="${row.handle}" />
-            <button type="submit" class="secondary">Revoke</button>
-          </form>`}</td>
-    </tr>`,
+    (row) =>
+      html`<tr data-testid="session-row">
+        <td>
+          ${describeDevice(row.userAgent)}
+          ${row.current ? html` <span class="tag">this device</span>` : null}
+        </td>
+        <td>${row.ip ?? 'unknown'}</td>
+        <td>${when(row.createdAt)}</td>
+        <td>${when(row.lastSeenAt)}</td>
+        <td>
+          ${
+            row.current
+              ? html`<span class="muted">—</span>`
+              : html`<form method="post" action="/sessions/revoke" class="inline">
+                  ${csrfField(frame.csrfToken)}
+                  <input type="hidden" name="handle" value="${row.handle}" />
+                  <button type="submit" class="secondary">Revoke</button>
+                </form>`
+          }
+        </td>
+      </tr>`,
   )
   return layout(
     frame,
     html`<h1>Your sessions</h1>
       ${notice === null ? null : html`<p class="notice" role="status">${notice}</p>`}
       <table>
-        <caption class="muted">Where you are signed in (${rows.length})</caption>
-        <thead><tr><th scope="col">Device</th><th scope="col">IP</th><th scope="col">Created</th>
-          <th scope="col">Last seen</th><th scope="col">Action</th></tr></thead>
-        <tbody>${body}</tbody>
+        <caption class="muted">
+          Where you are signed in (${rows.length})
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Device</th>
+            <th scope="col">IP</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last seen</th>
+            <th scope="col">Action</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${body}
+        </tbody>
       </table>
       <div class="card spaced">
         <form method="post" action="/sessions/logout-others">

@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util'
 import { decodeJwtUnsafe } from 'tessera/jwt'
-import { findSession, openSealedCookie, verifyAccessToken, type Verdict } from '../../app/carrier-secrets.js'
+import {
+  findSession,
+  openSealedCookie,
+  verifyAccessToken,
+  type Verdict,
+} from '../../app/carrier-secrets.js'
 import { loadSessionKeys, type SessionKey } from '../../app/config.js'
 import { print, printJson, STORE_HELP, UsageError, type Command } from './output.js'
 import { configuredStore, openConfiguredStore, STORE_OPTIONS, type StoreValues } from './store.js'
@@ -90,7 +95,8 @@ async function inspectValue(
   if (SEALED.test(value)) return inspectSealed(value, name, keys)
   return {
     kind: 'unknown',
-    explanation: 'Not a JWT, a session id or a sealed value: nothing tessera issues looks like this.',
+    explanation:
+      'Not a JWT, a session id or a sealed value: nothing tessera issues looks like this.',
     verified: false,
   }
 }
@@ -111,7 +117,8 @@ export const inspectCommand: Command = {
     }
     const raw = (positionals[0] as string).trim()
     const eq = raw.indexOf('=')
-    const name = eq > 0 && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(raw.slice(0, eq)) ? raw.slice(0, eq) : null
+    const name =
+      eq > 0 && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(raw.slice(0, eq)) ? raw.slice(0, eq) : null
     const value = name === null ? raw : raw.slice(eq + 1)
     const { keys } = loadSessionKeys(process.env, configuredStore(values).dataDir)
     const finding = await inspectValue(value, name, keys, values)

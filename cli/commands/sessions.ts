@@ -19,7 +19,10 @@ ${STORE_HELP}
 `
 
 /** A listing's row: never the id or its hash, only the handle the web page shows too. */
-function row(record: SessionRecord, handleOf: (r: SessionRecord) => string): Record<string, unknown> {
+function row(
+  record: SessionRecord,
+  handleOf: (r: SessionRecord) => string,
+): Record<string, unknown> {
   return {
     handle: handleOf(record),
     createdAt: isoTime(record.createdAt),
@@ -47,7 +50,8 @@ export const sessionsCommand: Command = {
       allowPositionals: true,
     })
     const [action, handle, ...extra] = positionals
-    if (action !== 'list' && action !== 'revoke') throw new UsageError('expected "list" or "revoke"')
+    if (action !== 'list' && action !== 'revoke')
+      throw new UsageError('expected "list" or "revoke"')
     if (values.user === undefined || values.user === '') throw new UsageError('--user is required')
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`)
     if (action === 'list' && (handle !== undefined || values.all === true)) {
@@ -66,7 +70,13 @@ export const sessionsCommand: Command = {
         const rows = (await sessions.listByUser(userId)).map((r) => row(r, handleOf))
         if (values.json === true) printJson({ userId, sessions: rows })
         else if (rows.length === 0) print(`no active sessions for user ${userId}`)
-        else for (const r of rows) print(Object.values(r).map((v) => v ?? '-').join('  '))
+        else
+          for (const r of rows)
+            print(
+              Object.values(r)
+                .map((v) => v ?? '-')
+                .join('  '),
+            )
         return 0
       }
       let revoked: number

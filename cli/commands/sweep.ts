@@ -18,7 +18,9 @@ const PROGRESS_INTERVAL_MS = 1000
 async function withProgress<T>(label: string, step: () => Promise<T>): Promise<T> {
   const startedAt = Date.now()
   const timer = setInterval(() => {
-    process.stderr.write(`${label}: still sweeping (${Math.round((Date.now() - startedAt) / 1000)} s)\n`)
+    process.stderr.write(
+      `${label}: still sweeping (${Math.round((Date.now() - startedAt) / 1000)} s)\n`,
+    )
   }, PROGRESS_INTERVAL_MS)
   try {
     return await step()

@@ -1,12 +1,20 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createAccounts, hashPassword, memoryAccountRepository, verifyPassword } from '../../app/accounts.js'
+import {
+  createAccounts,
+  hashPassword,
+  memoryAccountRepository,
+  verifyPassword,
+} from '../../app/accounts.js'
 
 describe('accounts', () => {
   it('hashes with scrypt and verifies only the right password', async () => {
     const hash = await hashPassword('correct horse', 10)
     assert.match(hash, /^scrypt\$10\$8\$1\$/)
-    assert.deepEqual(await verifyPassword('correct horse', hash, 10), { ok: true, needsRehash: false })
+    assert.deepEqual(await verifyPassword('correct horse', hash, 10), {
+      ok: true,
+      needsRehash: false,
+    })
     assert.equal((await verifyPassword('correct hors', hash, 10)).ok, false)
   })
 

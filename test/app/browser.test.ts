@@ -43,10 +43,13 @@ describe('reference app in Chromium', { skip: skip ?? false }, () => {
         return
       }
       const laptop = await browser.newContext()
-      const phone = await browser.newContext({ userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/130.0 Mobile' })
+      const phone = await browser.newContext({
+        userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/130.0 Mobile',
+      })
       try {
         const url = app.url
-        const shot = (page: Page, name: string) => page.screenshot({ path: screenshotPath(`${carrier}-${name}`), fullPage: true })
+        const shot = (page: Page, name: string) =>
+          page.screenshot({ path: screenshotPath(`${carrier}-${name}`), fullPage: true })
         const a = await laptop.newPage()
         const username = `ada-${carrier}`
 

@@ -16,7 +16,11 @@ function tempDir(): string {
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 function refuses(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (err: unknown) => isTesseraError(err, 'ERR_CONFIG_INVALID') && pattern.test((err as Error).message))
+  assert.throws(
+    fn,
+    (err: unknown) =>
+      isTesseraError(err, 'ERR_CONFIG_INVALID') && pattern.test((err as Error).message),
+  )
 }
 
 describe('loadConfig', () => {
@@ -32,7 +36,10 @@ describe('loadConfig', () => {
   it('takes the carrier from --carrier or TESSERA_CARRIER, the flag winning', () => {
     const dir = tempDir()
     assert.equal(loadConfig(['--data-dir', dir], { TESSERA_CARRIER: 'token' }).carrier, 'token')
-    assert.equal(loadConfig(['--data-dir', dir, '--carrier', 'cookie'], { TESSERA_CARRIER: 'token' }).carrier, 'cookie')
+    assert.equal(
+      loadConfig(['--data-dir', dir, '--carrier', 'cookie'], { TESSERA_CARRIER: 'token' }).carrier,
+      'cookie',
+    )
   })
 
   const bad = [
@@ -43,7 +50,8 @@ describe('loadConfig', () => {
     ['postgres without DATABASE_URL', ['--store', 'postgres'], /DATABASE_URL/],
   ] as const
   for (const [name, argv, pattern] of bad) {
-    it(`fails fast on ${name}, naming the option`, () => refuses(() => loadConfig([...argv], {}), pattern))
+    it(`fails fast on ${name}, naming the option`, () =>
+      refuses(() => loadConfig([...argv], {}), pattern))
   }
 
   it('refuses an unknown option', () => {
@@ -52,7 +60,10 @@ describe('loadConfig', () => {
 
   it('refuses to start in production without a key, naming TESSERA_SESSION_KEY', () => {
     const dir = tempDir()
-    refuses(() => loadConfig(['--data-dir', dir], { NODE_ENV: 'production' }), /set TESSERA_SESSION_KEY/)
+    refuses(
+      () => loadConfig(['--data-dir', dir], { NODE_ENV: 'production' }),
+      /set TESSERA_SESSION_KEY/,
+    )
   })
 
   it('refuses a key shorter than 32 bytes, without printing it', () => {

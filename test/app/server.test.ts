@@ -5,7 +5,11 @@ import { csrfTokenOf, WebClient } from '../helpers/web-client.js'
 
 type TestApp = Awaited<ReturnType<typeof startTestApp>>
 
-async function registered(app: TestApp, username: string, password = 'correct horse battery'): Promise<WebClient> {
+async function registered(
+  app: TestApp,
+  username: string,
+  password = 'correct horse battery',
+): Promise<WebClient> {
   const client = new WebClient(app.url)
   const res = await client.submit('/register', '/register', { username, password })
   assert.equal(res.status, 303, res.body)
@@ -24,10 +28,14 @@ describe('reference app over HTTP (server carrier)', () => {
   it('refuses a cross-site POST with 403 and a generic page', async () => {
     const client = await registered(app, 'cross-site-victim')
     const token = csrfTokenOf((await client.get('/profile')).body)
-    const res = await client.post('/logout', { _csrf: token }, {
-      origin: 'https://evil.example',
-      'sec-fetch-site': 'cross-site',
-    })
+    const res = await client.post(
+      '/logout',
+      { _csrf: token },
+      {
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+      },
+    )
     assert.equal(res.status, 403)
     assert.match(res.body, /refused/)
     assert.doesNotMatch(res.body, /at .*\.js:\d+/)
@@ -37,7 +45,10 @@ describe('reference app over HTTP (server carrier)', () => {
   it('refuses a login POST without a CSRF token (login CSRF)', async () => {
     await registered(app, 'login-csrf')
     const attacker = new WebClient(app.url)
-    const res = await attacker.post('/login', { username: 'login-csrf', password: 'correct horse battery' })
+    const res = await attacker.post('/login', {
+      username: 'login-csrf',
+      password: 'correct horse battery',
+    })
     assert.equal(res.status, 403)
     assert.notEqual(res.location, '/profile')
   })
@@ -70,7 +81,11 @@ describe('reference app over HTTP (server carrier)', () => {
     const res = await client.request('/login', {
       method: 'POST',
       body: JSON.stringify({ username: 'a', password: 'b' }),
-      headers: { 'content-type': 'application/json', origin: app.url, 'sec-fetch-site': 'same-origin' },
+      headers: {
+        'content-type': 'application/json',
+        origin: app.url,
+        'sec-fetch-site': 'same-origin',
+      },
     })
     assert.equal(res.status, 415)
     assert.doesNotMatch(res.body, /UnsupportedMediaTypeError|node_modules|\s+at \S+:\d+/)
@@ -158,7 +173,11 @@ describe('reference app with the SQLite store', () => {
     const client = await registered(first, 'restart')
     assert.match((await client.get('/profile')).body, /views">1</)
     await first.close(true)
-    const second = await startTestApp({ store: 'sqlite', dataDir: first.config.dataDir, keys: first.config.keys })
+    const second = await startTestApp({
+      store: 'sqlite',
+      dataDir: first.config.dataDir,
+      keys: first.config.keys,
+    })
     try {
       const again = new WebClient(second.url)
       for (const [k, v] of client.cookies) again.cookies.set(k, v)
@@ -183,14 +202,20 @@ describe('reference app on the networked stores', () => {
     const skip = url === undefined && !required ? `${variable} is not set` : false
     it(`counts visits and revokes another device on ${store}`, { skip }, async () => {
       assert.ok(url, `${variable} must be set when TESSERA_REQUIRE_SERVICES=1`)
-      const app = await startTestApp({ store, [store === 'redis' ? 'redisUrl' : 'databaseUrl']: url })
+      const app = await startTestApp({
+        store,
+        [store === 'redis' ? 'redisUrl' : 'databaseUrl']: url,
+      })
       try {
         const laptop = await registered(app, 'networked')
         for (const expected of [1, 2]) {
           assert.match((await laptop.get('/profile')).body, new RegExp(`views">${expected}<`))
         }
         const phone = new WebClient(app.url, 'phone')
-        await phone.submit('/login', '/login', { username: 'networked', password: 'correct horse battery' })
+        await phone.submit('/login', '/login', {
+          username: 'networked',
+          password: 'correct horse battery',
+        })
         const page = await laptop.get('/sessions')
         const handle = /name="handle" value="([^"]+)"/.exec(page.body)?.[1] ?? ''
         await laptop.post('/sessions/revoke', { _csrf: csrfTokenOf(page.body), handle })

@@ -1,10 +1,23 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createLoginThrottle, DEFAULT_THROTTLE_POLICY, type LoginAttempt } from '../../app/throttle.js'
+import {
+  createLoginThrottle,
+  DEFAULT_THROTTLE_POLICY,
+  type LoginAttempt,
+} from '../../app/throttle.js'
 
 const T0 = Date.UTC(2026, 0, 1)
-const policy = { ...DEFAULT_THROTTLE_POLICY, freeFailures: 2, ipFreeFailures: 5, accountFreeFailures: 8 }
-const fromIp = (ip: string, deviceId: string | null = null): LoginAttempt => ({ username: 'ann', ip, deviceId })
+const policy = {
+  ...DEFAULT_THROTTLE_POLICY,
+  freeFailures: 2,
+  ipFreeFailures: 5,
+  accountFreeFailures: 8,
+}
+const fromIp = (ip: string, deviceId: string | null = null): LoginAttempt => ({
+  username: 'ann',
+  ip,
+  deviceId,
+})
 
 describe('createLoginThrottle', () => {
   it('lets the free failures through, then asks to wait a doubling delay', () => {
@@ -49,7 +62,8 @@ describe('createLoginThrottle', () => {
 
   it('keeps at most maxEntries buckets', () => {
     const throttle = createLoginThrottle({ ...policy, maxEntries: 10, freeFailures: 1 })
-    for (let i = 0; i < 100; i++) throttle.recordFailure({ username: `u${i}`, ip: `ip${i}`, deviceId: null }, T0)
+    for (let i = 0; i < 100; i++)
+      throttle.recordFailure({ username: `u${i}`, ip: `ip${i}`, deviceId: null }, T0)
     // The first user's buckets were evicted: no delay remembered for them.
     assert.equal(throttle.retryAfterSeconds({ username: 'u0', ip: 'ip0', deviceId: null }, T0), 0)
     assert.ok(throttle.retryAfterSeconds({ username: 'u99', ip: 'ip99', deviceId: null }, T0) > 0)

@@ -13,7 +13,11 @@ export interface CliResult {
 export const CLI_PATH = repoFile('dist/cli/main.js')
 
 /** Runs `tessera ...args` with `env` added to a minimal environment, to completion. */
-export function runCli(args: readonly string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_PATH, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },

@@ -64,7 +64,11 @@ export class WebClient {
   }
 
   /** A same-origin form POST (the headers a browser sends for a form on this site). */
-  post(path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Page> {
+  post(
+    path: string,
+    form: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Page> {
     return this.request(path, {
       method: 'POST',
       body: new URLSearchParams(form).toString(),

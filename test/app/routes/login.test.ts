@@ -9,9 +9,15 @@ const PASSWORD = 'correct horse battery'
 describe('POST /login', () => {
   let app: Awaited<ReturnType<typeof startTestApp>>
   before(async () => {
-    app = await startTestApp({}, { throttlePolicy: { ...DEFAULT_THROTTLE_POLICY, freeFailures: 3, baseDelaySeconds: 60 } })
+    app = await startTestApp(
+      {},
+      { throttlePolicy: { ...DEFAULT_THROTTLE_POLICY, freeFailures: 3, baseDelaySeconds: 60 } },
+    )
     for (const name of ['alice', 'bob', 'carol']) {
-      const res = await new WebClient(app.url).submit('/register', '/register', { username: name, password: PASSWORD })
+      const res = await new WebClient(app.url).submit('/register', '/register', {
+        username: name,
+        password: PASSWORD,
+      })
       assert.equal(res.status, 303)
     }
   })
@@ -52,7 +58,8 @@ describe('POST /login', () => {
 
   it('throttles repeated failures with 429 and Retry-After', async () => {
     const attacker = new WebClient(app.url)
-    for (let i = 0; i < 3; i++) assert.equal((await attempt(attacker, 'bob', `guess ${i}`)).status, 401)
+    for (let i = 0; i < 3; i++)
+      assert.equal((await attempt(attacker, 'bob', `guess ${i}`)).status, 401)
     const res = await attempt(attacker, 'bob', PASSWORD)
     assert.equal(res.status, 429)
     assert.ok(Number(res.headers.get('retry-after')) >= 1)

@@ -28,7 +28,10 @@ describe('tessera inspect', () => {
     for (const carrier of ['server', 'cookie', 'token'] as const) {
       const app = await startTestApp({ carrier, store: 'sqlite', dataDir, keys })
       const client = new WebClient(app.url)
-      await client.submit('/register', '/register', { username: `fay-${carrier}`, password: 'correct horse battery' })
+      await client.submit('/register', '/register', {
+        username: `fay-${carrier}`,
+        password: 'correct horse battery',
+      })
       await app.close(true)
       cookies[carrier] = client.cookies.get('tessera')
     }

@@ -16,10 +16,14 @@ after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe('tessera serve', () => {
   it('serves the app until SIGTERM, then exits 0', async () => {
-    const child = spawn(process.execPath, [CLI_PATH, 'serve', '--port', '0', '--store', 'memory', '--data-dir', tempDir()], {
-      env: { PATH: process.env.PATH ?? '', TESSERA_SCRYPT_LOG_N: '10' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [CLI_PATH, 'serve', '--port', '0', '--store', 'memory', '--data-dir', tempDir()],
+      {
+        env: { PATH: process.env.PATH ?? '', TESSERA_SCRYPT_LOG_N: '10' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
     try {
       const url = await new Promise<string>((resolve, reject) => {
@@ -47,7 +51,9 @@ describe('tessera serve', () => {
   })
 
   it('refuses to start in production without a key, naming TESSERA_SESSION_KEY', async () => {
-    const r = await runCli(['serve', '--port', '0', '--data-dir', tempDir()], { NODE_ENV: 'production' })
+    const r = await runCli(['serve', '--port', '0', '--data-dir', tempDir()], {
+      NODE_ENV: 'production',
+    })
     assert.equal(r.code, 1)
     assert.match(r.stderr, /TESSERA_SESSION_KEY/)
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/)

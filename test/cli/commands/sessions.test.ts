@@ -21,7 +21,11 @@ describe('tessera sessions', () => {
     // Two devices sign in through the real app, which then stops; the CLI reads its SQLite files.
     // The app uses the development key under the data dir, as the CLI does.
     dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-cli-sessions-'))
-    const app = await startTestApp({ store: 'sqlite', dataDir, keys: loadSessionKeys({}, dataDir).keys })
+    const app = await startTestApp({
+      store: 'sqlite',
+      dataDir,
+      keys: loadSessionKeys({}, dataDir).keys,
+    })
     const form = { username: 'erin', password: 'correct horse battery' }
     const laptop = new WebClient(app.url, 'laptop')
     await laptop.submit('/register', '/register', form)
@@ -53,13 +57,38 @@ describe('tessera sessions', () => {
   it('revokes one session by its handle, then the rest with --all', async () => {
     const [first] = (await list()).sessions
     assert.ok(first)
-    const one = await runCli(['sessions', 'revoke', '--user', 'erin', '--data-dir', dataDir, first.handle])
+    const one = await runCli([
+      'sessions',
+      'revoke',
+      '--user',
+      'erin',
+      '--data-dir',
+      dataDir,
+      first.handle,
+    ])
     assert.equal(one.code, 0, one.stderr)
     assert.match(one.stdout, /revoked 1 session /)
     assert.equal((await list()).sessions.length, 1)
-    const again = await runCli(['sessions', 'revoke', '--user', 'erin', '--data-dir', dataDir, first.handle])
+    const again = await runCli([
+      'sessions',
+      'revoke',
+      '--user',
+      'erin',
+      '--data-dir',
+      dataDir,
+      first.handle,
+    ])
     assert.equal(again.code, 1, 'an unknown handle is a failure')
-    const all = await runCli(['sessions', 'revoke', '--user', 'erin', '--data-dir', dataDir, '--all', '--json'])
+    const all = await runCli([
+      'sessions',
+      'revoke',
+      '--user',
+      'erin',
+      '--data-dir',
+      dataDir,
+      '--all',
+      '--json',
+    ])
     assert.equal(all.code, 0)
     assert.deepEqual(JSON.parse(all.stdout), { userId: (await list()).userId, revoked: 1 })
     assert.equal((await list()).sessions.length, 0)
