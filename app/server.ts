@@ -125,6 +125,7 @@ export async function createServer(
 
   const app = express()
   app.disable('x-powered-by')
+  app.set('etag', false) // pages are no-store; an ETag would only cost a hash per response
   app.use(securityHeaders)
   app.get('/style.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').type('css').send(STYLESHEET)

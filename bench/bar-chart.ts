@@ -25,7 +25,7 @@ function escapeXml(text: string): string {
     .replaceAll('"', '&quot;')
 }
 
-const WIDTH = 900
+const WIDTH = 960
 const LABEL_WIDTH = 250
 const BAR_AREA = 420
 const ROW = 30
@@ -41,7 +41,7 @@ export function renderBarChart(chart: BarChart): string {
     return [
       `<text x="${LABEL_WIDTH - 10}" y="${y + 19}" text-anchor="end">${escapeXml(bar.label)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y + 5}" width="${(x(bar.value) - LABEL_WIDTH).toFixed(1)}" height="${ROW - 10}" fill="${bar.color}" rx="3"/>`,
-      `<text x="${(x(bar.value) + 8).toFixed(1)}" y="${y + 19}">${bar.value.toFixed(2)}× <tspan fill="#5b6475">${escapeXml(bar.note)}</tspan></text>`,
+      `<text x="${LABEL_WIDTH + BAR_AREA + 12}" y="${y + 19}">${bar.value.toFixed(2)}× <tspan fill="#5b6475">${escapeXml(bar.note)}</tspan></text>`,
     ].join('\n  ')
   })
   const one = x(1).toFixed(1)
