@@ -18,8 +18,6 @@ export interface GroupCommit {
   flush(): void
   /** Commits what is queued, then refuses further writes with ERR_STORE_UNAVAILABLE. */
   close(): void
-  /** How many transactions have been committed or attempted: for tests and metrics. */
-  readonly transactions: number
 }
 
 interface Pending {
@@ -37,14 +35,12 @@ export function createGroupCommit(driver: TransactionDriver, name: string): Grou
   let queue: Pending[] = []
   let scheduled = false
   let closed = false
-  let transactions = 0
 
   const flush = (): void => {
     scheduled = false
     const batch = queue
     queue = []
     if (batch.length === 0) return
-    transactions++
     const results: unknown[] = new Array(batch.length)
     try {
       driver.begin()
@@ -82,9 +78,6 @@ export function createGroupCommit(driver: TransactionDriver, name: string): Grou
     close() {
       flush()
       closed = true
-    },
-    get transactions() {
-      return transactions
     },
   }
 }

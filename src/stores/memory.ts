@@ -1,6 +1,13 @@
 // An in-process store: bounded, expiring, returning copies. For tests and single-process apps.
 import { TesseraError } from '../errors.js'
-import type { RefreshTokenRecord, SessionMeta, SessionRecord, Store } from './store.js'
+import type {
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  SessionMeta,
+  SessionRecord,
+  SessionStore,
+  Store,
+} from './store.js'
 
 /** Options of `createMemoryStore`. */
 export interface MemoryStoreOptions {
@@ -60,7 +67,7 @@ class SessionEntry {
 }
 
 /** A key → members index that holds a lone member as a bare string (most users have one session). */
-export class MultiIndex {
+class MultiIndex {
   readonly #map = new Map<string, string | Set<string>>()
 
   add(key: string, member: string): void {
@@ -87,40 +94,109 @@ export class MultiIndex {
   }
 }
 
-/** Removes from `map` every entry with `expiresAt <= now`; returns how many. */
-function sweep<V extends { expiresAt: number }>(
-  map: Map<string, V>,
-  now: number,
-  remove: (key: string, value: V) => void,
-): number {
-  let deleted = 0
-  for (const [key, value] of map) {
-    if (value.expiresAt <= now) {
-      remove(key, value)
-      deleted++
+/**
+ * Records under string keys, with an index by a second key (user id, token family), a bound on
+ * their number and lazy expiry. Values are never handed out: callers copy what they return.
+ */
+class ExpiringTable<V extends { expiresAt: number }> {
+  readonly #map = new Map<string, V>()
+  readonly #index = new MultiIndex()
+  readonly #indexKey: (value: V) => string | null
+  readonly #maxEntries: number
+  readonly #clock: { now(): number }
+
+  constructor(indexKey: (value: V) => string | null, maxEntries: number, clock: { now(): number }) {
+    this.#indexKey = indexKey
+    this.#maxEntries = maxEntries
+    this.#clock = clock
+  }
+
+  /** The value if it is live; an expired one is removed on the way. */
+  live(key: string): V | undefined {
+    const value = this.#map.get(key)
+    if (value === undefined || value.expiresAt > this.#clock.now()) return value
+    this.delete(key)
+    return undefined
+  }
+
+  /** The value, live or not (for writes that must see what is stored). */
+  peek(key: string): V | undefined {
+    return this.#map.get(key)
+  }
+
+  /** Stores `value` under `key`, moving its index entry; makes room first when full. */
+  set(key: string, value: V): void {
+    if (this.#map.has(key)) this.delete(key)
+    else if (this.#map.size >= this.#maxEntries) this.#makeRoom()
+    this.#map.set(key, value)
+    const indexKey = this.#indexKey(value)
+    if (indexKey !== null) this.#index.add(indexKey, key)
+  }
+
+  /** Replaces the value without touching the index (the index key must be unchanged). */
+  update(key: string, value: V): void {
+    this.#map.set(key, value)
+  }
+
+  delete(key: string): void {
+    const value = this.#map.get(key)
+    if (value === undefined) return
+    this.#map.delete(key)
+    const indexKey = this.#indexKey(value)
+    if (indexKey !== null) this.#index.remove(indexKey, key)
+  }
+
+  /** The keys indexed under `indexKey`, live or not. */
+  keysOf(indexKey: string): string[] {
+    return this.#index.members(indexKey)
+  }
+
+  /** Removes every value with `expiresAt <= now`; returns how many. */
+  sweep(now: number): number {
+    let deleted = 0
+    for (const [key, value] of this.#map) {
+      if (value.expiresAt <= now) {
+        this.delete(key)
+        deleted++
+      }
+    }
+    return deleted
+  }
+
+  // Full: drop what has expired; if that is not enough, evict the values closest to expiry, about
+  // 1/128 of the bound at once so that a full table sorts once per batch, not on every write.
+  #makeRoom(): void {
+    this.sweep(this.#clock.now())
+    if (this.#map.size < this.#maxEntries) return
+    const count = Math.max(1, Math.floor(this.#maxEntries / 128))
+    const instants = new Float64Array(this.#map.size)
+    let i = 0
+    for (const value of this.#map.values()) instants[i++] = value.expiresAt
+    instants.sort()
+    const threshold = instants[Math.min(count, instants.length) - 1]!
+    let evicted = 0
+    for (const [key, value] of this.#map) {
+      if (evicted >= count) break
+      if (value.expiresAt <= threshold) {
+        this.delete(key)
+        evicted++
+      }
     }
   }
-  return deleted
 }
 
-/** Evicts from `map` the entries closest to expiry: `count` of them (ties may add a few). */
-function evictClosestToExpiry<V extends { expiresAt: number }>(
-  map: Map<string, V>,
-  count: number,
-  remove: (key: string, value: V) => void,
-): void {
-  const instants = new Float64Array(map.size)
-  let i = 0
-  for (const value of map.values()) instants[i++] = value.expiresAt
-  instants.sort()
-  const threshold = instants[Math.min(count, instants.length) - 1]!
-  let evicted = 0
-  for (const [key, value] of map) {
-    if (evicted >= count) break
-    if (value.expiresAt <= threshold) {
-      remove(key, value)
-      evicted++
-    }
+function checkOptions(maxEntries: number, sweepIntervalSeconds: number): void {
+  if (!Number.isInteger(maxEntries) || maxEntries <= 0) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `maxEntries must be a positive integer, got ${maxEntries}`,
+    )
+  }
+  if (!(sweepIntervalSeconds > 0) || sweepIntervalSeconds > 2_147_483) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `sweepIntervalSeconds must be a positive number of seconds up to 2147483, got ${sweepIntervalSeconds}`,
+    )
   }
 }
 
@@ -134,144 +210,98 @@ function evictClosestToExpiry<V extends { expiresAt: number }>(
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const maxEntries = options.maxEntries ?? 100_000
-  if (!Number.isInteger(maxEntries) || maxEntries <= 0) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `maxEntries must be a positive integer, got ${maxEntries}`,
-    )
-  }
   const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 60
-  if (!(sweepIntervalSeconds > 0) || sweepIntervalSeconds > 2_147_483) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `sweepIntervalSeconds must be a positive number of seconds up to 2147483, got ${sweepIntervalSeconds}`,
-    )
-  }
+  checkOptions(maxEntries, sweepIntervalSeconds)
   const clock = options.clock ?? Date
-  const evictBatch = Math.max(1, Math.floor(maxEntries / 128))
-  const sessions = new Map<string, SessionEntry>()
-  const byUser = new MultiIndex()
-  const tokens = new Map<string, RefreshTokenRecord>()
-  const byFamily = new MultiIndex()
-
-  const removeSession = (idHash: string, entry: SessionEntry): void => {
-    sessions.delete(idHash)
-    if (entry.userId !== null) byUser.remove(entry.userId, idHash)
-  }
-  const removeToken = (idHash: string, token: RefreshTokenRecord): void => {
-    tokens.delete(idHash)
-    byFamily.remove(token.familyId, idHash)
-  }
-  const liveSession = (idHash: string): SessionEntry | undefined => {
-    const entry = sessions.get(idHash)
-    if (entry === undefined || entry.expiresAt > clock.now()) return entry
-    removeSession(idHash, entry)
-    return undefined
-  }
-  const sweepSessions = (now: number): number => sweep(sessions, now, removeSession)
-  const sweepTokens = (now: number): number => sweep(tokens, now, removeToken)
-  const makeRoom = <V extends { expiresAt: number }>(
-    map: Map<string, V>,
-    sweep: (now: number) => number,
-    remove: (key: string, value: V) => void,
-  ): void => {
-    if (map.size < maxEntries) return
-    sweep(clock.now())
-    if (map.size >= maxEntries) evictClosestToExpiry(map, evictBatch, remove)
-  }
-
+  const sessions = new ExpiringTable<SessionEntry>((e) => e.userId, maxEntries, clock)
+  const tokens = new ExpiringTable<RefreshTokenRecord>((t) => t.familyId, maxEntries, clock)
   const timer = setInterval(() => {
     const now = clock.now()
-    sweepSessions(now)
-    sweepTokens(now)
+    sessions.sweep(now)
+    tokens.sweep(now)
   }, sweepIntervalSeconds * 1000)
   timer.unref()
-
   return {
-    sessions: {
-      async get(idHash) {
-        return liveSession(idHash)?.toRecord(idHash) ?? null
-      },
-      async create(record) {
-        const entry = new SessionEntry(record)
-        const previous = sessions.get(record.idHash)
-        if (previous !== undefined) removeSession(record.idHash, previous)
-        else makeRoom(sessions, sweepSessions, removeSession)
-        sessions.set(record.idHash, entry)
-        if (entry.userId !== null) byUser.add(entry.userId, record.idHash)
-      },
-      async replace(record, expectedVersion) {
-        const current = liveSession(record.idHash)
-        if (current === undefined || current.version !== expectedVersion) return false
-        const entry = new SessionEntry(record)
-        if (current.userId !== null) byUser.remove(current.userId, record.idHash)
-        sessions.set(record.idHash, entry)
-        if (entry.userId !== null) byUser.add(entry.userId, record.idHash)
-        return true
-      },
-      async touch(idHash, lastSeenAt, expiresAt) {
-        const entry = liveSession(idHash)
-        if (entry === undefined) return
-        entry.lastSeenAt = lastSeenAt
-        entry.expiresAt = expiresAt
-      },
-      async delete(idHash) {
-        const entry = sessions.get(idHash)
-        if (entry !== undefined) removeSession(idHash, entry)
-      },
-      async listByUser(userId) {
-        const out: SessionRecord[] = []
-        for (const idHash of byUser.members(userId)) {
-          const entry = liveSession(idHash)
-          if (entry !== undefined) out.push(entry.toRecord(idHash))
-        }
-        return out
-      },
-      async deleteByUser(userId, exceptIdHash) {
-        let deleted = 0
-        for (const idHash of byUser.members(userId)) {
-          if (idHash === exceptIdHash) continue
-          const entry = sessions.get(idHash)!
-          const live = entry.expiresAt > clock.now()
-          removeSession(idHash, entry)
-          if (live) deleted++
-        }
-        return deleted
-      },
-      async deleteExpired(now) {
-        return sweepSessions(now)
-      },
-    },
-    refreshTokens: {
-      async insert(record) {
-        const previous = tokens.get(record.idHash)
-        if (previous !== undefined) removeToken(record.idHash, previous)
-        else makeRoom(tokens, sweepTokens, removeToken)
-        tokens.set(record.idHash, { ...record })
-        byFamily.add(record.familyId, record.idHash)
-      },
-      async use(idHash, now) {
-        const token = tokens.get(idHash)
-        if (token === undefined || token.expiresAt <= now) return null
-        if (token.usedAt === null) tokens.set(idHash, { ...token, usedAt: now })
-        return { ...token }
-      },
-      async revokeFamily(familyId, now) {
-        let changed = 0
-        for (const idHash of byFamily.members(familyId)) {
-          const token = tokens.get(idHash)!
-          if (token.revokedAt !== null) continue
-          tokens.set(idHash, { ...token, revokedAt: now })
-          changed++
-        }
-        return changed
-      },
-      async deleteExpired(now) {
-        return sweepTokens(now)
-      },
-    },
+    sessions: memorySessions(sessions, clock),
+    refreshTokens: memoryRefreshTokens(tokens),
     async close() {
       clearInterval(timer)
+    },
+  }
+}
+
+function memorySessions(
+  table: ExpiringTable<SessionEntry>,
+  clock: { now(): number },
+): SessionStore {
+  return {
+    async get(idHash) {
+      return table.live(idHash)?.toRecord(idHash) ?? null
+    },
+    async create(record) {
+      table.set(record.idHash, new SessionEntry(record))
+    },
+    async replace(record, expectedVersion) {
+      const current = table.live(record.idHash)
+      if (current === undefined || current.version !== expectedVersion) return false
+      table.set(record.idHash, new SessionEntry(record))
+      return true
+    },
+    async touch(idHash, lastSeenAt, expiresAt) {
+      const entry = table.live(idHash)
+      if (entry === undefined) return
+      entry.lastSeenAt = lastSeenAt
+      entry.expiresAt = expiresAt
+    },
+    async delete(idHash) {
+      table.delete(idHash)
+    },
+    async listByUser(userId) {
+      const out: SessionRecord[] = []
+      for (const idHash of table.keysOf(userId)) {
+        const entry = table.live(idHash)
+        if (entry !== undefined) out.push(entry.toRecord(idHash))
+      }
+      return out
+    },
+    async deleteByUser(userId, exceptIdHash) {
+      let deleted = 0
+      for (const idHash of table.keysOf(userId)) {
+        if (idHash === exceptIdHash) continue
+        if (table.peek(idHash)!.expiresAt > clock.now()) deleted++
+        table.delete(idHash)
+      }
+      return deleted
+    },
+    async deleteExpired(now) {
+      return table.sweep(now)
+    },
+  }
+}
+
+function memoryRefreshTokens(table: ExpiringTable<RefreshTokenRecord>): RefreshTokenStore {
+  return {
+    async insert(record) {
+      table.set(record.idHash, { ...record })
+    },
+    async use(idHash, now) {
+      const token = table.peek(idHash)
+      if (token === undefined || token.expiresAt <= now) return null
+      if (token.usedAt === null) table.update(idHash, { ...token, usedAt: now })
+      return { ...token }
+    },
+    async revokeFamily(familyId, now) {
+      let changed = 0
+      for (const idHash of table.keysOf(familyId)) {
+        const token = table.peek(idHash)!
+        if (token.revokedAt !== null) continue
+        table.update(idHash, { ...token, revokedAt: now })
+        changed++
+      }
+      return changed
+    },
+    async deleteExpired(now) {
+      return table.sweep(now)
     },
   }
 }

@@ -148,8 +148,8 @@ export function prepareStatements(db: SqliteDatabase, prefix: string) {
       'DELETE FROM {p}sessions WHERE user_id = ? AND id_hash IS NOT ? AND expires_at > ?',
     ),
     deleteExpiredSessions: prepare(
-      `DELETE FROM {p}sessions WHERE id_hash IN
-        (SELECT id_hash FROM {p}sessions WHERE expires_at <= ? LIMIT ?)`,
+      `DELETE FROM {p}sessions WHERE rowid IN
+        (SELECT rowid FROM {p}sessions WHERE expires_at <= ? LIMIT ?)`,
     ),
     insertToken: prepare(
       `INSERT OR REPLACE INTO {p}refresh_tokens
@@ -161,8 +161,8 @@ export function prepareStatements(db: SqliteDatabase, prefix: string) {
       'UPDATE {p}refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL',
     ),
     deleteExpiredTokens: prepare(
-      `DELETE FROM {p}refresh_tokens WHERE id_hash IN
-        (SELECT id_hash FROM {p}refresh_tokens WHERE expires_at <= ? LIMIT ?)`,
+      `DELETE FROM {p}refresh_tokens WHERE rowid IN
+        (SELECT rowid FROM {p}refresh_tokens WHERE expires_at <= ? LIMIT ?)`,
     ),
   }
 }

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { TesseraError } from '../errors.js'
 import { createGroupCommit } from './group-commit.js'
+import type { GroupCommit } from './group-commit.js'
 import {
   migrateSqlite,
   prepareStatements,
@@ -13,7 +14,7 @@ import {
   toTokenRecord,
 } from './sqlite-statements.js'
 import type { SessionRow, SqliteDatabase, SqliteStatement, TokenRow } from './sqlite-statements.js'
-import type { Store } from './store.js'
+import type { RefreshTokenStore, SessionStore, Store } from './store.js'
 
 export type { SqliteDatabase, SqliteStatement } from './sqlite-statements.js'
 export { migrateSqlite } from './sqlite-statements.js'
@@ -58,7 +59,7 @@ function openDatabase(file: string, busyTimeoutMs: number): SqliteDatabase {
     // WAL: readers never block the writer. synchronous=NORMAL in WAL syncs at checkpoints, not at
     // each commit: a committed write survives a crash of the process, not a power loss.
     db.exec(
-      `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyTimeoutMs}`,
+      `PRAGMA busy_timeout = ${busyTimeoutMs}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL`,
     )
     return db
   } catch (cause) {
@@ -119,7 +120,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const sweepBatchSize = options.sweepBatchSize ?? 1000
   const owned = options.database === undefined
   const db = options.database ?? openDatabase(options.path, options.busyTimeoutMs ?? 5000)
+  let closed = false
   const wrapRead = <T>(read: () => T): Promise<T> => {
+    if (closed) {
+      return Promise.reject(new TesseraError('ERR_STORE_UNAVAILABLE', 'sqlite store is closed'))
+    }
     try {
       return Promise.resolve(read())
     } catch (cause) {
@@ -129,7 +134,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
   }
 
-  let q: ReturnType<typeof prepareStatements>
+  let q: Statements
   try {
     migrateSqlite(db, prefix)
     q = prepareStatements(db, prefix)
@@ -142,7 +147,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     { begin: () => q.begin.run(), commit: () => q.commit.run(), rollback: () => q.rollback.run() },
     'sqlite',
   )
-  const changes = (result: { changes: number | bigint }) => Number(result.changes)
   const deleteExpiredBatches = async (statement: SqliteStatement, now: number) => {
     let total = 0
     for (;;) {
@@ -166,71 +170,97 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   )
   timer.unref()
 
+  const now = () => clock.now()
   return {
-    sessions: {
-      get: (idHash) =>
-        wrapRead(() => {
-          const row = q.getSession.get(idHash, clock.now()) as SessionRow | undefined
-          return row === undefined ? null : toSessionRecord(row)
-        }),
-      create(record) {
-        const values = sessionValues(record)
-        return writes.run(() => {
-          q.createSession.run(record.idHash, ...values)
-        })
-      },
-      replace(record, expectedVersion) {
-        const values = sessionValues(record)
-        return writes.run(
-          () =>
-            changes(
-              q.replaceSession.run(...values, record.idHash, expectedVersion, clock.now()),
-            ) === 1,
-        )
-      },
-      touch: (idHash, lastSeenAt, expiresAt) =>
-        writes.run(() => {
-          q.touchSession.run(lastSeenAt, expiresAt, idHash, clock.now())
-        }),
-      delete: (idHash) =>
-        writes.run(() => {
-          q.deleteSession.run(idHash)
-        }),
-      listByUser: (userId) =>
-        wrapRead(() =>
-          (q.listByUser.all(userId, clock.now()) as SessionRow[]).map(toSessionRecord),
-        ),
-      deleteByUser: (userId, exceptIdHash) =>
-        writes.run(() => changes(q.deleteByUser.run(userId, exceptIdHash ?? null, clock.now()))),
-      deleteExpired: (now) => deleteExpiredBatches(q.deleteExpiredSessions, now),
-    },
-    refreshTokens: {
-      insert: (r) =>
-        writes.run(() => {
-          q.insertToken.run(
-            r.idHash,
-            r.familyId,
-            r.userId,
-            r.createdAt,
-            r.expiresAt,
-            r.usedAt,
-            r.revokedAt,
-          )
-        }),
-      use: (idHash, now) =>
-        writes.run(() => {
-          const row = q.getToken.get(idHash, now) as TokenRow | undefined
-          if (row === undefined) return null
-          if (row.used_at === null) q.markTokenUsed.run(now, idHash)
-          return toTokenRecord(row)
-        }),
-      revokeFamily: (familyId, now) => writes.run(() => changes(q.revokeFamily.run(now, familyId))),
-      deleteExpired: (now) => deleteExpiredBatches(q.deleteExpiredTokens, now),
-    },
+    sessions: sqliteSessions(q, writes, wrapRead, now, deleteExpiredBatches),
+    refreshTokens: sqliteRefreshTokens(q, writes, deleteExpiredBatches),
     async close() {
+      closed = true
       clearInterval(timer)
       writes.close()
       if (owned) db.close()
     },
+  }
+}
+
+/** Rows a write changed, as a number. */
+function changes(result: { changes: number | bigint }): number {
+  return Number(result.changes)
+}
+
+type Statements = ReturnType<typeof prepareStatements>
+type Read = <T>(read: () => T) => Promise<T>
+type DeleteExpired = (statement: SqliteStatement, now: number) => Promise<number>
+
+/** The session half: reads run at once, writes join the next group commit. */
+function sqliteSessions(
+  q: Statements,
+  writes: GroupCommit,
+  wrapRead: Read,
+  now: () => number,
+  deleteExpiredBatches: DeleteExpired,
+): SessionStore {
+  return {
+    get: (idHash) =>
+      wrapRead(() => {
+        const row = q.getSession.get(idHash, now()) as SessionRow | undefined
+        return row === undefined ? null : toSessionRecord(row)
+      }),
+    async create(record) {
+      const values = sessionValues(record)
+      return writes.run(() => {
+        q.createSession.run(record.idHash, ...values)
+      })
+    },
+    async replace(record, expectedVersion) {
+      const values = sessionValues(record)
+      return writes.run(
+        () => changes(q.replaceSession.run(...values, record.idHash, expectedVersion, now())) === 1,
+      )
+    },
+    touch: (idHash, lastSeenAt, expiresAt) =>
+      writes.run(() => {
+        q.touchSession.run(lastSeenAt, expiresAt, idHash, now())
+      }),
+    delete: (idHash) =>
+      writes.run(() => {
+        q.deleteSession.run(idHash)
+      }),
+    listByUser: (userId) =>
+      wrapRead(() => (q.listByUser.all(userId, now()) as SessionRow[]).map(toSessionRecord)),
+    deleteByUser: (userId, exceptIdHash) =>
+      writes.run(() => changes(q.deleteByUser.run(userId, exceptIdHash ?? null, now()))),
+    deleteExpired: (now) => deleteExpiredBatches(q.deleteExpiredSessions, now),
+  }
+}
+
+/** The refresh-token half: `use` reads and marks in one write transaction, so it is atomic. */
+function sqliteRefreshTokens(
+  q: Statements,
+  writes: GroupCommit,
+  deleteExpiredBatches: DeleteExpired,
+): RefreshTokenStore {
+  return {
+    insert: (r) =>
+      writes.run(() => {
+        q.insertToken.run(
+          r.idHash,
+          r.familyId,
+          r.userId,
+          r.createdAt,
+          r.expiresAt,
+          r.usedAt,
+          r.revokedAt,
+        )
+      }),
+    use: (idHash, now) =>
+      writes.run(() => {
+        const row = q.getToken.get(idHash, now) as TokenRow | undefined
+        if (row === undefined) return null
+        if (row.used_at === null) q.markTokenUsed.run(now, idHash)
+        return toTokenRecord(row)
+      }),
+    revokeFamily: (familyId, now) => writes.run(() => changes(q.revokeFamily.run(now, familyId))),
+    deleteExpired: (now) => deleteExpiredBatches(q.deleteExpiredTokens, now),
   }
 }

@@ -1,12 +1,15 @@
 // The refresh-token half of the conformance suite.
 import assert from 'node:assert/strict'
-import { it } from 'node:test'
 import type { RefreshTokenRecord } from '../stores/store.js'
 import { fakeIdHash, refreshTokenRecord } from './fixtures.js'
-import type { WithStore } from './session-cases.js'
+import type { RegisterCase, WithStore } from './session-cases.js'
 
 /** Registers the RefreshTokenStore cases; `expiresNatively` relaxes only what deleteExpired must count. */
-export function refreshTokenCases(withStore: WithStore, expiresNatively: boolean): void {
+export function refreshTokenCases(
+  it: RegisterCase,
+  withStore: WithStore,
+  expiresNatively: boolean,
+): void {
   it(
     'use returns the token as it was before, then marks it used at now',
     withStore(async (store) => {

@@ -1,11 +1,13 @@
 // The session half of the conformance suite: one `it` per guarantee of SessionStore.
 import assert from 'node:assert/strict'
-import { it } from 'node:test'
 import type { SessionRecord, Store } from '../stores/store.js'
 import { fakeIdHash, sessionRecord, sortedIds } from './fixtures.js'
 
 /** Runs `fn` with a fresh store and releases it afterwards, whatever happens. */
 export type WithStore = (fn: (store: Store) => Promise<void>) => () => Promise<void>
+
+/** Registers one case (node:test's `it`, minus what the suite decides itself). */
+export type RegisterCase = (title: string, fn: () => Promise<void>) => void
 
 /** Everything a record holds, Unicode of every width and nested JSON included. */
 const RICH: Partial<SessionRecord> = {
@@ -26,7 +28,11 @@ const RICH: Partial<SessionRecord> = {
 }
 
 /** Registers the SessionStore cases; `expiresNatively` relaxes only what deleteExpired must count. */
-export function sessionCases(withStore: WithStore, expiresNatively: boolean): void {
+export function sessionCases(
+  it: RegisterCase,
+  withStore: WithStore,
+  expiresNatively: boolean,
+): void {
   it(
     'get returns null for an unknown id',
     withStore(async (store) => {
@@ -68,6 +74,19 @@ export function sessionCases(withStore: WithStore, expiresNatively: boolean): vo
       const listed = (await store.sessions.listByUser('user-1')) as unknown as (typeof given)[]
       listed[0]!.data.nested.n = 4
       assert.deepEqual(await store.sessions.get(original.idHash), original)
+    }),
+  )
+
+  it(
+    'rejects data that is not JSON-serialisable with a rejected promise, storing nothing',
+    withStore(async (store) => {
+      const record = sessionRecord({ data: { n: 1n } })
+      await assert.rejects(store.sessions.create(record))
+      assert.equal(await store.sessions.get(record.idHash), null)
+      const good = sessionRecord({ version: 1 })
+      await store.sessions.create(good)
+      await assert.rejects(store.sessions.replace({ ...good, version: 2, data: { n: 1n } }, 1))
+      assert.deepEqual(await store.sessions.get(good.idHash), good)
     }),
   )
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { cpSync } from 'node:fs'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
 import { isTesseraError } from '../../src/errors.js'
 import { createSqliteStore } from '../../src/stores/sqlite.js'
-import { refreshTokenRecord, sessionRecord } from '../../src/testing/fixtures.js'
+import { refreshTokenRecord, sessionRecord, sortedIds } from '../../src/testing/fixtures.js'
 import { testStore } from '../../src/testing/store-conformance.js'
 import { repoFile } from '../helpers/paths.js'
 import { countingDatabase, tempDir } from '../helpers/sqlite.js'
@@ -38,6 +39,20 @@ function runChild(script: string): {
   })
   return { status: child.status, signal: child.signal, stderr: child.stderr.toString() }
 }
+/** Runs a script in a child node process without blocking; resolves with its stdout. */
+function runChildAsync(script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 30_000,
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(stderr))))
+  })
+}
 const SQLITE_MODULE = JSON.stringify(repoFile('dist/src/stores/sqlite.js'))
 
 describe('createSqliteStore', () => {
@@ -54,6 +69,21 @@ describe('createSqliteStore', () => {
       assert.throws(() => createSqliteStore(options as never), isConfigInvalid)
     })
   }
+
+  it('without better-sqlite3 installed, refuses a path with ERR_CONFIG_INVALID naming the driver', () => {
+    // A copy of the compiled library where no node_modules can be found above it.
+    const copy = path.join(temp.dir, 'no-driver')
+    cpSync(repoFile('dist/src'), path.join(copy, 'src'), { recursive: true })
+    const child =
+      runChild(`import { createSqliteStore } from ${JSON.stringify(path.join(copy, 'src/stores/sqlite.js'))}
+      try {
+        createSqliteStore({ path: ':memory:' })
+      } catch (err) {
+        if (err.code === 'ERR_CONFIG_INVALID' && err.message.includes('better-sqlite3')) process.exit(0)
+      }
+      process.exit(1)`)
+    assert.equal(child.status, 0, child.stderr)
+  })
 
   it('creates its schema in an empty file, in WAL mode, and records the schema version', async () => {
     const file = path.join(temp.dir, 'fresh.db')
@@ -105,6 +135,50 @@ describe('createSqliteStore', () => {
     await store.close?.()
   })
 
+  it('keeps compare-and-set and first use atomic across processes sharing the file', async () => {
+    const file = path.join(temp.dir, 'processes.db')
+    const record = sessionRecord({ version: 1 })
+    const token = refreshTokenRecord()
+    const setup = createSqliteStore({ path: file })
+    await setup.sessions.create(record)
+    await setup.refreshTokens.insert(token)
+    await setup.close?.()
+    const contender = (i: number) => `import { createSqliteStore } from ${SQLITE_MODULE}
+      const store = createSqliteStore({ path: ${JSON.stringify(file)} })
+      const record = ${JSON.stringify(record)}
+      const results = await Promise.all(Array.from({ length: 10 }, (_, k) =>
+        store.sessions.replace({ ...record, version: 2, data: { by: ${i} * 100 + k } }, 1)))
+      const used = await store.refreshTokens.use(${JSON.stringify(token.idHash)}, Date.now())
+      await store.close()
+      console.log(JSON.stringify({ wins: results.filter(Boolean).length, first: used.usedAt === null }))`
+    const outputs = await Promise.all([1, 2, 3].map((i) => runChildAsync(contender(i))))
+    const results = outputs.map((o) => JSON.parse(o) as { wins: number; first: boolean })
+    assert.equal(
+      results.reduce((sum, r) => sum + r.wins, 0),
+      1,
+    )
+    assert.equal(results.filter((r) => r.first).length, 1)
+    const check = createSqliteStore({ path: file })
+    assert.equal((await check.sessions.get(record.idHash))?.version, 2)
+    await check.close?.()
+  })
+
+  it('lets several processes create and migrate a fresh file at the same time', async () => {
+    const file = path.join(temp.dir, 'fresh-shared.db')
+    const records = [1, 2, 3].map(() => sessionRecord({ userId: 'racer' }))
+    await Promise.all(
+      records.map((r) =>
+        runChildAsync(`import { createSqliteStore } from ${SQLITE_MODULE}
+          const store = createSqliteStore({ path: ${JSON.stringify(file)} })
+          await store.sessions.create(${JSON.stringify(r)})
+          await store.close()`),
+      ),
+    )
+    const store = createSqliteStore({ path: file })
+    assert.deepEqual(sortedIds(await store.sessions.listByUser('racer')), sortedIds(records))
+    await store.close?.()
+  })
+
   it('keeps no timer that holds the process open', () => {
     const file = path.join(temp.dir, 'timers.db')
     const child = runChild(`import { createSqliteStore } from ${SQLITE_MODULE}
@@ -127,6 +201,7 @@ describe('createSqliteStore', () => {
     const store = createSqliteStore({ database: given })
     await store.close?.()
     assert.equal(given.open, true)
+    await assert.rejects(store.sessions.get('x'), isUnavailable)
     given.close()
     const opened = createSqliteStore({ path: path.join(temp.dir, 'owned.db') })
     await opened.close?.()
