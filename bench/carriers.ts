@@ -2,7 +2,7 @@
 // peers (cookie-session, iron-session), the token-carrier peers (the tutorial's jsonwebtoken check
 // with a string secret and with a KeyObject, fast-jwt) and tessera's cookie and token carriers.
 // Each server runs in its own child process; autocannon drives it from this one.
-//   npm run build && node dist/bench/carriers.js [seconds per variant, default 5]
+//   npm run build && node dist/bench/carriers.js [seconds per round, default 3] [rounds, default 3]
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
@@ -10,18 +10,34 @@ import autocannon from 'autocannon'
 import { VARIANTS, type Variant } from './carrier-server.js'
 
 const SERVER = fileURLToPath(new URL('./carrier-server.js', import.meta.url))
-const seconds = Number(process.argv[2] ?? 5)
+const seconds = Number(process.argv[2] ?? 3)
+const ROUNDS = Number(process.argv[3] ?? 3)
 const CONNECTIONS = 10
 
 interface Result {
   readonly variant: Variant
   readonly requestsPerSecond: number
   readonly p99Ms: number
+  /** CPU time (user + system) the server used per request, microseconds. */
+  readonly cpuMicrosPerRequest: number
   readonly errors: number
 }
 
+interface Round {
+  readonly run: autocannon.Result
+  readonly cpuMicros: number
+}
+
+async function cpuMicros(child: ChildProcess): Promise<number> {
+  child.send('cpu')
+  const [usage] = (await once(child, 'message')) as [NodeJS.CpuUsage]
+  return usage.user + usage.system
+}
+
 async function start(variant: Variant): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [SERVER, variant], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [SERVER, variant], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
   let output = ''
   for await (const chunk of child.stdout!) {
     output += String(chunk)
@@ -40,43 +56,78 @@ async function login(port: number): Promise<string> {
   return cookies.join('; ')
 }
 
-async function measure(variant: Variant): Promise<Result> {
-  const { child, port } = await start(variant)
-  try {
-    const cookie = await login(port)
-    const check = await fetch(`http://127.0.0.1:${port}/profile`, { headers: { cookie } })
-    const body = await check.text()
-    if (body !== 'welcome alice') throw new Error(`${variant}: /profile answered "${body}"`)
-    const options = {
-      url: `http://127.0.0.1:${port}/profile`,
-      headers: { cookie },
-      connections: CONNECTIONS,
-    }
-    await autocannon({ ...options, duration: 1 }) // warm-up: JIT, caches
-    const run = await autocannon({ ...options, duration: seconds })
-    return {
-      variant,
-      requestsPerSecond: run.requests.average,
-      p99Ms: run.latency.p99,
-      errors: run.errors + run.non2xx,
-    }
-  } finally {
-    child.kill('SIGTERM')
-    await once(child, 'exit')
-  }
+interface Target {
+  readonly variant: Variant
+  readonly child: ChildProcess
+  readonly url: string
+  readonly cookie: string
 }
 
-const results: Result[] = []
-for (const variant of VARIANTS) results.push(await measure(variant))
-const ceiling = results[0]!.requestsPerSecond
-console.log(
-  `GET /profile, authenticated; ${CONNECTIONS} connections, ${seconds} s per variant, node ${process.version}`,
-)
-console.log('| variant | req/s | p99 ms | ratio to bare Express | errors |')
-console.log('| --- | ---: | ---: | ---: | ---: |')
-for (const r of results) {
-  const ratio = (r.requestsPerSecond / ceiling).toFixed(2)
+async function prepare(variant: Variant): Promise<Target> {
+  const { child, port } = await start(variant)
+  const cookie = await login(port)
+  const url = `http://127.0.0.1:${port}/profile`
+  const body = await (await fetch(url, { headers: { cookie } })).text()
+  if (body !== 'welcome alice') throw new Error(`${variant}: /profile answered "${body}"`)
+  return { variant, child, url, cookie }
+}
+
+async function round(target: Target, duration: number): Promise<Round> {
+  const before = await cpuMicros(target.child)
+  const run = await autocannon({
+    url: target.url,
+    headers: { cookie: target.cookie },
+    connections: CONNECTIONS,
+    duration,
+  })
+  return { run, cpuMicros: (await cpuMicros(target.child)) - before }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+
+// Every server runs for the whole bench; the variants take turns, ROUNDS times, so that the
+// noise of a shared machine falls on all of them alike. Each figure is the median of its rounds.
+const targets: Target[] = []
+try {
+  for (const variant of VARIANTS) targets.push(await prepare(variant))
+  for (const t of targets) await round(t, 1) // warm-up: JIT, caches
+  const rounds = new Map<Variant, Round[]>(targets.map((t) => [t.variant, []]))
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const t of targets) rounds.get(t.variant)!.push(await round(t, seconds))
+  }
+  const results: Result[] = targets.map((t) => {
+    const rs = rounds.get(t.variant)!
+    return {
+      variant: t.variant,
+      requestsPerSecond: median(rs.map((x) => x.run.requests.average)),
+      p99Ms: median(rs.map((x) => x.run.latency.p99)),
+      cpuMicrosPerRequest: median(rs.map((x) => x.cpuMicros / x.run.requests.total)),
+      errors: rs.reduce((n, x) => n + x.run.errors + x.run.non2xx, 0),
+    }
+  })
+  report(results)
+} finally {
+  for (const t of targets) t.child.kill('SIGTERM')
+  for (const t of targets) if (t.child.exitCode === null) await once(t.child, 'exit')
+}
+
+function report(results: Result[]): void {
+  const ceiling = results[0]!
   console.log(
-    `| ${r.variant} | ${Math.round(r.requestsPerSecond)} | ${r.p99Ms} | ${ratio}× | ${r.errors} |`,
+    `GET /profile, authenticated; ${CONNECTIONS} connections; median of ${ROUNDS} interleaved rounds of ${seconds} s; node ${process.version}`,
   )
+  console.log(
+    '| variant | req/s | ratio (req/s) | server CPU µs/request | ratio (CPU) | p99 ms | errors |',
+  )
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const r of results) {
+    const ratio = r.requestsPerSecond / ceiling.requestsPerSecond
+    const cpuRatio = ceiling.cpuMicrosPerRequest / r.cpuMicrosPerRequest
+    console.log(
+      `| ${r.variant} | ${Math.round(r.requestsPerSecond)} | ${ratio.toFixed(2)}× | ${r.cpuMicrosPerRequest.toFixed(1)} | ${cpuRatio.toFixed(2)}× | ${r.p99Ms} | ${r.errors} |`,
+    )
+  }
 }

@@ -14,3 +14,41 @@ export type {
 } from './stores/store.js'
 export { createMemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
+export { createSessionManager } from './session/manager.js'
+export type {
+  SessionManager,
+  SessionManagerOptions,
+  CommonSessionOptions,
+  CarrierConfig,
+  ServerCarrierConfig,
+  CookieCarrierConfig,
+  TokenCarrierConfig,
+  ManagerRequest,
+} from './session/manager.js'
+export type {
+  SessionData,
+  SessionInfo,
+  SessionEvent,
+  RequestSession,
+  LoginOptions,
+  ResponseSink,
+} from './session/request-session.js'
+export { createServerCarrier } from './session/server-carrier.js'
+export type { ServerCarrierOptions } from './session/server-carrier.js'
+export type {
+  Carrier,
+  CarrierKind,
+  CarrierRequest,
+  CarrierLoad,
+  CarrierWrite,
+  CarrierCookieOptions,
+  SessionDraft,
+} from './session/carrier.js'
+export { checkCsrf, createCsrfTokens } from './session/csrf.js'
+export type { CsrfRequest, CsrfDecision, CsrfTokens } from './session/csrf.js'
+export { createCookieCarrier } from './session/cookie-carrier.js'
+export type { CookieCarrierOptions } from './session/cookie-carrier.js'
+export { createTokenCarrier } from './session/token-carrier.js'
+export type { TokenCarrierOptions, AccessTokenSource } from './session/token-carrier.js'
+export type { AccessTokenOptions } from './session/access-token.js'
+export type { RefreshReuse } from './session/refresh-family.js'

@@ -4,10 +4,16 @@ import type { Request, RequestHandler, Response } from 'express'
 import { TesseraError } from '../errors.js'
 import type { ManagerRequest, SessionManagerOptions } from '../session/manager.js'
 import { createSessionManager } from '../session/manager.js'
-import type { RequestSession, ResponseSink, Session, SessionData } from '../session/session.js'
+import type { RequestSession, ResponseSink, SessionData } from '../session/request-session.js'
+import type { Session } from '../session/session.js'
 import { toHttpError } from './http-status.js'
 
-export type { RequestSession, SessionData, SessionInfo, SessionEvent } from '../session/session.js'
+export type {
+  RequestSession,
+  SessionData,
+  SessionInfo,
+  SessionEvent,
+} from '../session/request-session.js'
 export type { KeyInput, Keyring } from '../crypto/keyring.js'
 
 declare global {

@@ -67,7 +67,17 @@ const NullRecord = (() => {
  * parseCookie('sid=abc; theme="dark"; sid=evil') // { sid: 'abc', theme: 'dark' }
  */
 export function parseCookie(header: string): CookieRecord {
-  return scan(header, false) as CookieRecord
+  const out = new NullRecord() as CookieRecord
+  let index = firstPair(header)
+  while (index !== -1) {
+    index = nextPair(header, index)
+    const { nameStart, nameEnd } = pair
+    if (nameEnd > nameStart) {
+      const name = header.slice(nameStart, nameEnd)
+      if (out[name] === undefined) out[name] = pairValue(header)
+    }
+  }
+  return out
 }
 
 /**
@@ -78,55 +88,79 @@ export function parseCookie(header: string): CookieRecord {
  * parseCookieAll('sid=abc; sid=evil').sid // ['abc', 'evil']
  */
 export function parseCookieAll(header: string): CookieListRecord {
-  return scan(header, true) as CookieListRecord
-}
-
-// One indexOf-based pass, no regular expression and no split: this runs on every request.
-function scan(header: string, all: boolean): Record<string, unknown> {
-  const out = new NullRecord()
-  if (typeof header !== 'string') return out
-  const len = header.length
-  if (len < 2 || len > MAX_COOKIE_HEADER_BYTES) return out
-  let index = 0
-  while (index < len) {
-    const eq = header.indexOf('=', index)
-    if (eq === -1) break
-    let end = header.indexOf(';', index)
-    if (end === -1) end = len
-    if (eq > end) {
-      // No `=` in this pair: resume at the pair that holds the `=` found, without rescanning.
-      index = header.lastIndexOf(';', eq - 1) + 1
-      continue
-    }
-    let nameStart = index
-    let nameEnd = eq
-    while (nameStart < nameEnd && isBlank(header.charCodeAt(nameStart))) nameStart++
-    while (nameEnd > nameStart && isBlank(header.charCodeAt(nameEnd - 1))) nameEnd--
-    let valueStart = eq + 1
-    let valueEnd = end
-    while (valueStart < valueEnd && isBlank(header.charCodeAt(valueStart))) valueStart++
-    while (valueEnd > valueStart && isBlank(header.charCodeAt(valueEnd - 1))) valueEnd--
-    if (nameEnd > nameStart && nameEnd - nameStart + valueEnd - valueStart <= MAX_COOKIE_BYTES) {
-      const name = header.slice(nameStart, nameEnd)
-      const seen = out[name]
-      if (all || seen === undefined) {
-        if (
-          valueEnd - valueStart >= 2 &&
-          header.charCodeAt(valueStart) === 0x22 &&
-          header.charCodeAt(valueEnd - 1) === 0x22
-        ) {
-          valueStart++
-          valueEnd--
-        }
-        const value = decode(header.slice(valueStart, valueEnd))
-        if (!all) out[name] = value
-        else if (seen === undefined) out[name] = [value]
-        else (seen as string[]).push(value)
-      }
-    }
-    index = end + 1
+  const out = new NullRecord() as CookieListRecord
+  for (let index = firstPair(header); index !== -1;) {
+    index = nextPair(header, index)
+    const name = pairName(header)
+    if (name !== null) (out[name] ??= []).push(pairValue(header))
   }
   return out
+}
+
+// The bounds of the pair `nextPair` found last. One shared object, filled in place: parsing is
+// synchronous, and this keeps the hot loop free of allocations (and of regular expressions and
+// split) while both parsers share it.
+const pair = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 }
+
+/** Where parsing starts: 0, or -1 for a non-string, a header too short or over the limit. */
+function firstPair(header: unknown): number {
+  if (typeof header !== 'string') return -1
+  return header.length < 2 || header.length > MAX_COOKIE_HEADER_BYTES ? -1 : 0
+}
+
+/**
+ * Finds the next `name=value` pair at or after `index`, trims blanks around name and value into
+ * `pair` (an empty name when the pair is to be skipped), and returns where to continue, or -1.
+ */
+function nextPair(header: string, index: number): number {
+  const len = header.length
+  let eq = header.indexOf('=', index)
+  let end = header.indexOf(';', index)
+  while (eq !== -1 && end !== -1 && eq > end) {
+    // Pairs without "=": jump to the pair that holds the "=" found, without rescanning.
+    index = header.lastIndexOf(';', eq - 1) + 1
+    end = header.indexOf(';', index)
+  }
+  if (eq === -1) {
+    pair.nameEnd = pair.nameStart
+    return -1
+  }
+  if (end === -1) end = len
+  let nameStart = index
+  let nameEnd = eq
+  while (nameStart < nameEnd && isBlank(header.charCodeAt(nameStart))) nameStart++
+  while (nameEnd > nameStart && isBlank(header.charCodeAt(nameEnd - 1))) nameEnd--
+  let valueStart = eq + 1
+  let valueEnd = end
+  while (valueStart < valueEnd && isBlank(header.charCodeAt(valueStart))) valueStart++
+  while (valueEnd > valueStart && isBlank(header.charCodeAt(valueEnd - 1))) valueEnd--
+  // A cookie over the size limit is skipped like a nameless one.
+  if (nameEnd - nameStart + valueEnd - valueStart > MAX_COOKIE_BYTES) nameEnd = nameStart
+  pair.nameStart = nameStart
+  pair.nameEnd = nameEnd
+  pair.valueStart = valueStart
+  pair.valueEnd = valueEnd
+  eq = end + 1
+  return eq < len ? eq : -1
+}
+
+/** The name of the current pair, or null when the pair is to be skipped. */
+function pairName(header: string): string | null {
+  return pair.nameEnd > pair.nameStart ? header.slice(pair.nameStart, pair.nameEnd) : null
+}
+
+/** The value of the current pair: surrounding DQUOTEs removed, percent-decoded when it can be. */
+function pairValue(header: string): string {
+  let { valueStart, valueEnd } = pair
+  if (
+    valueEnd - valueStart >= 2 &&
+    header.charCodeAt(valueStart) === 0x22 &&
+    header.charCodeAt(valueEnd - 1) === 0x22
+  ) {
+    valueStart++
+    valueEnd--
+  }
+  return decode(header.slice(valueStart, valueEnd))
 }
 
 function isBlank(code: number): boolean {

@@ -4,6 +4,7 @@ import type { Keyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
 import { MAX_COOKIE_HEADER_BYTES } from './codec.js'
 import {
+  associatedData,
   checkBinding,
   createDerivedKeyCache,
   encodedKeyId,
@@ -67,7 +68,8 @@ export function sealValue(value: string, keyring: Keyring, options: SealValueOpt
   const plaintext = Buffer.allocUnsafe(EXPIRY_BYTES + Buffer.byteLength(value))
   plaintext.writeUIntBE(expiresAt, 0, EXPIRY_BYTES)
   plaintext.write(value, EXPIRY_BYTES, 'utf8')
-  const box = aeadSeal(aeadKey(entry, options.purpose), plaintext, associatedData(keyId, options))
+  const derived = aeadKey(entry, options.purpose)
+  const box = aeadSeal(derived.key, plaintext, associatedData(derived, entry, options))
   return `${keyId}.${box.toString('base64url')}`
 }
 
@@ -89,21 +91,16 @@ export function unsealValue(
   if (typeof sealed !== 'string' || sealed.length > MAX_COOKIE_HEADER_BYTES) return null
   const dot = sealed.indexOf('.')
   if (dot < 1) return null
-  const keyId = sealed.slice(0, dot)
-  const entry = secretsByEncodedId(keyring).get(keyId)
+  const entry = secretsByEncodedId(keyring).get(sealed.slice(0, dot))
   if (entry === undefined) return null
   // Strict decoding: a non-canonical spelling of a genuine seal is refused, not accepted.
   const box = decodeBase64url(sealed.slice(dot + 1))
   if (box === null) return null
-  const plaintext = aeadOpen(aeadKey(entry, options.purpose), box, associatedData(keyId, options))
+  const derived = aeadKey(entry, options.purpose)
+  const plaintext = aeadOpen(derived.key, box, associatedData(derived, entry, options))
   if (plaintext === null || plaintext.length < EXPIRY_BYTES) return null
   const expiresAt = plaintext.readUIntBE(0, EXPIRY_BYTES)
   if ((options.now ?? Date.now()) >= expiresAt) return null
   const value = plaintext.toString('utf8', EXPIRY_BYTES)
   return { value, keyId: entry.id, rotated: entry !== keyring.secrets[0], expiresAt }
-}
-
-// The name is a token (no "=") and the encoded key id has no ".", so the parts cannot be confused.
-function associatedData(encodedKeyId: string, binding: ValueBinding): Buffer {
-  return Buffer.from(`${encodedKeyId}.${binding.name}=${binding.purpose}`, 'utf8')
 }

@@ -46,7 +46,7 @@ export function signValue(value: string, keyring: Keyring, options: SignedValueO
   }
   const entry = primarySecret(keyring)
   const head = `${encodedKeyId(entry)}.${value}`
-  return `${head}.${hmacSha256Base64url(hmacKey(entry, options.purpose), `${options.name}=${head}`)}`
+  return `${head}.${hmacSha256Base64url(hmacKey(entry, options.purpose).key, `${options.name}=${head}`)}`
 }
 
 /**
@@ -71,7 +71,10 @@ export function verifyValue(
   const entry = secretsByEncodedId(keyring).get(signed.slice(0, firstDot))
   if (entry === undefined) return null
   const head = signed.slice(0, lastDot)
-  const expected = hmacSha256Base64url(hmacKey(entry, options.purpose), `${options.name}=${head}`)
+  const expected = hmacSha256Base64url(
+    hmacKey(entry, options.purpose).key,
+    `${options.name}=${head}`,
+  )
   // Compared as text, in constant time: the computed MAC is canonical base64url, so a
   // non-canonical spelling of the right bytes (padding, "+/", stray low bits) is refused too.
   if (!safeEqualSameLength(expected, signed.slice(lastDot + 1))) return null

@@ -13,6 +13,9 @@ export interface ValueBinding {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const MAX_PURPOSE_LENGTH = 256
+// Names already checked: an application uses a handful, so the check is a Set lookup per call.
+const checkedNames = new Set<string>()
+const MAX_CHECKED_NAMES = 1024
 
 // Key ids may hold any printable ASCII (even "."), so the wire carries them base64url-encoded.
 // One index per keyring, built once, maps that encoding straight to the key: no decoding per call.
@@ -57,10 +60,16 @@ export function primarySecret(keyring: Keyring): KeyEntry {
  * separates it from what follows in the MAC input) and the purpose is short enough for HKDF.
  */
 export function checkBinding(binding: ValueBinding): void {
-  if (typeof binding !== 'object' || binding === null || !TOKEN.test(binding.name)) {
-    throw new TesseraError('ERR_COOKIE_INVALID', 'name must be a cookie name (an RFC 9110 token)')
+  if (typeof binding !== 'object' || binding === null) {
+    throw new TesseraError('ERR_CONFIG_INVALID', 'options { name, purpose } are required')
   }
-  const { purpose } = binding
+  const { name, purpose } = binding
+  if (!checkedNames.has(name)) {
+    if (typeof name !== 'string' || !TOKEN.test(name)) {
+      throw new TesseraError('ERR_COOKIE_INVALID', 'name must be a cookie name (an RFC 9110 token)')
+    }
+    if (checkedNames.size < MAX_CHECKED_NAMES) checkedNames.add(name)
+  }
   if (typeof purpose !== 'string' || purpose.length === 0 || purpose.length > MAX_PURPOSE_LENGTH) {
     throw new TesseraError(
       'ERR_CONFIG_INVALID',
@@ -69,27 +78,54 @@ export function checkBinding(binding: ValueBinding): void {
   }
 }
 
+/** A key derived for one purpose, with the associated data already built for each cookie name. */
+export interface PurposeKey {
+  readonly key: Buffer
+  /** Per cookie name: `base64url(keyId) "." name "=" purpose` as UTF-8 (what sealed values bind). */
+  readonly associatedData: Map<string, Buffer>
+}
+
 /**
  * A cache of keys derived with HKDF-SHA256 from each secret for each purpose, under one label
  * (`tessera/signed/v1`, `tessera/sealed/v1`). Held in a WeakMap keyed by the key entry, so a
  * call costs two lookups and a retired keyring takes its derived keys with it.
  */
-export function createDerivedKeyCache(label: string): (entry: KeyEntry, purpose: string) => Buffer {
-  const cache = new WeakMap<KeyEntry, Map<string, Buffer>>()
+export function createDerivedKeyCache(
+  label: string,
+): (entry: KeyEntry, purpose: string) => PurposeKey {
+  const cache = new WeakMap<KeyEntry, Map<string, PurposeKey>>()
   return (entry, purpose) => {
     let byPurpose = cache.get(entry)
     if (byPurpose === undefined) {
       byPurpose = new Map()
       cache.set(entry, byPurpose)
     }
-    let key = byPurpose.get(purpose)
-    if (key === undefined) {
+    let derived = byPurpose.get(purpose)
+    if (derived === undefined) {
       // The purpose comes last in the info string, so no two (label, purpose) pairs collide.
-      key = deriveKey(entry.secret as Buffer, `${label} ${purpose}`, 32)
-      byPurpose.set(purpose, key)
+      const key = deriveKey(entry.secret as Buffer, `${label} ${purpose}`, 32)
+      derived = { key, associatedData: new Map() }
+      byPurpose.set(purpose, derived)
     }
-    return key
+    return derived
   }
+}
+
+/**
+ * The associated data binding a value to its key id, cookie name and purpose, built once per
+ * name. The name is a token (no "=") and the encoded key id has no ".", so parts cannot shift.
+ */
+export function associatedData(
+  derived: PurposeKey,
+  entry: KeyEntry,
+  binding: ValueBinding,
+): Buffer {
+  let bytes = derived.associatedData.get(binding.name)
+  if (bytes === undefined) {
+    bytes = Buffer.from(`${encodedKeyId(entry)}.${binding.name}=${binding.purpose}`, 'utf8')
+    derived.associatedData.set(binding.name, bytes)
+  }
+  return bytes
 }
 
 /** `String.prototype.isWellFormed` (Node 20; not yet in TypeScript's ES2023 library). */

@@ -21,7 +21,7 @@ export function aeadSeal(
   associatedData: Uint8Array,
 ): Buffer {
   checkKey(key)
-  const iv = randomBytes(AEAD_IV_BYTES)
+  const iv = nextNonce()
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: AEAD_TAG_BYTES })
   cipher.setAAD(associatedData)
   const head = cipher.update(plaintext)
@@ -48,7 +48,8 @@ export function aeadOpen(
     decipher.setAAD(associatedData)
     decipher.setAuthTag(tag)
     const head = decipher.update(body)
-    return Buffer.concat([head, decipher.final()])
+    const tail = decipher.final() // GCM is a stream mode: final() yields no bytes, only the check
+    return tail.length === 0 ? head : Buffer.concat([head, tail])
   } catch {
     return null // the tag did not verify
   }
@@ -63,6 +64,23 @@ export function aeadOpen(
  */
 export function deriveKey(secret: Uint8Array, purpose: string, lengthBytes: number = 32): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), purpose, lengthBytes))
+}
+
+// Nonces come from a pool filled by the CSPRNG 256 at a time (as Node's randomUUID caches its
+// entropy): one randomBytes call costs microseconds, several times the encryption of a cookie.
+// Each refill allocates a new buffer, so a nonce handed out is never overwritten.
+const NONCE_POOL_COUNT = 256
+let noncePool = Buffer.alloc(0)
+let noncePoolOffset = 0
+
+function nextNonce(): Buffer {
+  if (noncePoolOffset >= noncePool.length) {
+    noncePool = randomBytes(AEAD_IV_BYTES * NONCE_POOL_COUNT)
+    noncePoolOffset = 0
+  }
+  const nonce = noncePool.subarray(noncePoolOffset, noncePoolOffset + AEAD_IV_BYTES)
+  noncePoolOffset += AEAD_IV_BYTES
+  return nonce
 }
 
 function checkKey(key: Uint8Array): void {

@@ -1,5 +1,5 @@
 import type { JwsAlgorithm, KeyEntry } from '../crypto/keyring.js'
-import { JWS_ALGORITHMS } from '../crypto/keyring.js'
+import { JWS_ALGORITHMS, secretKeyObject } from '../crypto/keyring.js'
 import {
   createSigner,
   createVerifier,
@@ -80,7 +80,8 @@ function prepare(entry: KeyEntry): KeyFunctions {
   }
   const { scheme, hash } = ALGORITHMS[alg]
   if (scheme === 'hmac') {
-    const secret = entry.secret as Buffer
+    // A KeyObject spares createHmac from importing the raw bytes on every call.
+    const secret = secretKeyObject(entry.secret as Buffer)
     fns = {
       sign: createSigner(scheme, hash, secret),
       verify: createVerifier(scheme, hash, secret, ALGORITHMS[alg].signatureBytes),

@@ -73,9 +73,11 @@ export function checkClaims(claims: JwtClaims, header: JwsHeader, options: Claim
   if (options.typ !== undefined && normalizeTyp(header.typ) !== normalizeTyp(options.typ)) {
     throw invalid('JWS typ is missing or not the expected type')
   }
-  for (const name of options.requiredClaims ?? []) {
-    if (claims[name] === undefined || !Object.hasOwn(claims, name)) {
-      throw invalid(`JWT claim ${name} is required`)
+  if (options.requiredClaims !== undefined) {
+    for (const name of options.requiredClaims) {
+      if (claims[name] === undefined || !Object.hasOwn(claims, name)) {
+        throw invalid(`JWT claim ${name} is required`)
+      }
     }
   }
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { decodeBase64url } from '../crypto/base64url.js'
 import type { JwsAlgorithm } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
@@ -23,23 +24,31 @@ const MAX_CACHED_HEADERS = 256
 // Tokens signed by one issuer share a handful of header segments; parsing each once keeps
 // JSON.parse and the duplicate-key scan off the hot path. The result depends only on the text.
 const cache = new Map<string, JwsHeader>()
+let last: { segment: string; header: JwsHeader } = { segment: '.', header: {} as JwsHeader }
 
 function malformed(message: string): TesseraError {
   return new TesseraError('ERR_TOKEN_MALFORMED', message)
 }
 
 /**
- * Decodes and checks a protected header segment: canonical base64url, a JSON object without
- * duplicate names, a known `alg` (never `none`), no refused parameter, string `kid`/`typ`/`cty`.
- * Throws ERR_TOKEN_MALFORMED or ERR_JWT_ALG_NOT_ALLOWED; the result is frozen and cached.
+ * Decodes and checks the protected header, the first `end` characters of `token`: canonical
+ * base64url, a JSON object without duplicate names, a known `alg` (never `none`), no refused
+ * parameter, string `kid`/`typ`/`cty`. Throws ERR_TOKEN_MALFORMED or ERR_JWT_ALG_NOT_ALLOWED; the result is frozen and cached.
  */
-export function parseHeader(segment: string): JwsHeader {
+export function parseHeader(token: string, end: number): JwsHeader {
+  // Most tokens repeat the previous one's header: comparing with it skips hashing for the map.
+  const segment = token.slice(0, end)
+  if (segment === last.segment) return last.header
   const cached = cache.get(segment)
-  if (cached !== undefined) return cached
+  if (cached !== undefined) {
+    last = { segment, header: cached }
+    return cached
+  }
   const [raw, text] = decodeJsonObject(segment, 'header')
   const header = checkHeader(raw, text)
   if (cache.size >= MAX_CACHED_HEADERS) cache.clear()
   cache.set(segment, header)
+  last = { segment, header }
   return header
 }
 
@@ -75,6 +84,26 @@ function checkHeader(raw: Record<string, unknown>, text: string): JwsHeader {
  */
 export function parseJsonObject(segment: string, what: string): Record<string, unknown> {
   return decodeJsonObject(segment, what)[0]
+}
+
+/**
+ * Decodes a payload segment holding a JSON object (the claims set), like `parseJsonObject` but
+ * validating UTF-8 with `isUtf8` rather than a decoder object: this runs on every verification.
+ */
+export function parsePayload(segment: string): Record<string, unknown> {
+  const bytes = decodeBase64url(segment)
+  if (bytes === null) throw malformed('JWS payload is not canonical base64url')
+  if (!isUtf8(bytes)) throw malformed('JWS payload is not UTF-8 JSON')
+  let value: unknown
+  try {
+    value = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    throw malformed('JWS payload is not UTF-8 JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw malformed('JWS payload is not a JSON object')
+  }
+  return value as Record<string, unknown>
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })

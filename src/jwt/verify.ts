@@ -4,7 +4,7 @@ import { toKeyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
 import { verifyWithKey } from './algorithms.js'
 import { checkClaims, type ClaimsOptions } from './claims.js'
-import { parseHeader, parseJsonObject, type JwsHeader } from './header.js'
+import { parseHeader, parsePayload, type JwsHeader } from './header.js'
 import type { JwtClaims } from './sign.js'
 
 /** Default cap on a token's length, checked before any decoding (RFC 8725 §3.7 spirit). */
@@ -35,13 +35,6 @@ export interface VerifiedJwt {
 
 type Keys = Keyring | readonly (KeyInput | KeyEntry)[]
 
-interface Segments {
-  readonly header: string
-  readonly signingInput: string
-  readonly payload: string
-  readonly signature: string
-}
-
 function malformed(message: string): TesseraError {
   return new TesseraError('ERR_TOKEN_MALFORMED', message)
 }
@@ -55,10 +48,10 @@ function malformed(message: string): TesseraError {
  * const { header, payload } = verifyJws(jws, keyring)
  */
 export function verifyJws(token: string, keys: Keys, options: VerifyJwsOptions = {}): VerifiedJws {
-  const { segments, header, key } = verifySignature(token, keys, options)
-  const payload = decodeBase64url(segments.payload)
+  const checked = verifySignature(token, keys, options.maxTokenBytes)
+  const payload = decodeBase64url(token.slice(checked.payloadStart, checked.payloadEnd))
   if (payload === null) throw malformed('JWS payload is not canonical base64url')
-  return { header, payload, key }
+  return { header: checked.header, payload, key: checked.key }
 }
 
 /**
@@ -69,9 +62,13 @@ export function verifyJws(token: string, keys: Keys, options: VerifyJwsOptions =
  * const { payload } = verifyJwt(token, keyring, { issuer: 'https://id.example', audience: 'api' })
  */
 export function verifyJwt(token: string, keys: Keys, options: VerifyJwtOptions = {}): VerifiedJwt {
-  const { segments, header, key } = verifySignature(token, keys, options)
+  const { header, key, payloadStart, payloadEnd } = verifySignature(
+    token,
+    keys,
+    options.maxTokenBytes,
+  )
   // Only now, with the signature checked, is the payload decoded and read.
-  const payload = parseJsonObject(segments.payload, 'payload') as JwtClaims
+  const payload = parsePayload(token.slice(payloadStart, payloadEnd)) as JwtClaims
   checkClaims(payload, header, options)
   return { header, payload, key }
 }
@@ -81,30 +78,47 @@ export function verifyJwt(token: string, keys: Keys, options: VerifyJwtOptions =
  * never base a decision on its result. Throws ERR_TOKEN_MALFORMED.
  */
 export function decodeJwtUnsafe(token: string): { header: JwsHeader; payload: JwtClaims } {
-  const segments = split(token, DEFAULT_MAX_TOKEN_BYTES)
+  const second = checkShape(token, DEFAULT_MAX_TOKEN_BYTES)
+  const first = token.indexOf('.')
   return {
-    header: parseHeader(segments.header),
-    payload: parseJsonObject(segments.payload, 'payload') as JwtClaims,
+    header: parseHeader(token, first),
+    payload: parsePayload(token.slice(first + 1, second)) as JwtClaims,
   }
 }
 
-function verifySignature(
-  token: string,
-  keys: Keys,
-  options: VerifyJwsOptions,
-): { segments: Segments; header: JwsHeader; key: KeyEntry } {
+interface Checked {
+  readonly header: JwsHeader
+  readonly key: KeyEntry
+  readonly payloadStart: number
+  readonly payloadEnd: number
+}
+
+function verifySignature(token: string, keys: Keys, maxTokenBytes: number | undefined): Checked {
   const keyring = toKeyring(keys)
-  const segments = split(token, options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES)
-  const header = parseHeader(segments.header)
-  const signature = decodeBase64url(segments.signature)
+  const second = checkShape(token, maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES)
+  const first = token.indexOf('.')
+  const header = parseHeader(token, first)
+  const signature = decodeBase64url(token.slice(second + 1))
   if (signature === null) throw malformed('JWS signature is not canonical base64url')
-  for (const key of candidates(keyring, header)) {
-    if (verifyWithKey(key, segments.signingInput, signature)) return { segments, header, key }
+  const signingInput = token.slice(0, second)
+  const found = candidates(keyring, header)
+  if (!Array.isArray(found)) {
+    const key = found as KeyEntry
+    if (verifyWithKey(key, signingInput, signature)) {
+      return { header, key, payloadStart: first + 1, payloadEnd: second }
+    }
+  } else {
+    for (const key of found as readonly KeyEntry[]) {
+      if (verifyWithKey(key, signingInput, signature)) {
+        return { header, key, payloadStart: first + 1, payloadEnd: second }
+      }
+    }
   }
   throw new TesseraError('ERR_SIGNATURE_INVALID', 'JWS signature does not verify')
 }
 
-function split(token: string, maxTokenBytes: number): Segments {
+/** Checks the type, the size limit and that there are exactly three segments; returns the second dot. */
+function checkShape(token: string, maxTokenBytes: number): number {
   if (typeof token !== 'string') throw malformed('JWS must be a string')
   if (!(maxTokenBytes > 0)) {
     throw new TesseraError('ERR_CONFIG_INVALID', 'maxTokenBytes must be a positive number')
@@ -117,18 +131,14 @@ function split(token: string, maxTokenBytes: number): Segments {
   if (second === -1 || token.indexOf('.', second + 1) !== -1) {
     throw malformed('JWS must have exactly three dot-separated segments')
   }
-  return {
-    header: token.slice(0, first),
-    signingInput: token.slice(0, second),
-    payload: token.slice(first + 1, second),
-    signature: token.slice(second + 1),
-  }
+  return second
 }
 
 // Per keyring: the keys bound to each algorithm, tried in order when a token has no kid.
 const byAlgorithm = new WeakMap<Keyring, Map<JwsAlgorithm, readonly KeyEntry[]>>()
 
-function candidates(keyring: Keyring, header: JwsHeader): readonly KeyEntry[] {
+/** The key named by `kid`, or the keys bound to the header's alg (tried in keyring order). */
+function candidates(keyring: Keyring, header: JwsHeader): KeyEntry | readonly KeyEntry[] {
   if (header.kid !== undefined) {
     // kid is an opaque name looked up in the keyring's map: never a path, URL or query.
     const key = keyring.get(header.kid)
@@ -141,7 +151,7 @@ function candidates(keyring: Keyring, header: JwsHeader): readonly KeyEntry[] {
         `JWS alg ${header.alg} differs from the ${String(key.alg)} bound to key "${key.id}"`,
       )
     }
-    return [key]
+    return key
   }
   let map = byAlgorithm.get(keyring)
   if (map === undefined) {

@@ -8,6 +8,7 @@ import { signJwt, type JwtClaims } from '../jwt/sign.js'
 import { verifyJwt } from '../jwt/verify.js'
 import type { SessionRecord } from '../stores/store.js'
 import { recordCounters, recordFromParts } from './record-codec.js'
+import { createVerifiedCache } from './verified-cache.js'
 
 /** Options of the access token. Durations are seconds. */
 export interface AccessTokenOptions {
@@ -71,6 +72,8 @@ export function createAccessTokens(
     }
   }
 
+  const verified = createVerifiedCache<{ record: SessionRecord; exp: number }>()
+
   return {
     sign(record, now) {
       const data = JSON.stringify(record.data)
@@ -96,6 +99,14 @@ export function createAccessTokens(
     },
 
     verify(token, now) {
+      const known = verified.get(token)
+      if (known !== undefined) {
+        // Signature and claims were checked when it was first seen; only time has moved.
+        if (now / 1000 >= known.exp + CLOCK_TOLERANCE_SECONDS) {
+          return { record: null, reason: 'ERR_JWT_EXPIRED' }
+        }
+        return { record: known.record, reason: null }
+      }
       let claims: JwtClaims
       try {
         claims = verifyJwt(token, keyring, {
@@ -111,9 +122,9 @@ export function createAccessTokens(
         return { record: null, reason: isTesseraError(err) ? err.code : 'ERR_TOKEN_MALFORMED' }
       }
       const record = toRecord(claims)
-      return record === null
-        ? { record: null, reason: 'ERR_JWT_CLAIM_INVALID' }
-        : { record, reason: null }
+      if (record === null) return { record: null, reason: 'ERR_JWT_CLAIM_INVALID' }
+      verified.set(token, { record, exp: claims.exp as number })
+      return { record, reason: null }
     },
   }
 }

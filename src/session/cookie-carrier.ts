@@ -28,6 +28,7 @@ import {
 } from './cookie-chunks.js'
 import { decodeCookieState, encodeCookieState } from './record-codec.js'
 import { createRevocationCache, type RevocationCache } from './revocation-cache.js'
+import { createVerifiedCache } from './verified-cache.js'
 import { storeCall } from './server-carrier.js'
 
 /** The purpose a cookie carrier's seal is bound to (with the cookie name). */
@@ -70,6 +71,7 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   const now = options.now ?? Date.now
   const touchIntervalMs = (options.touchIntervalSeconds ?? 60) * 1000
   const binding = { name: cookie.name, purpose: COOKIE_CARRIER_PURPOSE }
+  const openedSeals = createVerifiedCache<Opened>()
   const live: RevocationCache<SessionRecord | null> | null =
     store === undefined ? null : createRevocationCache({ now })
 
@@ -98,6 +100,25 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
 
   function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {
     return { record: null, reason, setCookies: clear(request) }
+  }
+
+  /**
+   * The record a genuine seal holds, and whether an older key sealed it. The seal's own deadline
+   * is not checked here (the record's, which is the same instant, is checked by the caller), so
+   * that an expired cookie is reported as expired rather than as tampered.
+   */
+  function open(sealed: string): Opened | null {
+    const known = openedSeals.get(sealed)
+    if (known !== undefined) return known
+    const unsealed = unsealValue(sealed, keys, { ...binding, now: 0 })
+    const record = unsealed === null ? null : decodeCookieState(unsealed.value)
+    if (unsealed === null || record === null) return null
+    const result = {
+      record: { ...record, expiresAt: Math.min(record.expiresAt, unsealed.expiresAt) },
+      rotated: unsealed.rotated,
+    }
+    openedSeals.set(sealed, result)
+    return result
   }
 
   /** The store's record of a signed-in session, through the ≤ 1 s cache; null if revoked. */
@@ -136,14 +157,10 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
         const present = presentNames(request, name).length > 0
         return present ? refuse('ERR_TOKEN_MALFORMED', request) : noSession
       }
-      // The seal's own deadline is checked here rather than inside unsealValue, so that an
-      // expired cookie is reported as expired rather than as tampered.
-      const opened = unsealValue(sealed, keys, { ...binding, now: 0 })
-      const record = opened === null ? null : decodeCookieState(opened.value)
-      if (opened === null || record === null) return refuse('ERR_SIGNATURE_INVALID', request)
-      if (opened.expiresAt <= at || record.expiresAt <= at) {
-        return refuse('ERR_SESSION_EXPIRED', request)
-      }
+      const opened = open(sealed)
+      if (opened === null) return refuse('ERR_SIGNATURE_INVALID', request)
+      const { record } = opened
+      if (record.expiresAt <= at) return refuse('ERR_SESSION_EXPIRED', request)
       if (store !== undefined && record.userId !== null) {
         const stored = await storedRecord(record.idHash)
         if (stored === null || stored.userId !== record.userId) {
@@ -210,6 +227,12 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
       return count
     },
   }
+}
+
+/** What a genuine seal held. Shared between requests through the cache: never mutated. */
+interface Opened {
+  readonly record: SessionRecord
+  readonly rotated: boolean
 }
 
 const noSession: CarrierLoad = { record: null, reason: null, setCookies: [] }

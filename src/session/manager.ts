@@ -13,13 +13,8 @@ import { checkCsrf, createCsrfTokens } from './csrf.js'
 import { createCookieCarrier, type CookieCarrierOptions } from './cookie-carrier.js'
 import { createServerCarrier } from './server-carrier.js'
 import { createTokenCarrier, type TokenCarrierOptions } from './token-carrier.js'
-import {
-  Session,
-  type ResponseSink,
-  type SessionContext,
-  type SessionData,
-  type SessionEvent,
-} from './session.js'
+import type { ResponseSink, SessionData, SessionEvent } from './request-session.js'
+import { Session, type SessionContext } from './session.js'
 
 /** The `server` carrier: an opaque id in the cookie, the record in `store`. */
 export interface ServerCarrierConfig {

@@ -1,8 +1,7 @@
 // The `server` carrier: the browser holds only an opaque 256-bit random id; the record lives in
 // a store under the id's SHA-256, so a leaked store yields no live cookie (SID-1..SID-4).
-import { decodeBase64url } from '../crypto/base64url.js'
 import { sha256 } from '../crypto/hash.js'
-import { randomId, RANDOM_ID_BYTES } from '../crypto/random.js'
+import { randomId } from '../crypto/random.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
 import type { SessionRecord, Store } from '../stores/store.js'
 import {
@@ -21,8 +20,9 @@ export interface ServerCarrierOptions {
   readonly cookie: CarrierCookieOptions
 }
 
-/** base64url of 32 bytes, without padding. */
-const ID_LENGTH = Math.ceil((RANDOM_ID_BYTES * 4) / 3)
+// Exactly what randomId() produces for 32 bytes: 43 base64url characters, the last carrying 2
+// unused bits that must be zero (canonical form), checked without decoding.
+const SESSION_ID = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/
 
 /**
  * Creates the server carrier. The cookie holds `randomId()` (32 bytes from the CSPRNG, 43
@@ -89,9 +89,8 @@ function unchangedCookie(record: SessionRecord): CarrierWrite {
   return { record, setCookies: [] }
 }
 
-/** Exactly what `randomId()` produces: 43 canonical base64url characters for 32 bytes. */
 function isSessionId(value: string): boolean {
-  return value.length === ID_LENGTH && decodeBase64url(value)?.length === RANDOM_ID_BYTES
+  return value.length === 43 && SESSION_ID.test(value)
 }
 
 /** Awaits a store call, wrapping a driver's failure as ERR_STORE_UNAVAILABLE (cause kept). */

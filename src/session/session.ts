@@ -1,107 +1,26 @@
 // The per-request session object (`req.session`): typed data with per-key change tracking,
 // `update(fn)` as a compare-and-set that re-runs on conflict, and the lifecycle calls. Writes go
 // through the carrier; the rules (timeouts, retries, events, keys) come from the manager.
-import { TesseraError, type TesseraErrorCode } from '../errors.js'
+import { TesseraError } from '../errors.js'
 import type { SessionRecord } from '../stores/store.js'
 import type { Carrier, CarrierRequest, CarrierWrite, SessionDraft } from './carrier.js'
-
-/**
- * The application's session data, declared once by augmenting this interface (or by passing a
- * type to `session<Data>()`); every property should be optional, since a new session starts
- * empty. Values must be JSON-serialisable.
- *
- * @example
- * declare module 'tessera' {
- *   interface SessionData { username?: string; count?: number }
- * }
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by augmentation
-export interface SessionData {}
-
-/** One of a user's live sessions, as `list()` shows it. Holds no secret. */
-export interface SessionInfo {
-  /** A public handle for `revoke(handle)`: derived from, but not revealing, the session id. */
-  readonly handle: string
-  readonly createdAt: number
-  readonly lastSeenAt: number
-  readonly authenticatedAt: number | null
-  readonly ip?: string
-  readonly userAgent?: string
-  /** True for the session of the request that asked. */
-  readonly current: boolean
-}
-
-/** Options of `login`. */
-export interface LoginOptions<Data> {
-  /** Values to set in the new session, on top of what is kept. */
-  readonly data?: Partial<Data> | undefined
-  /**
-   * What the new session keeps of the pre-login data: `true` (default) all of it, `false` none,
-   * or an allow-list of keys (SECURITY-CHECKLIST FX-2).
-   */
-  readonly keepData?: boolean | readonly (keyof Data & string)[] | undefined
-}
-
-/** The session of one request, as handlers see it (`req.session`). */
-export interface RequestSession<Data extends object = SessionData> {
-  /** The signed-in user, or null. */
-  readonly userId: string | null
-  /** When the user logged in (epoch ms), or null. */
-  readonly authenticatedAt: number | null
-  /** A public, non-secret handle of this session (for `list`/`revoke`), or null if none yet. */
-  readonly handle: string | null
-  /** True until the session exists in the store (and always for a visitor who wrote nothing). */
-  readonly isNew: boolean
-  /** The data; plain assignments are tracked per key and committed before the response. */
-  data: Data
-  /**
-   * Atomic read-modify-write: re-runs `fn` on a fresh copy when another request wrote first.
-   * With the `cookie` carrier there is no server copy to compare with: each response carries the
-   * whole state, so of two concurrent requests the last response wins (CO-6).
-   */
-  update(fn: (data: Data) => void): Promise<void>
-  /** Signs `userId` in under a new session id (the old one is dead at once). */
-  login(userId: string, options?: LoginOptions<Data>): Promise<void>
-  /** Deletes the session and clears its cookie. */
-  logout(): Promise<void>
-  /** Ends every session of this user; returns how many ended. */
-  logoutEverywhere(options?: { readonly exceptCurrent?: boolean }): Promise<number>
-  /** This user's live sessions ("your devices"). */
-  list(): Promise<SessionInfo[]>
-  /** Ends one of this user's sessions by handle; false if the user has no such session. */
-  revoke(handle: string): Promise<boolean>
-  /** The per-session CSRF token for HTML forms; creates the session if needed. */
-  csrfToken(): Promise<string>
-  /** True when `token` is this session's CSRF token. */
-  verifyCsrfToken(token: unknown): boolean
-}
-
-/** What happened to a session, for logs and metrics (`onEvent`). Carries no secret. */
-export type SessionEvent =
-  | { readonly type: 'created'; readonly userId: string | null; readonly handle: string }
-  | { readonly type: 'rotated'; readonly userId: string; readonly handle: string }
-  | { readonly type: 'destroyed'; readonly userId: string | null; readonly count: number }
-  | { readonly type: 'expired'; readonly userId: string | null }
-  | { readonly type: 'rejected'; readonly code: TesseraErrorCode }
-  | { readonly type: 'write-failed'; readonly code: TesseraErrorCode }
-  /** A used refresh token came back (token carrier): its whole family was revoked (RT-3). */
-  | {
-      readonly type: 'refresh-token-reused'
-      readonly userId: string | null
-      readonly count: number
-    }
-
-/** Where a session's writes put their response headers (implemented by each adapter). */
-export interface ResponseSink {
-  /** Appends serialised `Set-Cookie` values. */
-  setCookies(values: readonly string[]): void
-  /** The request is now authenticated: responses must not be cached (CK-9). */
-  authenticated(): void
-  /** The session was logged out (the adapter may send `Clear-Site-Data`). */
-  loggedOut(): void
-  /** What a session method throws for `err` (an adapter adds its HTTP status). */
-  presentError(err: unknown): unknown
-}
+import type {
+  LoginOptions,
+  RequestSession,
+  ResponseSink,
+  SessionData,
+  SessionEvent,
+  SessionInfo,
+} from './request-session.js'
+import {
+  changedKeys,
+  clone,
+  merge,
+  overlay,
+  pick,
+  replaceContents,
+  type Json,
+} from './session-data.js'
 
 /** The manager's rules, as a session needs them. Internal to tessera. */
 export interface SessionContext {
@@ -120,8 +39,6 @@ export interface SessionContext {
   /** Waits a little before retrying after a lost compare-and-set (jittered, grows with `attempt`). */
   backoff(attempt: number): Promise<void>
 }
-
-type Json = Record<string, unknown>
 
 /** The session object the manager hands to an adapter for one request. */
 export class Session<Data extends object = SessionData> implements RequestSession<Data> {
@@ -464,58 +381,4 @@ function meta(request: CarrierRequest): SessionRecord['meta'] {
     ...(request.ip === undefined ? {} : { ip: request.ip }),
     ...(request.userAgent === undefined ? {} : { userAgent: request.userAgent.slice(0, 256) }),
   }
-}
-
-/** A deep copy through JSON: session data must be JSON anyway, and this keeps it so. */
-function clone(data: Readonly<Json>): Json {
-  return JSON.parse(JSON.stringify(data)) as Json
-}
-
-/** Keys whose JSON differs between the handler's copy and the stored data. */
-function changedKeys(working: Json, baseline: Json): string[] {
-  const keys: string[] = []
-  for (const key of Object.keys(working)) {
-    if (JSON.stringify(working[key]) !== JSON.stringify(baseline[key])) keys.push(key)
-  }
-  for (const key of Object.keys(baseline)) {
-    if (!Object.hasOwn(working, key)) keys.push(key)
-  }
-  return keys
-}
-
-/** The latest stored data with this request's changed keys laid over it. */
-function merge(fresh: Readonly<Json>, working: Json, keys: readonly string[]): Json {
-  const out = clone(fresh)
-  for (const key of keys) {
-    if (Object.hasOwn(working, key)) setOwn(out, key, clone({ v: working[key] }).v)
-    else delete out[key]
-  }
-  return out
-}
-
-/** `fresh` with every key the handler changed (compared with `baseline`) laid over it. */
-function overlay(fresh: Json, working: Json | undefined, baseline: Json): Json {
-  return working === undefined ? fresh : merge(fresh, working, changedKeys(working, baseline))
-}
-
-function pick(data: Json, keys: readonly string[]): Json {
-  const out: Json = {}
-  for (const key of keys) if (Object.hasOwn(data, key)) setOwn(out, key, data[key])
-  return out
-}
-
-/** Sets an own property even for `__proto__`, which plain assignment would treat as the prototype. */
-function setOwn(target: Json, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    writable: true,
-    enumerable: true,
-    configurable: true,
-  })
-}
-
-/** Makes `target` hold exactly `source`'s keys, so references the handler kept stay current. */
-function replaceContents(target: Json, source: Json): void {
-  for (const key of Object.keys(target)) delete target[key]
-  for (const key of Object.keys(source)) setOwn(target, key, source[key])
 }

@@ -38,6 +38,10 @@ describe('signValue / verifyValue', () => {
     assert.equal(signed, `${keyId64}.user-42.${mac}`)
   })
 
+  it('matches the example in docs/formats.md', () => {
+    assert.equal(signed, 'ay4yMDI2LTEx.user-42.K5bqPR3eO7tK2c04tB5Kknmo4S8n9nvDp9EK3nHYkvY')
+  })
+
   it('verifies a value signed with an older key and says it was rotated', () => {
     const oldSigned = signValue('user-42', createKeyring([oldKey]), binding)
     assert.deepEqual(verifyValue(oldSigned, keyring, binding), {
@@ -163,6 +167,10 @@ describe('signValue / verifyValue', () => {
       'ERR_COOKIE_INVALID',
     ],
   ] as const
+  it('throws ERR_CONFIG_INVALID when the options are missing', () => {
+    const call = () => verifyValue(signed, keyring, undefined as unknown as typeof binding)
+    assert.throws(call, (err: unknown) => isTesseraError(err, 'ERR_CONFIG_INVALID'))
+  })
   for (const [label, call, code] of misuse) {
     it(`throws ${code} for ${label}`, () => {
       assert.throws(call, (err: unknown) => isTesseraError(err, code))

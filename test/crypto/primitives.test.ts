@@ -4,8 +4,8 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { aeadOpen, aeadSeal, deriveKey } from '../../src/crypto/aead.js'
 import { decodeBase64url, encodeBase64url } from '../../src/crypto/base64url.js'
-import { safeEqual, sha256 } from '../../src/crypto/hash.js'
-import { hmacSha256 } from '../../src/crypto/hmac.js'
+import { safeEqual, safeEqualSameLength, sha256 } from '../../src/crypto/hash.js'
+import { hmacSha256, hmacSha256Base64url } from '../../src/crypto/hmac.js'
 import { randomId } from '../../src/crypto/random.js'
 import { isTesseraError } from '../../src/errors.js'
 
@@ -30,6 +30,23 @@ describe('base64url', () => {
   for (const [name, input] of refused) {
     it(`refuses ${name}`, () => assert.equal(decodeBase64url(input), null))
   }
+  it('accepts exactly the strings a strict alphabet-and-trailing-bits check accepts', () => {
+    const reference = (text: string): boolean => {
+      if (text.length % 4 === 1 || !/^[A-Za-z0-9_-]*$/.test(text)) return false
+      const bytes = Buffer.from(text, 'base64url')
+      return bytes.toString('base64url') === text
+    }
+    const tricky = fc.constantFrom(...'AQgw-_+/= .!\u0000\u016b\u00e9\ud800ab09'.split(''))
+    const text = fc.oneof(
+      fc.string({ unit: tricky }),
+      fc.string({ unit: 'binary' }),
+      fc.uint8Array().map((b) => Buffer.from(b).toString('base64url')),
+    )
+    fc.assert(
+      fc.property(text, (input) => (decodeBase64url(input) !== null) === reference(input)),
+      { numRuns: 5000 },
+    )
+  })
   it('accepts the canonical encodings', () => {
     assert.equal(decodeBase64url('YQ')?.toString(), 'a')
     assert.equal(decodeBase64url('YWI')?.toString(), 'ab')
@@ -67,6 +84,18 @@ describe('sha256, hmacSha256 and safeEqual', () => {
     assert.equal(safeEqual('', ''), true)
     fc.assert(fc.property(fc.string(), fc.string(), (a, b) => safeEqual(a, b) === (a === b)))
   })
+  it('safeEqualSameLength is string equality, false for different lengths', () => {
+    assert.equal(safeEqualSameLength('abc', 'abc'), true)
+    assert.equal(safeEqualSameLength('abc', 'abd'), false)
+    assert.equal(safeEqualSameLength('abc', 'ab'), false)
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => safeEqualSameLength(a, b) === (a === b)),
+    )
+  })
+  it('hmacSha256Base64url is the base64url of hmacSha256', () => {
+    const key = randomBytes(32)
+    assert.equal(hmacSha256Base64url(key, 'data'), hmacSha256(key, 'data').toString('base64url'))
+  })
 })
 
 describe('aeadSeal / aeadOpen', () => {
@@ -88,6 +117,12 @@ describe('aeadSeal / aeadOpen', () => {
     assert.equal(aeadOpen(randomBytes(32), box, aad), null)
     assert.equal(aeadOpen(key, box, Buffer.from('other')), null)
     assert.equal(aeadOpen(key, box.subarray(0, 27), aad), null)
+  })
+  it('never repeats a nonce across refills of the nonce pool', () => {
+    const boxes = Array.from({ length: 1000 }, () => aeadSeal(key, Buffer.from('x'), aad))
+    const nonces = new Set(boxes.map((box) => box.subarray(0, 12).toString('hex')))
+    assert.equal(nonces.size, boxes.length)
+    for (const box of boxes) assert.equal(aeadOpen(key, box, aad)?.toString(), 'x')
   })
   it('refuses a key that is not 32 bytes', () => {
     assert.throws(

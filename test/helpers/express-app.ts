@@ -3,7 +3,7 @@
 import express, { type Express } from 'express'
 import { csrf, session, type ExpressSessionOptions } from '../../src/adapters/express.js'
 import type { TesseraErrorCode } from '../../src/errors.js'
-import type { SessionEvent } from '../../src/session/session.js'
+import type { SessionEvent } from '../../src/session/request-session.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
 import type { Store } from '../../src/stores/store.js'
 import { listen, type Running } from './http.js'

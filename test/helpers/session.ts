@@ -1,7 +1,7 @@
 // Helpers for session and adapter tests: a recording response sink, and store wrappers that
 // count calls or fail on demand.
 import { randomBytes } from 'node:crypto'
-import type { ResponseSink } from '../../src/session/session.js'
+import type { ResponseSink } from '../../src/session/request-session.js'
 import type { SessionStore, Store } from '../../src/stores/store.js'
 
 /** A fresh 32-byte secret keyring input. */

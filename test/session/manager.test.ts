@@ -8,7 +8,8 @@ import {
   type SessionManager,
   type SessionManagerOptions,
 } from '../../src/session/manager.js'
-import type { Session, SessionEvent } from '../../src/session/session.js'
+import type { SessionEvent } from '../../src/session/request-session.js'
+import type { Session } from '../../src/session/session.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
 import { fakeClock, type FakeClock } from '../../src/testing/fake-clock.js'
 import {
@@ -379,5 +380,21 @@ describe('createSessionManager (server carrier)', () => {
       () => setup({ keys: [{ id: 'k', key: Buffer.alloc(16) }] }),
       (err) => isTesseraError(err, 'ERR_KEY_INVALID'),
     )
+  })
+})
+
+describe('server carrier session ids', () => {
+  it('accepts exactly the canonical 43-character form of 32 bytes', async () => {
+    const s = setup()
+    for (let i = 0; i < 50; i++) {
+      const { cookie } = await visit(s.manager, undefined, (x) => void (x.data.count = i))
+      const id = valueOf(cookie!)
+      assert.equal(Buffer.from(id, 'base64url').toString('base64url'), id)
+      assert.ok(await s.manager.load(req(cookie)), 'every id the carrier issues loads')
+    }
+    s.rejects.length = 0
+    const nonCanonical = `${'A'.repeat(42)}B` // decodes to the same bytes as 'A'.repeat(43)
+    await s.manager.load(req(`tessera=${nonCanonical}`))
+    assert.deepEqual(s.rejects, ['ERR_TOKEN_MALFORMED'])
   })
 })

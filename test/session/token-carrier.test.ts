@@ -11,7 +11,7 @@ import {
   type SessionManager,
   type SessionManagerOptions,
 } from '../../src/session/manager.js'
-import type { SessionEvent } from '../../src/session/session.js'
+import type { SessionEvent } from '../../src/session/request-session.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
 import type { Store } from '../../src/stores/store.js'
 import { fakeClock, type FakeClock } from '../../src/testing/fake-clock.js'

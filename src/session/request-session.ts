@@ -1,0 +1,97 @@
+// The session as handlers see it (`req.session`), and the types around it: the application's
+// data, list entries, events and the sink through which writes reach the response.
+import type { TesseraErrorCode } from '../errors.js'
+
+/**
+ * The application's session data, declared once by augmenting this interface (or by passing a
+ * type to `session<Data>()`); every property should be optional, since a new session starts
+ * empty. Values must be JSON-serialisable.
+ *
+ * @example
+ * declare module 'tessera' {
+ *   interface SessionData { username?: string; count?: number }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by augmentation
+export interface SessionData {}
+
+/** One of a user's live sessions, as `list()` shows it. Holds no secret. */
+export interface SessionInfo {
+  /** A public handle for `revoke(handle)`: derived from, but not revealing, the session id. */
+  readonly handle: string
+  readonly createdAt: number
+  readonly lastSeenAt: number
+  readonly authenticatedAt: number | null
+  readonly ip?: string
+  readonly userAgent?: string
+  /** True for the session of the request that asked. */
+  readonly current: boolean
+}
+
+/** Options of `login`. */
+export interface LoginOptions<Data> {
+  /** Values to set in the new session, on top of what is kept. */
+  readonly data?: Partial<Data> | undefined
+  /**
+   * What the new session keeps of the pre-login data: `true` (default) all of it, `false` none,
+   * or an allow-list of keys (SECURITY-CHECKLIST FX-2).
+   */
+  readonly keepData?: boolean | readonly (keyof Data & string)[] | undefined
+}
+
+/** The session of one request, as handlers see it (`req.session`). */
+export interface RequestSession<Data extends object = SessionData> {
+  /** The signed-in user, or null. */
+  readonly userId: string | null
+  /** When the user logged in (epoch ms), or null. */
+  readonly authenticatedAt: number | null
+  /** A public, non-secret handle of this session (for `list`/`revoke`), or null if none yet. */
+  readonly handle: string | null
+  /** True until the session exists in the store (and always for a visitor who wrote nothing). */
+  readonly isNew: boolean
+  /** The data; plain assignments are tracked per key and committed before the response. */
+  data: Data
+  /**
+   * Atomic read-modify-write: re-runs `fn` on a fresh copy when another request wrote first.
+   * With the `cookie` carrier there is no server copy to compare with: each response carries the
+   * whole state, so of two concurrent requests the last response wins (CO-6).
+   */
+  update(fn: (data: Data) => void): Promise<void>
+  /** Signs `userId` in under a new session id (the old one is dead at once). */
+  login(userId: string, options?: LoginOptions<Data>): Promise<void>
+  /** Deletes the session and clears its cookie. */
+  logout(): Promise<void>
+  /** Ends every session of this user; returns how many ended. */
+  logoutEverywhere(options?: { readonly exceptCurrent?: boolean }): Promise<number>
+  /** This user's live sessions ("your devices"). */
+  list(): Promise<SessionInfo[]>
+  /** Ends one of this user's sessions by handle; false if the user has no such session. */
+  revoke(handle: string): Promise<boolean>
+  /** The per-session CSRF token for HTML forms; creates the session if needed. */
+  csrfToken(): Promise<string>
+  /** True when `token` is this session's CSRF token. */
+  verifyCsrfToken(token: unknown): boolean
+}
+
+/** What happened to a session, for logs and metrics (`onEvent`). Carries no secret. */
+export type SessionEvent =
+  | { readonly type: 'created'; readonly userId: string | null; readonly handle: string }
+  | { readonly type: 'rotated'; readonly userId: string; readonly handle: string }
+  | { readonly type: 'destroyed'; readonly userId: string | null; readonly count: number }
+  | { readonly type: 'expired'; readonly userId: string | null }
+  | { readonly type: 'rejected'; readonly code: TesseraErrorCode }
+  | { readonly type: 'write-failed'; readonly code: TesseraErrorCode }
+  /** A used refresh token came back (token carrier): its whole family was revoked (RT-3). */
+  | { readonly type: 'refresh-token-reused'; readonly userId: string | null; readonly count: number }
+
+/** Where a session's writes put their response headers (implemented by each adapter). */
+export interface ResponseSink {
+  /** Appends serialised `Set-Cookie` values. */
+  setCookies(values: readonly string[]): void
+  /** The request is now authenticated: responses must not be cached (CK-9). */
+  authenticated(): void
+  /** The session was logged out (the adapter may send `Clear-Site-Data`). */
+  loggedOut(): void
+  /** What a session method throws for `err` (an adapter adds its HTTP status). */
+  presentError(err: unknown): unknown
+}
