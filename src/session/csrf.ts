@@ -6,7 +6,7 @@ import { deriveKey } from '../crypto/aead.js'
 import { encodeBase64url } from '../crypto/base64url.js'
 import { safeEqual } from '../crypto/hash.js'
 import { hmacSha256 } from '../crypto/hmac.js'
-import type { Keyring } from '../crypto/keyring.js'
+import { secretKeyObject, type Keyring } from '../crypto/keyring.js'
 
 /** The request headers the CSRF decision looks at. Header values are raw. */
 export interface CsrfRequest {
@@ -95,8 +95,10 @@ const TOKEN_LENGTH = 43
  * key derived (HKDF) for this one purpose from each secret, so tokens survive key rotation.
  */
 export function createCsrfTokens(keyring: Keyring): CsrfTokens {
-  const keys = keyring.secrets.map((entry) => deriveKey(entry.secret as Buffer, CSRF_PURPOSE))
-  const primary = keys[0] as Buffer
+  const keys = keyring.secrets.map((entry) =>
+    secretKeyObject(deriveKey(entry.secret as Buffer, CSRF_PURPOSE)),
+  )
+  const primary = keys[0] as ReturnType<typeof secretKeyObject>
   return {
     issue: (binding) => encodeBase64url(hmacSha256(primary, binding)),
     verify(binding, token) {

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { deriveKey } from '../crypto/aead.js'
 import { hmacSha256 } from '../crypto/hmac.js'
-import { toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
+import { secretKeyObject, toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
 import { TesseraError, type TesseraErrorCode } from '../errors.js'
 import type { SessionRecord, Store } from '../stores/store.js'
 import type { Carrier, CarrierCookieOptions, CarrierRequest } from './carrier.js'
@@ -142,7 +142,7 @@ export function createSessionManager<Data extends object = SessionData>(
   })
   const allowedOrigins = options.allowedOrigins ?? []
   const csrf = createCsrfTokens(keyring)
-  const handleKey = deriveKey(keyring.secrets[0]?.secret as Buffer, HANDLE_PURPOSE)
+  const handleKey = secretKeyObject(deriveKey(keyring.secrets[0]?.secret as Buffer, HANDLE_PURPOSE))
   const locks = new Map<string, Promise<unknown>>()
 
   const ctx: SessionContext = {
@@ -155,6 +155,7 @@ export function createSessionManager<Data extends object = SessionData>(
       hmacSha256(handleKey, idHash).toString('base64url').slice(0, HANDLE_LENGTH),
     csrfTokenOf: (idHash) => csrf.issue(idHash),
     verifyCsrf: (idHash, token) => csrf.verify(idHash, token),
+    listening: onEvent !== undefined,
     emit: (event) => onEvent?.(event),
     serialize(idHash, fn) {
       const previous = locks.get(idHash)

@@ -1,7 +1,7 @@
 // The `server` carrier: the browser holds only an opaque 256-bit random id; the record lives in
 // a store under the id's SHA-256, so a leaked store yields no live cookie (SID-1..SID-4).
 import { sha256 } from '../crypto/hash.js'
-import { randomId } from '../crypto/random.js'
+import { RANDOM_ID_BYTES, randomBytesBuffer } from '../crypto/random.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
 import type { SessionRecord, Store } from '../stores/store.js'
 import {
@@ -20,12 +20,12 @@ export interface ServerCarrierOptions {
   readonly cookie: CarrierCookieOptions
 }
 
-// Exactly what randomId() produces for 32 bytes: 43 base64url characters, the last carrying 2
+// Exactly what nextSessionId() produces: 43 base64url characters, the last carrying 2
 // unused bits that must be zero (canonical form), checked without decoding.
 const SESSION_ID = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/
 
 /**
- * Creates the server carrier. The cookie holds `randomId()` (32 bytes from the CSPRNG, 43
+ * Creates the server carrier. The cookie holds 32 bytes from the CSPRNG (43
  * base64url characters); the store is only ever given `sha256(id)`.
  *
  * @example
@@ -54,7 +54,7 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
     },
 
     async create(draft, request) {
-      const id = randomId()
+      const id = nextSessionId()
       const record: SessionRecord = { ...draft, idHash: sha256(id) }
       await storeCall('create', sessions.create(record))
       return { record, setCookies: [sessionCookie(cookie, request, id)] }
@@ -87,6 +87,24 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
 /** The id never changes on a data write, so the browser's cookie stays as it is. */
 function unchangedCookie(record: SessionRecord): CarrierWrite {
   return { record, setCookies: [] }
+}
+
+// One CSPRNG call per 128 ids instead of one per login: the call, not the bytes, is what costs.
+// Every byte is used for one id only, and the pool is refilled, never reused.
+const POOL_IDS = 128
+let pool: Buffer = Buffer.alloc(0)
+let poolOffset = 0
+
+/** 32 fresh bytes from the operating system's CSPRNG, base64url (43 characters). */
+function nextSessionId(): string {
+  if (poolOffset >= pool.length) {
+    pool = randomBytesBuffer(RANDOM_ID_BYTES * POOL_IDS)
+    poolOffset = 0
+  }
+  const id = pool.toString('base64url', poolOffset, poolOffset + RANDOM_ID_BYTES)
+  pool.fill(0, poolOffset, poolOffset + RANDOM_ID_BYTES) // no copy of a live id stays behind
+  poolOffset += RANDOM_ID_BYTES
+  return id
 }
 
 function isSessionId(value: string): boolean {

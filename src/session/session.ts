@@ -33,6 +33,8 @@ export interface SessionContext {
   handleOf(idHash: string): string
   csrfTokenOf(idHash: string): string
   verifyCsrf(idHash: string, token: unknown): boolean
+  /** True when someone hears events (`onEvent`), so events are worth building. */
+  readonly listening: boolean
   emit(event: SessionEvent): void
   /** Runs writes to one session one at a time within this process (CAS still guards across processes). */
   serialize<T>(idHash: string, fn: () => Promise<T>): Promise<T>
@@ -322,6 +324,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     const previous = this.#record
     const written = await this.#ctx.carrier.create(draft, this.#request)
     this.#adopt(written)
+    if (!this.#ctx.listening) return // the handle costs an HMAC: only for a listener
     const handle = this.handle as string
     if (userId !== null && previous !== null) this.#ctx.emit({ type: 'rotated', userId, handle })
     else this.#ctx.emit({ type: 'created', userId, handle })
@@ -377,8 +380,8 @@ export class Session<Data extends object = SessionData> implements RequestSessio
 }
 
 function meta(request: CarrierRequest): SessionRecord['meta'] {
-  return {
-    ...(request.ip === undefined ? {} : { ip: request.ip }),
-    ...(request.userAgent === undefined ? {} : { userAgent: request.userAgent.slice(0, 256) }),
-  }
+  const out: { ip?: string; userAgent?: string } = {}
+  if (request.ip !== undefined) out.ip = request.ip
+  if (request.userAgent !== undefined) out.userAgent = request.userAgent.slice(0, 256)
+  return out
 }

@@ -10,16 +10,10 @@ import { fileURLToPath } from 'node:url'
 import { createSqliteStore } from '../../src/stores/sqlite.js'
 import type { Store } from '../../src/stores/store.js'
 import { withApp } from '../helpers/express-app.js'
-import { client } from '../helpers/http.js'
+import { client, form } from '../helpers/http.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tessera-session-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
-
-const form = (fields: Record<string, string>) => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams(fields).toString(),
-})
 
 async function withSqlite(fn: (store: Store) => Promise<void>): Promise<void> {
   const store = createSqliteStore({ path: path.join(dir, `${randomBytes(6).toString('hex')}.db`) })

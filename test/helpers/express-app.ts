@@ -1,5 +1,6 @@
 // The Express 5 app the adapter tests drive over real HTTP: the routes of the tutorial plus a
 // few that exercise each way a response can end.
+import { after, before } from 'node:test'
 import express, { type Express } from 'express'
 import { csrf, session, type ExpressSessionOptions } from '../../src/adapters/express.js'
 import type { TesseraErrorCode } from '../../src/errors.js'
@@ -114,4 +115,15 @@ export async function withApp(
   } finally {
     await server.close()
   }
+}
+
+/** One app for a whole describe block: started before its tests, closed after them. */
+export function sharedApp(): { t: TestApp; server: Running } {
+  const shared = {} as { t: TestApp; server: Running }
+  before(async () => {
+    shared.t = testApp()
+    shared.server = await listen(shared.t.app)
+  })
+  after(() => shared.server.close())
+  return shared
 }

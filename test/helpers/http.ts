@@ -85,3 +85,16 @@ export function rawStatus(port: number, path: string, headerLines: Buffer[]): Pr
     )
   })
 }
+
+/** A urlencoded form POST for `Client.request`. */
+export function form(fields: Record<string, string>): {
+  method: string
+  headers: Record<string, string>
+  body: string
+} {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  }
+}
