@@ -1,7 +1,6 @@
 // What every route needs: the config, the accounts, the throttle, and helpers for pages.
 import type { NextFunction, Request, Response } from 'express'
-import type { Store } from 'tessera'
-import type { SessionData } from 'tessera/express'
+import type { SessionData, Store } from 'tessera'
 import type { Accounts } from '../accounts.js'
 import type { AppConfig } from '../config.js'
 import type { DeviceCookies } from '../device.js'
@@ -18,7 +17,7 @@ export interface AppContext {
 }
 
 // The data this app keeps in a session, declared once for every `req.session`.
-declare module 'tessera/express' {
+declare module 'tessera' {
   interface SessionData {
     username?: string
     views?: number
