@@ -20,7 +20,7 @@ import { logoutRoutes } from './routes/logout.js'
 import { profileRoutes } from './routes/profile.js'
 import { registerRoutes } from './routes/register.js'
 import { sessionsRoutes } from './routes/sessions.js'
-import type { AppContext } from './routes/context.js'
+import type { AppContext, EventLog } from './routes/context.js'
 import { openStore } from './stores.js'
 import { createLoginThrottle, type ThrottlePolicy } from './throttle.js'
 import { errorPage } from './views/error.js'
@@ -41,9 +41,14 @@ export interface AppServer {
   close(): Promise<void>
 }
 
-/** Test seams: a tighter throttle policy. */
+/** Test seams: a tighter throttle policy, a quieter log. */
 export interface CreateServerOptions {
   readonly throttlePolicy?: ThrottlePolicy
+  readonly log?: EventLog
+}
+
+function logToStdout(entry: Readonly<Record<string, unknown>>): void {
+  console.log(JSON.stringify(entry))
 }
 
 const CONTENT_SECURITY_POLICY =
@@ -64,8 +69,9 @@ function securityHeaders(_req: Request, res: Response, next: NextFunction): void
 
 /** Refuses bodies this app never reads: only forms are accepted (415). */
 function formsOnly(req: Request, _res: Response, next: NextFunction): void {
+  const length = req.headers['content-length']
   const hasBody =
-    req.headers['content-length'] !== '0' && req.headers['content-length'] !== undefined
+    req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
   if (hasBody && !req.is('application/x-www-form-urlencoded')) {
     next(Object.assign(new Error('unsupported content type'), { status: 415 }))
     return
@@ -87,8 +93,13 @@ function errorHandler(ctx: AppContext) {
     const status = statusOf(err)
     const correlationId = randomUUID()
     const code = isTesseraError(err) ? err.code : ((err as { type?: unknown })?.type ?? 'error')
-    console.error(JSON.stringify({ event: 'request.error', correlationId, status, code }))
-    if (status >= 500 && !isTesseraError(err)) console.error(correlationId, err)
+    ctx.log({ event: 'request.error', correlationId, status, code })
+    if (status >= 500 && !isTesseraError(err))
+      ctx.log({
+        event: 'request.error.detail',
+        correlationId,
+        stack: err instanceof Error ? err.stack : String(err),
+      })
     if (res.headersSent) {
       res.destroy()
       return
@@ -121,6 +132,7 @@ export async function createServer(
     store,
     throttle: createLoginThrottle(options.throttlePolicy),
     devices: createDeviceCookies(primaryKey.key),
+    log: options.log ?? logToStdout,
   }
 
   const app = express()

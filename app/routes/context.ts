@@ -14,7 +14,12 @@ export interface AppContext {
   readonly throttle: LoginThrottle
   readonly devices: DeviceCookies
   readonly store: Store
+  /** Security events (EH-5): never a password, token or cookie value. */
+  readonly log: EventLog
 }
+
+/** Where security events and request errors go; one JSON object per line by default. */
+export type EventLog = (entry: Readonly<Record<string, unknown>>) => void
 
 // The data this app keeps in a session, declared once for every `req.session`.
 declare module 'tessera' {

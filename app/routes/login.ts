@@ -30,14 +30,11 @@ export function rememberDevice(
   })
 }
 
-function log(event: string, attempt: LoginAttempt): void {
-  // Security events without passwords, tokens or cookie values (EH-5).
-  console.log(JSON.stringify({ event, ip: attempt.ip, trustedDevice: attempt.deviceId !== null }))
-}
-
 /** GET/POST /login: the form, then a throttled, constant-work password check. */
 export function loginRoutes(ctx: AppContext): Router {
   const router = Router()
+  const log = (event: string, attempt: LoginAttempt) =>
+    ctx.log({ event, ip: attempt.ip, trustedDevice: attempt.deviceId !== null })
 
   async function refuse(req: Request, res: Response, status: number, message: string, name = '') {
     sendPage(res, status, loginPage(await pageFrame(req, ctx, 'Sign in'), message, name))

@@ -12,7 +12,7 @@ export function logoutRoutes(ctx: AppContext): Router {
   router.post('/logout', async (req, res) => {
     const wasSignedIn = req.session.userId !== null
     await req.session.logout()
-    if (wasSignedIn) console.log(JSON.stringify({ event: 'logout', ip: req.ip }))
+    if (wasSignedIn) ctx.log({ event: 'logout', ip: req.ip })
     // Not "cookies": that would also drop the device cookie the login throttle trusts (BF-2);
     // the session cookies themselves are cleared by logout().
     res.set('Clear-Site-Data', '"cache", "storage"')

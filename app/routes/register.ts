@@ -50,7 +50,7 @@ export function registerRoutes(ctx: AppContext): Router {
     }
     const account = await ctx.accounts.register(username, password)
     if (account === null) return show(req, res, 409, 'That username is not available.', username)
-    console.log(JSON.stringify({ event: 'account.registered', ip: req.ip }))
+    ctx.log({ event: 'account.registered', ip: req.ip })
     await req.session.login(account.id, { data: { username: account.username, views: 0 } })
     rememberDevice(req, res, ctx, account.username)
     res.redirect(303, '/profile')

@@ -21,12 +21,12 @@ export function sessionsRoutes(ctx: AppContext): Router {
   router.post('/sessions/revoke', requireUser, async (req, res) => {
     const handle = formString(req, 'handle', 200)
     const revoked = handle !== null && (await req.session.revoke(handle))
-    console.log(JSON.stringify({ event: 'session.revoked', ip: req.ip, revoked }))
+    ctx.log({ event: 'session.revoked', ip: req.ip, revoked })
     res.redirect(303, `/sessions?done=${revoked ? 'revoked' : 'gone'}`)
   })
   router.post('/sessions/logout-others', requireUser, async (req, res) => {
     const count = await req.session.logoutEverywhere({ exceptCurrent: true })
-    console.log(JSON.stringify({ event: 'session.logout-others', ip: req.ip, count }))
+    ctx.log({ event: 'session.logout-others', ip: req.ip, count })
     res.redirect(303, '/sessions?done=others')
   })
   return router

@@ -30,7 +30,7 @@ export async function startTestApp(
   options: CreateServerOptions = {},
 ): Promise<RunningApp & { config: AppConfig; close(keepData?: boolean): Promise<void> }> {
   const config = testConfig(overrides)
-  const running = await startServer(config, options)
+  const running = await startServer(config, { log: () => {}, ...options })
   return {
     ...running,
     config,
