@@ -229,8 +229,31 @@ describe('reference app on the networked stores', () => {
   }
 })
 
-describe('GET /inspect in every carrier', () => {
+describe('refusals in every carrier', () => {
   for (const carrier of ['server', 'cookie', 'token'] as const) {
+    it(`${carrier}: refuses a cross-site POST and a login without a CSRF token with 403`, async () => {
+      const app = await startTestApp({ carrier })
+      try {
+        const client = await registered(app, `refused-${carrier}`)
+        const token = csrfTokenOf((await client.get('/profile')).body)
+        const crossSite = await client.post(
+          '/logout',
+          { _csrf: token },
+          { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+        )
+        assert.equal(crossSite.status, 403)
+        assert.equal((await client.get('/profile')).status, 200, 'still signed in')
+        const attacker = new WebClient(app.url)
+        const login = await attacker.post('/login', {
+          username: `refused-${carrier}`,
+          password: 'correct horse battery',
+        })
+        assert.equal(login.status, 403)
+      } finally {
+        await app.close()
+      }
+    })
+
     it(`${carrier}: accepts the browser's cookie and refuses an edited copy of it`, async () => {
       const app = await startTestApp({ carrier })
       try {
