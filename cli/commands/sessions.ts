@@ -70,13 +70,16 @@ export const sessionsCommand: Command = {
         const rows = (await sessions.listByUser(userId)).map((r) => row(r, handleOf))
         if (values.json === true) printJson({ userId, sessions: rows })
         else if (rows.length === 0) print(`no active sessions for user ${userId}`)
-        else
+        else {
+          print(`${rows.length} active session${rows.length === 1 ? '' : 's'} of user ${userId}:`)
+          print('handle  created  last-seen  expires  ip  user-agent')
           for (const r of rows)
             print(
               Object.values(r)
                 .map((v) => v ?? '-')
                 .join('  '),
             )
+        }
         return 0
       }
       let revoked: number
