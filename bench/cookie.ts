@@ -27,8 +27,8 @@ interface Group {
   readonly variants: readonly Variant[]
 }
 
-const ROUNDS = 31
-const BATCH_MS = 8
+const ROUNDS = 81
+const BATCH_MS = 5
 let sink = 0 // results feed this so the optimiser cannot drop the work
 
 function consume(result: unknown): void {
@@ -67,6 +67,8 @@ function median(values: number[]): number {
 interface Result {
   /** Median CPU ns per operation of each variant. */
   readonly ns: number[]
+  /** Fastest round of each variant: interference from other processes only ever adds time. */
+  readonly best: number[]
   /** Median, over rounds, of each variant's time divided by the baseline's time in that round. */
   readonly ratio: number[]
 }
@@ -85,21 +87,22 @@ function measure(group: Group): Result {
   const base = samples[group.baseline] ?? []
   return {
     ns: samples.map(median),
+    best: samples.map((s) => Math.min(...s)),
     ratio: samples.map((s) => median(s.map((ns, round) => ns / (base[round] ?? Number.NaN)))),
   }
 }
 
 // Asynchronous variants (@hapi/iron) are timed the same way, one awaited call after another.
-async function measureAsync(run: () => Promise<unknown>): Promise<number> {
+async function measureAsync(run: () => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < 200; i++) consume(await run())
   const samples: number[] = []
-  for (let round = 0; round < 5; round++) {
-    const iterations = 400
+  for (let round = 0; round < 9; round++) {
+    const iterations = 200
     const start = cpuNs()
     for (let i = 0; i < iterations; i++) consume(await run())
     samples.push((cpuNs() - start) / iterations)
   }
-  return median(samples)
+  return samples
 }
 
 // --- inputs ----------------------------------------------------------------------------------
@@ -220,41 +223,47 @@ const groups: Group[] = [
 
 const started = Date.now()
 const rows: string[][] = []
+const cell = (n: number | undefined, digits: number): string => (n ?? Number.NaN).toFixed(digits)
 for (const group of groups) {
-  const { ns, ratio } = measure(group)
+  const { ns, best, ratio } = measure(group)
+  const bestBase = best[group.baseline]
   group.variants.forEach((variant, i) => {
+    const b = best[i] ?? Number.NaN
     rows.push([
       group.title,
       variant.name,
-      (ns[i] ?? Number.NaN).toFixed(0),
-      (ratio[i] ?? Number.NaN).toFixed(2),
+      cell(ns[i], 0),
+      cell(b, 0),
+      cell(ratio[i], 2),
+      cell(b / (bestBase ?? Number.NaN), 2),
     ])
   })
-  // @hapi/iron is asynchronous, so it is timed on its own after the group, against its floor's median.
-  const floor = ns[group.baseline] ?? Number.NaN
-  if (group.title.startsWith('seal')) {
-    const ironNs = await measureAsync(() => iron.seal(state, ironPassword, iron.defaults))
+  // @hapi/iron is asynchronous, so it is timed on its own after the group, against the floor.
+  const iron_ = group.title.startsWith('seal')
+    ? (['@hapi/iron seal (async)', () => iron.seal(state, ironPassword, iron.defaults)] as const)
+    : group.title.startsWith('unseal')
+      ? ([
+          '@hapi/iron unseal (async)',
+          () =>
+            iron.unseal(sealedByIron, { [ironPassword.id]: ironPassword.secret }, iron.defaults),
+        ] as const)
+      : null
+  if (iron_ !== null) {
+    const samples = await measureAsync(iron_[1])
+    const m = median(samples)
+    const b = Math.min(...samples)
     rows.push([
       group.title,
-      '@hapi/iron seal (async)',
-      ironNs.toFixed(0),
-      (ironNs / floor).toFixed(2),
-    ])
-  }
-  if (group.title.startsWith('unseal')) {
-    const ironNs = await measureAsync(() =>
-      iron.unseal(sealedByIron, { [ironPassword.id]: ironPassword.secret }, iron.defaults),
-    )
-    rows.push([
-      group.title,
-      '@hapi/iron unseal (async)',
-      ironNs.toFixed(0),
-      (ironNs / floor).toFixed(2),
+      iron_[0],
+      cell(m, 0),
+      cell(b, 0),
+      cell(m / (ns[group.baseline] ?? Number.NaN), 2),
+      cell(b / (bestBase ?? Number.NaN), 2),
     ])
   }
 }
 
-const header = ['case', 'variant', 'ns/op', 'ratio']
+const header = ['case', 'variant', 'median ns/op', 'best ns/op', 'median ratio', 'best ratio']
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)))
 const line = (cells: string[]): string =>
   `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`
@@ -264,5 +273,5 @@ console.log(
 )
 for (const row of rows) console.log(line(row))
 console.log(
-  `\nns/op: median CPU time. ratio: median over rounds of (variant ÷ first variant of the case). Node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s, checksum ${sink % 997}.`,
+  `\nCPU time per operation over ${ROUNDS} alternating rounds. median ratio: median over rounds of (variant ÷ the case's first variant in the same round); best ratio: fastest round ÷ the first variant's fastest round. Node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s, checksum ${sink % 997}.`,
 )

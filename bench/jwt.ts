@@ -21,21 +21,34 @@ import { signJwt, verifyJwt } from '../src/jwt/index.js'
 type Case = { name: string; run: () => unknown; async?: boolean }
 type Alg = 'HS256' | 'RS256' | 'ES256' | 'EdDSA'
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 41)
-const BATCH_MS = Number(process.env.BENCH_BATCH_MS ?? 8)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21)
+const BATCH_MS = Number(process.env.BENCH_BATCH_MS ?? 25)
+// BENCH_ONLY=tessera,fast-jwt keeps only the floors and implementations whose names match.
+const ONLY = process.env.BENCH_ONLY?.split(',') ?? null
+const ALGS = (process.env.BENCH_ALGS?.split(',') ?? ['HS256', 'RS256', 'ES256', 'EdDSA']) as Alg[]
 
-async function runBatch(c: Case, n: number): Promise<number> {
+interface Sample {
+  /** Wall-clock ns per operation (hrtime). */
+  readonly wall: number
+  /** CPU ns per operation (user + system of this process, all threads). */
+  readonly cpu: number
+}
+
+async function runBatch(c: Case, n: number): Promise<Sample> {
+  const cpuStart = process.cpuUsage()
   const start = process.hrtime.bigint()
   if (c.async) for (let i = 0; i < n; i++) await c.run()
   else for (let i = 0; i < n; i++) c.run()
-  return Number(process.hrtime.bigint() - start) / n
+  const wall = Number(process.hrtime.bigint() - start) / n
+  const { user, system } = process.cpuUsage(cpuStart)
+  return { wall, cpu: ((user + system) * 1000) / n }
 }
 
 /** Iterations that take about BATCH_MS, found while warming up. */
 async function calibrate(c: Case): Promise<number> {
   let n = 16
   for (;;) {
-    const perOp = await runBatch(c, n)
+    const perOp = (await runBatch(c, n)).wall
     if (perOp * n >= 10e6 || n >= 1 << 22) return Math.max(4, Math.round((BATCH_MS * 1e6) / perOp))
     n *= 2
   }
@@ -47,8 +60,10 @@ function median(xs: number[]): number {
 }
 
 interface Result {
-  /** Median time per operation, ns. */
+  /** Median wall-clock time per operation, ns. */
   readonly ns: number
+  /** Median CPU time per operation, ns. */
+  readonly cpu: number
   /** Median over rounds of (this case / the floor in the same round). */
   readonly ratio: number
   /** The same against the second reference (verify: floor + JSON.parse), if any. */
@@ -59,21 +74,24 @@ async function measure(cases: Case[], second: string | null): Promise<Map<string
   const sizes = new Map<Case, number>()
   for (const c of cases) sizes.set(c, await calibrate(c))
   const times = new Map<string, number[]>(cases.map((c) => [c.name, []]))
+  const cpus = new Map<string, number[]>(cases.map((c) => [c.name, []]))
   const ratios = new Map<string, number[]>(cases.map((c) => [c.name, []]))
   const ratios2 = new Map<string, number[]>(cases.map((c) => [c.name, []]))
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate (and every other round reverse) the order so no case always runs first or last.
     const order = cases.map((_, i) => cases[(i + round) % cases.length]!)
     if (round % 2 === 1) order.reverse()
-    const perOp = new Map<string, number>()
+    const perOp = new Map<string, Sample>()
     for (const c of order) perOp.set(c.name, await runBatch(c, sizes.get(c)!))
-    // The machine is shared: a ratio within one short round cancels most of the load swings.
-    const floor = perOp.get(cases[0]!.name)!
-    const floor2 = second === null ? null : perOp.get(second)!
-    for (const [name, ns] of perOp) {
-      times.get(name)!.push(ns)
-      ratios.get(name)!.push(ns / floor)
-      if (floor2 !== null) ratios2.get(name)!.push(ns / floor2)
+    // The machine is shared: ratios use CPU time (immune to being descheduled) within one
+    // round (the load changes less between neighbouring batches than across the run).
+    const floor = perOp.get(cases[0]!.name)!.cpu
+    const floor2 = second === null ? null : perOp.get(second)!.cpu
+    for (const [name, { wall, cpu }] of perOp) {
+      times.get(name)!.push(wall)
+      cpus.get(name)!.push(cpu)
+      ratios.get(name)!.push(cpu / floor)
+      if (floor2 !== null) ratios2.get(name)!.push(cpu / floor2)
     }
   }
   return new Map(
@@ -81,6 +99,7 @@ async function measure(cases: Case[], second: string | null): Promise<Map<string
       c.name,
       {
         ns: median(times.get(c.name)!),
+        cpu: median(cpus.get(c.name)!),
         ratio: median(ratios.get(c.name)!),
         ratio2: second === null ? null : median(ratios2.get(c.name)!),
       },
@@ -96,120 +115,162 @@ function keysFor(alg: Alg): { privateKey: KeyObject; publicKey: KeyObject } {
 
 const HASH = { HS256: 'sha256', RS256: 'sha256', ES256: 'sha256', EdDSA: null } as const
 
-async function group(alg: Alg): Promise<string[]> {
+interface Fixture {
+  readonly alg: Alg
+  readonly claims: Record<string, unknown>
+  readonly header: { alg: Alg; kid: string; typ: string }
+  /** The tutorial's string secret (HS256); its bytes are the key everyone else uses. */
+  readonly stringSecret: string
+  readonly secretBytes: Buffer
+  readonly privateKey: KeyObject
+  readonly publicKey: KeyObject
+  readonly asymmetric: boolean
+  readonly token: string
+}
+
+function fixture(alg: Alg): Fixture {
   const nowSeconds = Math.floor(Date.now() / 1000)
-  const claims = {
-    sub: 'user-1234',
-    iss: 'https://id.example',
-    aud: 'api',
-    iat: nowSeconds,
-    exp: nowSeconds + 3600,
-  }
-  // One key for everyone; for HS256 the tutorial's string secret is the same 64 bytes.
+  const claims = { sub: 'user-1234', iss: 'https://id.example', aud: 'api' }
   const stringSecret = 'x'.repeat(32) + 'correct-horse-battery-staple-0123'.slice(0, 32)
   const secretBytes = Buffer.from(stringSecret)
   const pair = alg === 'HS256' ? null : keysFor(alg)
   const privateKey = pair?.privateKey ?? createSecretKey(secretBytes)
-  const publicKey = pair?.publicKey ?? createSecretKey(secretBytes)
   const keyring = createKeyring([
     { id: 'k1', alg: alg as JwsAlgorithm, key: pair === null ? secretBytes : privateKey },
   ])
-  const token = signJwt(claims, keyring, { typ: 'JWT' })
+  const full = { ...claims, iat: nowSeconds, exp: nowSeconds + 3600 }
+  return {
+    alg,
+    claims: full,
+    header: { alg, kid: 'k1', typ: 'JWT' },
+    stringSecret,
+    secretBytes,
+    privateKey,
+    publicKey: pair?.publicKey ?? privateKey,
+    asymmetric: pair !== null,
+    token: signJwt(full, keyring, { typ: 'JWT' }),
+  }
+}
+
+/** The raw node:crypto work: one HMAC or sign/verify call plus the base64url around it. */
+function floorCases(fx: Fixture): { sign: Case; verify: Case; verifyParse: Case } {
+  const { token, secretBytes, asymmetric } = fx
   const dot1 = token.indexOf('.')
   const dot2 = token.lastIndexOf('.')
-  const header = { alg, kid: 'k1', typ: 'JWT' }
-  const hash = HASH[alg]
-  const dsa = alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' as const } : privateKey
-  const dsaPublic =
-    alg === 'ES256' ? { key: publicKey, dsaEncoding: 'ieee-p1363' as const } : publicKey
-
-  // The floor: one HMAC or crypto.verify/sign call plus the base64url work around it.
-  const floorSign = () => {
-    const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`
-    const sig =
-      pair === null
-        ? createHmac('sha256', secretBytes).update(input).digest()
-        : cryptoSign(hash, Buffer.from(input), dsa)
+  const hash = HASH[fx.alg]
+  const p1363 = (key: KeyObject) =>
+    fx.alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' as const } : key
+  const signKey = p1363(fx.privateKey)
+  const verifyKey = p1363(fx.publicKey)
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const sign = () => {
+    const input = `${b64(fx.header)}.${b64(fx.claims)}`
+    const sig = asymmetric
+      ? cryptoSign(hash, Buffer.from(input), signKey)
+      : createHmac('sha256', secretBytes).update(input).digest()
     return `${input}.${sig.toString('base64url')}`
   }
-  const floorVerify = () => {
+  const verify = () => {
     const sig = Buffer.from(token.slice(dot2 + 1), 'base64url')
     const input = token.slice(0, dot2)
-    const ok =
-      pair === null
-        ? timingSafeEqual(createHmac('sha256', secretBytes).update(input).digest(), sig)
-        : cryptoVerify(hash, Buffer.from(input), dsaPublic, sig)
+    const ok = asymmetric
+      ? cryptoVerify(hash, Buffer.from(input), verifyKey, sig)
+      : timingSafeEqual(createHmac('sha256', secretBytes).update(input).digest(), sig)
     if (!ok) throw new Error('floor: bad signature')
     return Buffer.from(token.slice(dot1 + 1, dot2), 'base64url')
   }
-  const floorVerifyParse = () => JSON.parse((floorVerify() as Buffer).toString()) as unknown
+  return {
+    sign: { name: 'floor (node:crypto)', run: sign },
+    verify: { name: 'floor (node:crypto)', run: verify },
+    verifyParse: { name: 'floor + JSON.parse', run: () => JSON.parse(verify().toString()) },
+  }
+}
 
-  const joseSignKey =
-    pair === null
-      ? new Uint8Array(secretBytes)
-      : await jose.importPKCS8(privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, alg)
-  const joseVerifyKey =
-    pair === null
-      ? new Uint8Array(secretBytes)
-      : await jose.importSPKI(publicKey.export({ format: 'pem', type: 'spki' }) as string, alg)
+/** jose, fast-jwt and jsonwebtoken, each given the key in the form its documentation shows. */
+async function peerCases(fx: Fixture): Promise<{ sign: Case[]; verify: Case[] }> {
+  const { alg, claims, token } = fx
   const pem = (k: KeyObject, type: 'pkcs8' | 'spki') => k.export({ format: 'pem', type }) as string
-  const fastSignKey = pair === null ? secretBytes : pem(privateKey, 'pkcs8')
-  const fastVerifyKey = pair === null ? secretBytes : pem(publicKey, 'spki')
+  const raw = new Uint8Array(fx.secretBytes)
+  const joseSignKey = fx.asymmetric ? await jose.importPKCS8(pem(fx.privateKey, 'pkcs8'), alg) : raw
+  const joseVerifyKey = fx.asymmetric ? await jose.importSPKI(pem(fx.publicKey, 'spki'), alg) : raw
+  const fastSignKey = fx.asymmetric ? pem(fx.privateKey, 'pkcs8') : fx.secretBytes
+  const fastVerifyKey = fx.asymmetric ? pem(fx.publicKey, 'spki') : fx.secretBytes
   const fastSigner = createSigner({ key: fastSignKey, algorithm: alg, kid: 'k1' })
   const fastVerifier = createVerifier({ key: fastVerifyKey, algorithms: [alg], cache: false })
-  const fastVerifierCached = createVerifier({ key: fastVerifyKey, algorithms: [alg], cache: true })
-
-  const signCases: Case[] = [
-    { name: 'floor (node:crypto)', run: floorSign },
-    { name: 'tessera', run: () => signJwt(claims, keyring, { typ: 'JWT' }) },
+  const fastCached = createVerifier({ key: fastVerifyKey, algorithms: [alg], cache: true })
+  const sign: Case[] = [
     {
       name: 'jose (await)',
       async: true,
-      run: () => new jose.SignJWT(claims).setProtectedHeader(header).sign(joseSignKey),
+      run: () => new jose.SignJWT(claims).setProtectedHeader(fx.header).sign(joseSignKey),
     },
     { name: 'fast-jwt', run: () => fastSigner(claims) },
   ]
-  const verifyCases: Case[] = [
-    { name: 'floor (node:crypto)', run: floorVerify },
-    { name: 'floor + JSON.parse', run: floorVerifyParse },
-    { name: 'tessera', run: () => verifyJwt(token, keyring) },
+  const verify: Case[] = [
     {
       name: 'jose (await)',
       async: true,
       run: () => jose.jwtVerify(token, joseVerifyKey, { algorithms: [alg] }),
     },
     { name: 'fast-jwt (no cache)', run: () => fastVerifier(token) },
-    { name: 'fast-jwt (cache)', run: () => fastVerifierCached(token) },
+    { name: 'fast-jwt (cache)', run: () => fastCached(token) },
   ]
   // jsonwebtoken has no EdDSA; for HS256 it also runs with the tutorial's string secret.
   const jwtKeys: [string, KeyObject | string, KeyObject | string][] =
-    alg === 'EdDSA' ? [] : [['KeyObject', privateKey, publicKey]]
-  if (alg === 'HS256') jwtKeys.push(['string secret', stringSecret, stringSecret])
+    alg === 'EdDSA' ? [] : [['KeyObject', fx.privateKey, fx.publicKey]]
+  if (alg === 'HS256') jwtKeys.push(['string secret', fx.stringSecret, fx.stringSecret])
   for (const [label, signKey, verifyKey] of jwtKeys) {
     const options = { algorithm: alg as jsonwebtoken.Algorithm, keyid: 'k1', noTimestamp: true }
-    signCases.push({
-      name: `jsonwebtoken (${label})`,
-      run: () => jsonwebtoken.sign(claims, signKey, options),
-    })
-    verifyCases.push({
-      name: `jsonwebtoken (${label})`,
+    const name = `jsonwebtoken (${label})`
+    sign.push({ name, run: () => jsonwebtoken.sign(claims, signKey, options) })
+    verify.push({
+      name,
       run: () => jsonwebtoken.verify(token, verifyKey, { algorithms: [options.algorithm] }),
     })
   }
-  // Every verifier must accept the token before it is timed.
-  for (const c of verifyCases) await c.run()
+  return { sign, verify }
+}
 
+async function group(alg: Alg): Promise<string[]> {
+  const fx = fixture(alg)
+  const keyring = createKeyring([
+    { id: 'k1', alg, key: fx.asymmetric ? fx.privateKey : fx.secretBytes },
+  ])
+  const floor = floorCases(fx)
+  const peers = await peerCases(fx)
+  const ops = [
+    [
+      'sign',
+      [
+        floor.sign,
+        { name: 'tessera', run: () => signJwt(fx.claims, keyring, { typ: 'JWT' }) },
+        ...peers.sign,
+      ],
+    ],
+    [
+      'verify',
+      [
+        floor.verify,
+        floor.verifyParse,
+        { name: 'tessera', run: () => verifyJwt(fx.token, keyring) },
+        ...peers.verify,
+      ],
+    ],
+  ] as const
+  // Every verifier must accept the token before it is timed.
+  for (const c of ops[1][1]) await c.run()
   const lines: string[] = []
-  for (const [op, cases] of [
-    ['sign', signCases],
-    ['verify', verifyCases],
-  ] as const) {
-    const results = await measure(cases, op === 'verify' ? 'floor + JSON.parse' : null)
-    for (const c of cases) {
-      const { ns, ratio, ratio2 } = results.get(c.name)!
+  for (const [op, cases] of ops) {
+    const kept = cases.filter(
+      (c) => ONLY === null || c.name.startsWith('floor') || ONLY.some((o) => c.name.includes(o)),
+    )
+    const results = await measure(kept, op === 'verify' ? 'floor + JSON.parse' : null)
+    for (const c of kept) {
+      const { ns, cpu, ratio, ratio2 } = results.get(c.name)!
       const col2 = ratio2 === null ? '' : `${ratio2.toFixed(3)}×`
+      const us = (x: number) => (x / 1000).toFixed(2)
       lines.push(
-        `| ${alg} | ${op} | ${c.name} | ${(ns / 1000).toFixed(2)} | ${ratio.toFixed(3)}× | ${col2} |`,
+        `| ${alg} | ${op} | ${c.name} | ${us(cpu)} | ${us(ns)} | ${ratio.toFixed(3)}× | ${col2} |`,
       )
     }
   }
@@ -218,11 +279,13 @@ async function group(alg: Alg): Promise<string[]> {
 
 const started = Date.now()
 console.log(
-  `node ${process.version}, ${ROUNDS} rounds of ~${BATCH_MS} ms per case, median µs/op; ratio = median per-round ratio to the floor`,
+  `node ${process.version}, ${ROUNDS} rounds of ~${BATCH_MS} ms per case; medians; ratio = median per-round CPU-time ratio to the floor`,
 )
-console.log('| alg | op | implementation | µs/op | vs floor | vs floor + JSON.parse |')
-console.log('| --- | --- | --- | ---: | ---: | ---: |')
-for (const alg of ['HS256', 'RS256', 'ES256', 'EdDSA'] as const) {
+console.log(
+  '| alg | op | implementation | CPU µs/op | wall µs/op | vs floor (CPU) | vs floor + JSON.parse (CPU) |',
+)
+console.log('| --- | --- | --- | ---: | ---: | ---: | ---: |')
+for (const alg of ALGS) {
   for (const line of await group(alg)) console.log(line)
 }
 console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`)

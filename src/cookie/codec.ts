@@ -7,10 +7,16 @@ export const MAX_COOKIE_BYTES = 4096
  * A larger header is refused whole (parsed as no cookies).
  */
 export const MAX_COOKIE_HEADER_BYTES = 16384
-/** Largest attribute value (`Path`, `Domain`) `serializeCookie` writes (RFC 6265bis §5.7). */
+/**
+ * Largest attribute value (`Path`) `serializeCookie` writes (RFC 6265bis §5.7: browsers ignore
+ * longer ones). `Domain` is held to 253 characters, the DNS limit.
+ */
 export const MAX_ATTRIBUTE_VALUE_BYTES = 1024
-/** Largest whole `Set-Cookie` value `serializeCookie` writes, in bytes. */
-export const MAX_SET_COOKIE_BYTES = 8192
+/**
+ * Largest whole `Set-Cookie` value `serializeCookie` writes, in bytes: a full-size cookie plus
+ * 1 KiB of attributes. Typical attributes take about 100 bytes.
+ */
+export const MAX_SET_COOKIE_BYTES = MAX_COOKIE_BYTES + 1024
 /** Longest lifetime a cookie may ask for: 400 days in seconds (RFC 6265bis §5.6.1, §5.6.2). */
 export const MAX_COOKIE_AGE_SECONDS = 400 * 24 * 60 * 60
 
@@ -30,7 +36,9 @@ export interface CookieAttributes {
   domain?: string | undefined
   /** Must start with `/`; `__Host-` cookies need exactly `/`. */
   path?: string | undefined
+  /** Send only over HTTPS; required by `SameSite=None`, `Partitioned` and the prefixes. */
   secure?: boolean | undefined
+  /** Hide the cookie from scripts (`document.cookie`). */
   httpOnly?: boolean | undefined
   /** `None` needs `secure`. */
   sameSite?: 'Strict' | 'Lax' | 'None' | undefined
@@ -49,7 +57,8 @@ const NullRecord = (() => {
 })()
 
 /**
- * Parses a `Cookie` request header into a null-prototype record. Never throws.
+ * Parses a `Cookie` request header into a null-prototype record. Never throws; an absent header
+ * (`undefined`, as `req.headers.cookie` often is) gives an empty record.
  *
  * - Pairs are split on `;`; spaces and tabs around names and values are trimmed; a pair without
  *   `=` or with an empty name is skipped.
@@ -66,8 +75,9 @@ const NullRecord = (() => {
  * @example
  * parseCookie('sid=abc; theme="dark"; sid=evil') // { sid: 'abc', theme: 'dark' }
  */
-export function parseCookie(header: string): CookieRecord {
+export function parseCookie(header: string | null | undefined): CookieRecord {
   const out = new NullRecord() as CookieRecord
+  if (typeof header !== 'string') return out
   let index = firstPair(header)
   while (index !== -1) {
     index = nextPair(header, index)
@@ -87,8 +97,9 @@ export function parseCookie(header: string): CookieRecord {
  * @example
  * parseCookieAll('sid=abc; sid=evil').sid // ['abc', 'evil']
  */
-export function parseCookieAll(header: string): CookieListRecord {
+export function parseCookieAll(header: string | null | undefined): CookieListRecord {
   const out = new NullRecord() as CookieListRecord
+  if (typeof header !== 'string') return out
   for (let index = firstPair(header); index !== -1;) {
     index = nextPair(header, index)
     const name = pairName(header)
@@ -102,9 +113,8 @@ export function parseCookieAll(header: string): CookieListRecord {
 // split) while both parsers share it.
 const pair = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0 }
 
-/** Where parsing starts: 0, or -1 for a non-string, a header too short or over the limit. */
-function firstPair(header: unknown): number {
-  if (typeof header !== 'string') return -1
+/** Where parsing starts: 0, or -1 for a header too short to hold a pair or over the limit. */
+function firstPair(header: string): number {
   return header.length < 2 || header.length > MAX_COOKIE_HEADER_BYTES ? -1 : 0
 }
 
@@ -182,7 +192,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // space, DQUOTE, comma, semicolon, backslash, control character or non-ASCII.
 const COOKIE_VALUE =
   /^(?:"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"|[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*)$/
-// RFC 1034 §3.5 labels as amended by RFC 1123 §2.1; one leading dot tolerated (RFC 6265bis §5.6.3).
+// RFC 1034 §3.5 labels as amended by RFC 1123 §2.1, 253 characters in all; one leading dot
+// tolerated (RFC 6265bis §5.6.3).
 const DOMAIN =
   /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
 // RFC 6265bis §4.1.1 path-value: any CHAR except CTLs or ";"; it must start with "/" to be used.
@@ -248,7 +259,7 @@ export function serializeCookie(
     out += `; Path=${a.path}`
   }
   if (a.domain !== undefined) {
-    checkAttributeValue(name, 'domain', a.domain, DOMAIN, 'a host name such as example.com')
+    checkAttributeValue(name, 'domain', a.domain, DOMAIN, 'a host name such as example.com', 254)
     out += `; Domain=${a.domain}`
   }
   if (a.expires !== undefined) out += `; Expires=${checkExpires(name, a.expires, now)}`
@@ -299,15 +310,10 @@ function checkAttributeValue(
   value: unknown,
   pattern: RegExp,
   expected: string,
+  maxBytes: number = MAX_ATTRIBUTE_VALUE_BYTES,
 ): void {
-  if (
-    typeof value !== 'string' ||
-    value.length > MAX_ATTRIBUTE_VALUE_BYTES ||
-    !pattern.test(value)
-  ) {
-    refuse(
-      `cookie "${name}": ${attribute} must be ${expected}, at most ${MAX_ATTRIBUTE_VALUE_BYTES} bytes`,
-    )
+  if (typeof value !== 'string' || value.length > maxBytes || !pattern.test(value)) {
+    refuse(`cookie "${name}": ${attribute} must be ${expected}, at most ${maxBytes} bytes`)
   }
 }
 

@@ -76,14 +76,14 @@ export function sealValue(value: string, keyring: Keyring, options: SealValueOpt
 /**
  * Opens a value made by `sealValue` for the same cookie name and purpose, with any key of the
  * keyring. Returns null for anything else: tampered, truncated, sealed with a key not in the
- * keyring, for another name or purpose, expired (`now >= expiresAt`), or not a seal at all.
+ * keyring, for another name or purpose, expired (`now >= expiresAt`), absent, or not a seal.
  *
  * @example
  * const opened = unsealValue(cookies['__Host-session'], keyring, { name: '__Host-session', purpose: 'session' })
  * const state = opened === null ? null : JSON.parse(opened.value)
  */
 export function unsealValue(
-  sealed: string,
+  sealed: string | null | undefined,
   keyring: Keyring,
   options: UnsealValueOptions,
 ): UnsealedValue | null {
@@ -100,7 +100,8 @@ export function unsealValue(
   const plaintext = aeadOpen(derived.key, box, associatedData(derived, entry, options))
   if (plaintext === null || plaintext.length < EXPIRY_BYTES) return null
   const expiresAt = plaintext.readUIntBE(0, EXPIRY_BYTES)
-  if ((options.now ?? Date.now()) >= expiresAt) return null
+  const now = options.now ?? Date.now()
+  if (!(now < expiresAt)) return null // fails closed for a NaN `now` too
   const value = plaintext.toString('utf8', EXPIRY_BYTES)
   return { value, keyId: entry.id, rotated: entry !== keyring.secrets[0], expiresAt }
 }

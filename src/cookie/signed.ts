@@ -46,20 +46,21 @@ export function signValue(value: string, keyring: Keyring, options: SignedValueO
   }
   const entry = primarySecret(keyring)
   const head = `${encodedKeyId(entry)}.${value}`
-  return `${head}.${hmacSha256Base64url(hmacKey(entry, options.purpose).key, `${options.name}=${head}`)}`
+  const mac = hmacSha256Base64url(hmacKey(entry, options.purpose).key, `${options.name}=${head}`)
+  return `${head}.${mac}`
 }
 
 /**
  * Checks a value made by `signValue` for the same cookie name and purpose, with any key of the
  * keyring, in constant time. Returns null for anything else: tampered, truncated, signed with a
- * key not in the keyring, for another cookie name or purpose, or not a signed value at all.
+ * key not in the keyring, for another cookie name or purpose, absent, or not a signed value.
  *
  * @example
  * const verified = verifyValue(cookies['__Host-uid'], keyring, { name: '__Host-uid', purpose: 'remember-me' })
  * if (verified?.rotated) reissue(verified.value)
  */
 export function verifyValue(
-  signed: string,
+  signed: string | null | undefined,
   keyring: Keyring,
   options: SignedValueOptions,
 ): VerifiedValue | null {

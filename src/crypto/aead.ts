@@ -68,7 +68,8 @@ export function deriveKey(secret: Uint8Array, purpose: string, lengthBytes: numb
 
 // Nonces come from a pool filled by the CSPRNG 256 at a time (as Node's randomUUID caches its
 // entropy): one randomBytes call costs microseconds, several times the encryption of a cookie.
-// Each refill allocates a new buffer, so a nonce handed out is never overwritten.
+// Each refill allocates a new buffer, so a nonce handed out is never overwritten, and Node never
+// fork(2)s a running process (cluster workers are spawned), so no two processes share a pool.
 const NONCE_POOL_COUNT = 256
 let noncePool = Buffer.alloc(0)
 let noncePoolOffset = 0

@@ -6,6 +6,7 @@ import {
   MAX_COOKIE_AGE_SECONDS,
   MAX_COOKIE_BYTES,
   MAX_COOKIE_HEADER_BYTES,
+  MAX_SET_COOKIE_BYTES,
   parseCookie,
   parseCookieAll,
   serializeCookie,
@@ -58,6 +59,11 @@ describe('parseCookie', () => {
       'toString',
       'hasOwnProperty',
     ])
+    const all = parseCookieAll('__proto__=x; __proto__=y; constructor=z')
+    assert.deepEqual(all['__proto__'], ['x', 'y'])
+    assert.deepEqual(all['constructor'], ['z'])
+    assert.equal(Object.getPrototypeOf(Object.getPrototypeOf(all)), null)
+    assert.equal(({} as Record<string, unknown>)['y'], undefined)
   })
 
   it('keeps the first of duplicate names; parseCookieAll keeps them all in order', () => {
@@ -111,9 +117,12 @@ describe('parseCookie', () => {
     assert.equal(Object.keys(parsed).length, pairs.length)
   })
 
-  it('returns an empty record for a non-string input', () => {
-    assert.deepEqual(plain(parseCookie(undefined as unknown as string)), {})
+  it('returns an empty record for an absent header or a non-string input', () => {
+    assert.deepEqual(plain(parseCookie(undefined)), {})
+    assert.deepEqual(plain(parseCookie(null)), {})
+    assert.deepEqual(plain(parseCookieAll(undefined)), {})
     assert.deepEqual(plain(parseCookie(42 as unknown as string)), {})
+    assert.deepEqual(plain(parseCookieAll({} as unknown as string)), {})
   })
 
   it('is linear on many pairs without = (no rescanning)', () => {
@@ -299,6 +308,7 @@ describe('serializeCookie', () => {
     ['a domain with a port', { domain: 'a.com:80' }, 'domain'],
     ['a domain with a slash', { domain: 'a.com/x' }, 'domain'],
     ['an empty domain', { domain: '' }, 'domain'],
+    ['a domain over 253 characters', { domain: `${'a.'.repeat(127)}com` }, 'domain'],
     ['a fractional maxAge', { maxAge: 1.5 }, 'maxAge'],
     ['a negative maxAge', { maxAge: -1 }, 'maxAge'],
     ['a NaN maxAge', { maxAge: Number.NaN }, 'maxAge'],
@@ -352,6 +362,15 @@ describe('serializeCookie', () => {
     it(`accepts a name and value of exactly ${MAX_COOKIE_BYTES} bytes`, () => {
       const value = 'v'.repeat(MAX_COOKIE_BYTES - 3)
       assert.equal(serializeCookie('abc', value), `abc=${value}`)
+    })
+    it(`refuses a Set-Cookie line over ${MAX_SET_COOKIE_BYTES} bytes`, () => {
+      const value = 'v'.repeat(MAX_COOKIE_BYTES - 3)
+      const path = `/${'p'.repeat(1000)}`
+      assert.ok(serializeCookie('abc', value, { path: '/', secure: true, httpOnly: true }))
+      throwsCookieInvalid(
+        () => serializeCookie('abc', value, { path, domain: 'example.com', secure: true }),
+        `the limit is ${MAX_SET_COOKIE_BYTES}`,
+      )
     })
     it('refuses one byte more, with a clear error', () => {
       throwsCookieInvalid(

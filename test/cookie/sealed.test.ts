@@ -147,8 +147,14 @@ describe('sealValue / unsealValue', () => {
     })
   }
 
-  it('returns null for a non-string input', () => {
-    assert.equal(unsealValue(null as unknown as string, keyring, open), null)
+  it('returns null for an absent value or a non-string input', () => {
+    assert.equal(unsealValue(undefined, keyring, open), null)
+    assert.equal(unsealValue(null, keyring, open), null)
+    assert.equal(unsealValue({} as unknown as string, keyring, open), null)
+  })
+
+  it('fails closed when now is not a number', () => {
+    assert.equal(unsealValue(sealed, keyring, { ...binding, now: Number.NaN }), null)
   })
 
   const misuse = [

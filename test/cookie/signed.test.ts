@@ -130,8 +130,10 @@ describe('signValue / verifyValue', () => {
     })
   }
 
-  it('returns null for a non-string input', () => {
-    assert.equal(verifyValue(undefined as unknown as string, keyring, binding), null)
+  it('returns null for an absent value or a non-string input', () => {
+    assert.equal(verifyValue(undefined, keyring, binding), null)
+    assert.equal(verifyValue(null, keyring, binding), null)
+    assert.equal(verifyValue(42 as unknown as string, keyring, binding), null)
   })
 
   const misuse = [

@@ -55,6 +55,31 @@ describe('verifyJwt security regressions', () => {
     rejects(forgeJws({ alg: 'HS256' }, claims, confused), 'ERR_JWT_ALG_NOT_ALLOWED', publicRing)
   })
 
+  it('refuses a PEM string as a key: keys are typed, never guessed from their text', () => {
+    const pem = rsaPair.publicKey.export({ format: 'pem', type: 'spki' }) as string
+    for (const alg of ['RS256', 'HS256', 'ES256'] as const) {
+      assert.throws(
+        () => createKeyring([{ id: 'pem', alg, key: pem }]),
+        tesseraError('ERR_KEY_INVALID'),
+      )
+    }
+    assert.throws(
+      () => createKeyring([{ id: 'hs', alg: 'HS256', key: rsaPair.publicKey }]),
+      tesseraError('ERR_KEY_INVALID'),
+    )
+  })
+
+  it('never verifies with a plain secret, even when kid names it', () => {
+    const plain = Buffer.alloc(32, 9)
+    const ring = createKeyring([{ id: 'cookie', key: plain }, hs])
+    const forged = forgeJws(
+      { alg: 'HS256', kid: 'cookie' },
+      claims,
+      createKeyEntry({ id: 'x', alg: 'HS256', key: plain }),
+    )
+    rejects(forged, 'ERR_JWT_ALG_NOT_ALLOWED', ring)
+  })
+
   it('refuses a header alg that differs from the alg bound to the kid', () => {
     const es384 = generateKey('ES384')
     rejects(forgeJws({ alg: 'ES384', kid: 'es' }, claims, es384), 'ERR_JWT_ALG_NOT_ALLOWED')
