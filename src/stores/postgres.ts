@@ -42,6 +42,8 @@ export interface PostgresStoreOptions {
   readonly queryTimeoutMs?: number
   /** Rows deleted per statement by `deleteExpired`. Default 1000. */
   readonly sweepBatchSize?: number
+  /** How often this process deletes expired rows (an unref'd timer); 0 turns it off. Default 60. */
+  readonly sweepIntervalSeconds?: number
   /** Create and migrate the tables on first use. Default true; false when an operator runs `migrate`. */
   readonly migrate?: boolean
   /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
@@ -94,14 +96,21 @@ export async function migratePostgres(options: PostgresMigrateOptions): Promise<
 }
 
 /**
- * A Store on PostgreSQL. Expired rows are invisible at once and deleted by `deleteExpired`, in
- * batches that skip locked rows, so a sweep never makes a request wait.
+ * A Store on PostgreSQL. Expired rows are invisible at once and deleted by a timer (and
+ * `deleteExpired`), in batches that skip locked rows, so a sweep never makes a request wait.
+ * `close()` stops the timer; the pool stays the caller's.
  *
  * @example
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 1000 })
  * const store = createPostgresStore({ pool })
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
+  if (typeof options?.pool?.query !== 'function') {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      'createPostgresStore takes { pool, schema?, table? }, with pool a pg.Pool',
+    )
+  }
   const table = options.table ?? 'tessera'
   const t = postgresTables(options.schema ?? 'public', table)
   const timeoutMs = positiveInteger('queryTimeoutMs', options.queryTimeoutMs ?? 2000)
@@ -126,9 +135,33 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     await migrated()
     return bounded(op, timeoutMs, () => pool.query({ text, values, query_timeout: timeoutMs }))
   }
+  const sessions = createPostgresSessions(query, t, now, batchSize)
+  const refreshTokens = createPostgresRefreshTokens(query, t, batchSize)
+  const intervalSeconds = options.sweepIntervalSeconds ?? 60
+  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 0) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `sweepIntervalSeconds must be a non-negative integer, got ${intervalSeconds}`,
+    )
+  }
+  // Every process may sweep: SKIP LOCKED lets concurrent sweeps share the work. A failed sweep
+  // (the database is down) is simply tried again at the next tick.
+  const timer =
+    intervalSeconds === 0
+      ? undefined
+      : setInterval(() => {
+          const at = now()
+          sessions
+            .deleteExpired(at)
+            .then(() => refreshTokens.deleteExpired(at))
+            .catch(() => {})
+        }, intervalSeconds * 1000).unref()
   return {
-    sessions: createPostgresSessions(query, t, now, batchSize),
-    refreshTokens: createPostgresRefreshTokens(query, t, batchSize),
+    sessions,
+    refreshTokens,
+    async close() {
+      clearInterval(timer)
+    },
   }
 }
 

@@ -4,40 +4,58 @@
 
 /**
  * Session record hash fields: v version, u user id ('' for anonymous), e expiresAt,
- * l lastSeenAt, j the rest of the record as JSON. Version, user and expiry are separate fields
- * so that scripts can check them without decoding JSON (cjson would turn `{}` into `[]`).
+ * l lastSeenAt, j the rest of the record as JSON, i the score of the record's entry in its
+ * user's index ('' for anonymous). Version, user and expiry are separate fields so that scripts
+ * can check them without decoding JSON (cjson would turn `{}` into `[]`). Invariant: a record
+ * with a user never has `e` above `i`; a write that would break it asks for an index write
+ * first (`{'index', user}`), so most writes need no second round trip.
  */
 export const SESSION_FIELDS = ['v', 'u', 'e', 'l', 'j'] as const
 
-/** KEYS[1] record; ARGV v u e l j. Replaces whatever was there and expires with the record. */
+/** KEYS[1] record; ARGV v u e l j i. Replaces whatever was there and expires with the record. */
 export const CREATE_SESSION = `
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 'u', ARGV[2], 'e', ARGV[3], 'l', ARGV[4], 'j', ARGV[5])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'u', ARGV[2], 'e', ARGV[3], 'l', ARGV[4], 'j', ARGV[5],
+  'i', ARGV[6])
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1`
 
 /**
- * KEYS[1] record; ARGV expectedVersion v u e l j now. The compare-and-set: writes only a live
- * record at the expected version. Returns false, or the previous user id ('' for none).
+ * KEYS[1] record; ARGV expectedVersion v u e l j now i. The compare-and-set: writes only a live
+ * record at the expected version. `i` is the index score just written, or '' if none was: then
+ * the record's user must be unchanged and its new expiry covered by the stored score, else the
+ * script writes nothing and returns {'index', user}. Returns false, or the previous user id.
  */
 export const REPLACE_SESSION = `
-local cur = redis.call('HMGET', KEYS[1], 'v', 'e', 'u')
+local cur = redis.call('HMGET', KEYS[1], 'v', 'e', 'u', 'i')
 if not cur[1] or cur[1] ~= ARGV[1] or tonumber(cur[2]) <= tonumber(ARGV[7]) then return false end
-redis.call('HSET', KEYS[1], 'v', ARGV[2], 'u', ARGV[3], 'e', ARGV[4], 'l', ARGV[5], 'j', ARGV[6])
+local i = ARGV[8]
+if ARGV[3] ~= '' and i == '' then
+  if ARGV[3] ~= cur[3] or not cur[4] or cur[4] == '' or tonumber(ARGV[4]) > tonumber(cur[4]) then
+    return {'index', ARGV[3]}
+  end
+  i = cur[4]
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'u', ARGV[3], 'e', ARGV[4], 'l', ARGV[5], 'j', ARGV[6],
+  'i', i)
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return cur[3]`
 
 /**
- * KEYS[1] record; ARGV expectedUser l e now. Moves lastSeenAt and expiresAt of a live record
- * whose user is still the one whose index was extended first. Returns 1 done, 0 absent, -1 the
- * user changed meanwhile (the caller retries).
+ * KEYS[1] record; ARGV l e now i indexedUser. Moves lastSeenAt and expiresAt of a live record.
+ * `i` is the score just written to `indexedUser`'s index, or ''. Returns 1 done, 0 absent, or
+ * {'index', user} when the user's index must first cover the new expiry (then nothing changed).
  */
 export const TOUCH_SESSION = `
-local cur = redis.call('HMGET', KEYS[1], 'u', 'e')
-if not cur[1] or tonumber(cur[2]) <= tonumber(ARGV[4]) then return 0 end
-if cur[1] ~= ARGV[1] then return -1 end
-redis.call('HSET', KEYS[1], 'l', ARGV[2], 'e', ARGV[3])
-redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+local cur = redis.call('HMGET', KEYS[1], 'u', 'e', 'i')
+if not cur[1] or tonumber(cur[2]) <= tonumber(ARGV[3]) then return 0 end
+local i = cur[3] or ''
+if cur[1] ~= '' then
+  if ARGV[4] ~= '' and ARGV[5] == cur[1] then i = ARGV[4]
+  elseif i == '' or tonumber(ARGV[2]) > tonumber(i) then return {'index', cur[1]} end
+end
+redis.call('HSET', KEYS[1], 'l', ARGV[1], 'e', ARGV[2], 'i', i)
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1`
 
 /** KEYS[1] record; ARGV userOrEmpty. Deletes the record (only if it belongs to the user, when given); returns its user id or false. */

@@ -3,7 +3,7 @@
 //
 // Key design (Cluster: every atomic step must touch a single hash slot).
 //   <prefix>{s:<idHash>}              hash: one session record, PEXPIREAT its expiresAt
-//   <prefix>{u:<userId>}              sorted set: idHash → expiresAt, the user's index
+//   <prefix>{u:<userId>}              sorted set: idHash → expiresAt (+ slack), the user's index
 //   <prefix>{r:<idHash>}              string: refresh token → its family id (never changes)
 //   <prefix>{f:<familyId>}            sorted set: idHash → expiresAt, the family's tokens
 //   <prefix>{f:<familyId>}t:<idHash>  hash: one refresh token, same slot as its family
@@ -14,7 +14,9 @@
 // again, and would put every anonymous session in one hot slot. So the record is the truth and
 // the index is a superset of it, kept that way by ordering the steps:
 //   - an index entry is added (or its score raised) BEFORE the record is written, and removed
-//     only AFTER the record is deleted; its score is never lower than the record's expiresAt;
+//     only AFTER the record is deleted; its score is never lower than the record's expiresAt
+//     (the record keeps the score it is covered by, so a write that stays under it, the usual
+//     case, is a single round trip: see INDEX_SLACK_MS);
 //   - every index write first trims entries whose score has passed (ZREMRANGEBYSCORE) and expires
 //     the set with its last entry, so the index holds no entry of an expired session for long
 //     and never outlives its sessions;
@@ -78,6 +80,12 @@ export interface RedisStoreOptions {
  * const store = createRedisStore({ client, prefix: 'myapp:' })
  */
 export function createRedisStore(options: RedisStoreOptions): Store {
+  if (typeof options?.client?.eval !== 'function') {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      'createRedisStore takes { client, prefix? }, with client a connected redis v5 client',
+    )
+  }
   const prefix = options.prefix ?? 'tessera:'
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new TesseraError('ERR_CONFIG_INVALID', 'prefix must be a string without "{" or "}"')
@@ -97,6 +105,12 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     refreshTokens: createRedisRefreshTokens(redis, new RedisKeys(prefix), now),
   }
 }
+
+// A user's index entry is written with this much more than the record's expiry, so that a
+// session whose expiry rolls forward on every request rewrites its index entry about once per
+// INDEX_SLACK_MS instead of on every write. An entry therefore outlives an expired (not
+// deleted) session by at most this long before ZREMRANGEBYSCORE trims it; it is never listed.
+const INDEX_SLACK_MS = 5 * 60 * 1000
 
 class RedisKeys {
   readonly prefix: string
@@ -161,10 +175,31 @@ function createRunner(client: RedisClientLike, timeoutMs: number): Runner {
 }
 
 function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number): SessionStore {
-  const indexAdd = (userId: string, expiresAt: number, idHash: string) =>
-    redis.script('index', INDEX_ADD, [keys.user(userId)], [now(), expiresAt, idHash])
+  const indexAdd = (userId: string, score: string, idHash: string) =>
+    redis.script('index', INDEX_ADD, [keys.user(userId)], [now(), score, idHash])
   const indexRemove = (userId: string, idHash: string) =>
     redis.script('index', INDEX_REMOVE, [keys.user(userId)], [idHash])
+
+  // Runs a write script; when it asks for the user's index first, writes the index entry with
+  // some slack and runs the script again, telling it the score now covered.
+  async function withIndex(
+    op: string,
+    script: string,
+    idHash: string,
+    args: (score: string, user: string) => (string | number)[],
+    expiresAt: number,
+  ): Promise<unknown> {
+    let score = ''
+    let user = ''
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const reply = await redis.script(op, script, [keys.session(idHash)], args(score, user))
+      if (!Array.isArray(reply)) return reply
+      user = String(reply[1])
+      score = String(expiresAt + INDEX_SLACK_MS)
+      await indexAdd(user, score, idHash)
+    }
+    throw new TesseraError('ERR_STORE_UNAVAILABLE', `redis ${op} kept changing user`)
+  }
 
   async function get(idHash: string): Promise<SessionRecord | null> {
     const fields = await redis.hmGet('get', keys.session(idHash), SESSION_FIELDS)
@@ -181,17 +216,27 @@ function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number):
     get,
 
     async create(record) {
-      if (record.userId !== null) await indexAdd(record.userId, record.expiresAt, record.idHash)
-      await redis.script('create', CREATE_SESSION, [keys.session(record.idHash)], encode(record))
+      let score = ''
+      if (record.userId !== null) {
+        score = String(record.expiresAt + INDEX_SLACK_MS)
+        await indexAdd(record.userId, score, record.idHash)
+      }
+      await redis.script(
+        'create',
+        CREATE_SESSION,
+        [keys.session(record.idHash)],
+        [...encode(record), score],
+      )
     },
 
     async replace(record, expectedVersion) {
-      if (record.userId !== null) await indexAdd(record.userId, record.expiresAt, record.idHash)
-      const previousUser = await redis.script(
+      const fields = encode(record)
+      const previousUser = await withIndex(
         'replace',
         REPLACE_SESSION,
-        [keys.session(record.idHash)],
-        [expectedVersion, ...encode(record), now()],
+        record.idHash,
+        (score) => [expectedVersion, ...fields, now(), score],
+        record.expiresAt,
       )
       if (typeof previousUser !== 'string') return false
       if (previousUser !== '' && previousUser !== (record.userId ?? '')) {
@@ -201,20 +246,13 @@ function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number):
     },
 
     async touch(idHash, lastSeenAt, expiresAt) {
-      // The index must cover the new expiry before the record gets it; the user is read first
-      // and checked again by the script, and a session changes user rarely, so three tries do.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const [user] = (await redis.hmGet('touch', keys.session(idHash), ['u'])) as [string | null]
-        if (user === null || user === undefined) return
-        if (user !== '') await indexAdd(user, expiresAt, idHash)
-        const done = await redis.script(
-          'touch',
-          TOUCH_SESSION,
-          [keys.session(idHash)],
-          [user, lastSeenAt, expiresAt, now()],
-        )
-        if (done !== -1) return
-      }
+      await withIndex(
+        'touch',
+        TOUCH_SESSION,
+        idHash,
+        (score, user) => [lastSeenAt, expiresAt, now(), score, user],
+        expiresAt,
+      )
     },
 
     async delete(idHash) {

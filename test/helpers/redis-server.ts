@@ -52,13 +52,29 @@ export interface RedisProcess {
   cleanup(): Promise<void>
 }
 
-/** Starts a redis-server on a free loopback port and waits until it answers PING. */
+/**
+ * Starts a redis-server on a free loopback port and waits until it answers PING. The port was
+ * only free a moment ago (other processes pick ports too), so a server that exits at once is
+ * started again on another port, up to three times.
+ */
 export async function startRedisServer(extraArgs: string[] = []): Promise<RedisProcess> {
+  let lastError: unknown
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startRedisServerOnce(extraArgs)
+    } catch (err) {
+      lastError = err
+    }
+  }
+  throw lastError
+}
+
+async function startRedisServerOnce(extraArgs: string[]): Promise<RedisProcess> {
   const port = await freePort()
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-redis-'))
   let child: ChildProcess | undefined
   const start = async () => {
-    child = spawn(
+    const c = spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'].concat(
         ['--daemonize', 'no', '--dir', dir],
@@ -66,26 +82,32 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisP
       ),
       { stdio: 'ignore' },
     )
-    await waitFor(port, (reply) => reply.startsWith('+PONG'), 'PING')
+    child = c
+    const exited = new Promise<never>((_, reject) =>
+      c.once('exit', (code) => reject(new Error(`redis-server on ${port} exited (${code})`))),
+    )
+    exited.catch(() => {}) // only observed while starting
+    await Promise.race([waitFor(port, (reply) => reply.startsWith('+PONG'), 'PING'), exited])
   }
   const kill = async () => {
     const c = child
     child = undefined
-    if (c === undefined || c.exitCode !== null) return
+    if (c === undefined || c.exitCode !== null || c.signalCode !== null) return
     const exited = new Promise((resolve) => c.once('exit', resolve))
     c.kill('SIGKILL')
     await exited
   }
-  await start()
-  return {
-    port,
-    kill,
-    restart: start,
-    async cleanup() {
-      await kill()
-      rmSync(dir, { recursive: true, force: true })
-    },
+  const cleanup = async () => {
+    await kill()
+    rmSync(dir, { recursive: true, force: true })
   }
+  try {
+    await start()
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+  return { port, kill, restart: start, cleanup }
 }
 
 async function waitFor(port: number, ok: (reply: string) => boolean, command: string) {
@@ -105,6 +127,15 @@ export interface RedisCluster {
 
 /** Starts three cluster-enabled servers, joins them with redis-cli and waits for cluster_state:ok. */
 export async function startRedisCluster(): Promise<RedisCluster> {
+  // A loaded machine can make one attempt fail (a port taken, a slow join): try twice.
+  try {
+    return await startRedisClusterOnce()
+  } catch {
+    return startRedisClusterOnce()
+  }
+}
+
+async function startRedisClusterOnce(): Promise<RedisCluster> {
   const nodes: RedisProcess[] = []
   const cleanup = async () => {
     for (const node of nodes) await node.cleanup()
@@ -112,11 +143,15 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   try {
     for (let i = 0; i < 3; i++) {
       nodes.push(
+        // The bus port defaults to port + 10000, which may be taken or above 65535 for a port
+        // the OS handed out: give it a free port of its own (Redis 7's cluster-port).
         await startRedisServer([
           '--cluster-enabled',
           'yes',
           '--cluster-config-file',
           `nodes-${i}.conf`,
+          '--cluster-port',
+          String(await freePort()),
         ]),
       )
     }

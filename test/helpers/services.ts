@@ -30,6 +30,18 @@ export function serviceUrl(variable: ServiceVariable): string | undefined {
   return undefined
 }
 
+/**
+ * For `testStore(..., { skip })`: false when the service's URL is set, else the reason. Pair it
+ * with a `serviceUrl` call in the same file, which turns a missing service into a failure
+ * under TESSERA_REQUIRE_SERVICES=1.
+ */
+export function serviceSkip(variable: ServiceVariable): string | false {
+  const url = process.env[variable]
+  return url !== undefined && url !== ''
+    ? false
+    : `${variable} is unset (e.g. ${EXAMPLES[variable]})`
+}
+
 /** A fresh name for isolating one test run (a key prefix, a schema): lowercase letters and digits. */
 export function uniqueName(label: string): string {
   return `${label}_${randomBytes(6).toString('hex')}`

@@ -5,7 +5,7 @@ import { isTesseraError } from '../../src/errors.js'
 import { createPostgresStore, migratePostgres } from '../../src/stores/postgres.js'
 import { sessionRecord, sortedIds } from '../../src/testing/fixtures.js'
 import { testStore } from '../../src/testing/store-conformance.js'
-import { serviceUrl, uniqueName } from '../helpers/services.js'
+import { serviceSkip, serviceUrl, uniqueName } from '../helpers/services.js'
 import { checkSharedStore } from '../helpers/store-checks.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 
@@ -29,7 +29,7 @@ testStore(
   'postgres',
   async (namespace) => createPostgresStore({ pool: pool(), schema: await freshSchema(namespace) }),
   {
-    skip: url ? false : 'DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)',
+    skip: serviceSkip('DATABASE_URL'),
     cleanup: async (_store, namespace) => {
       await pool().query(`DROP SCHEMA IF EXISTS "${namespace}" CASCADE`)
     },
@@ -69,6 +69,13 @@ describe('postgres store', () => {
     assert.equal(await store.sessions.deleteExpired(soon), 30)
     assert.equal(await store.sessions.deleteExpired(soon), 0)
     assert.deepEqual(sortedIds(await store.sessions.listByUser('s')), [live.idHash])
+  })
+
+  it('rejects a pool passed positionally instead of as { pool }', () => {
+    assert.throws(
+      () => createPostgresStore(pool() as never),
+      (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
+    )
   })
 
   const badNames = [

@@ -11,7 +11,7 @@ import {
   startRedisServer,
   type RedisCluster,
 } from '../helpers/redis-server.js'
-import { serviceUrl, uniqueName } from '../helpers/services.js'
+import { serviceSkip, serviceUrl, uniqueName } from '../helpers/services.js'
 import { checkSharedStore } from '../helpers/store-checks.js'
 
 type Client = ReturnType<typeof createClient>
@@ -41,7 +41,7 @@ testStore(
   'redis',
   async (namespace) => createRedisStore({ client: await sharedClient(), prefix: `${namespace}:` }),
   {
-    skip: url ? false : 'REDIS_URL is not set (e.g. redis://127.0.0.1:6379)',
+    skip: serviceSkip('REDIS_URL'),
     cleanup: async (_store, namespace) => deleteKeys(await sharedClient(), `${namespace}:`),
     expiresNatively: true,
   },
@@ -59,16 +59,39 @@ describe('redis store (single node)', () => {
   }
   checkSharedStore(makeStore)
 
-  it('expires the record and its index entry by TTL, leaving no key behind', async () => {
+  it('expires the record by TTL and its index entry at most five minutes later', async () => {
     const prefix = `${uniqueName('t')}:`
     const store = await makeStore(prefix)
     const client = await sharedClient()
     const record = sessionRecord({ userId: 'ttl-user', expiresAt: Date.now() + 200 })
-    const keys = [`${prefix}{s:${record.idHash}}`, `${prefix}{u:ttl-user}`]
+    const [recordKey, indexKey] = [`${prefix}{s:${record.idHash}}`, `${prefix}{u:ttl-user}`]
     await store.sessions.create(record)
-    assert.equal(await client.exists(keys), 2)
+    assert.equal(await client.exists([recordKey, indexKey]), 2)
+    assert.equal(await client.pExpireTime(recordKey), record.expiresAt)
+    const indexExpiry = await client.pExpireTime(indexKey)
+    assert.ok(indexExpiry >= record.expiresAt && indexExpiry <= record.expiresAt + 300_000)
     await new Promise((resolve) => setTimeout(resolve, 400))
-    assert.equal(await client.exists(keys), 0)
+    assert.equal(await client.exists([recordKey]), 0)
+    assert.deepEqual(await store.sessions.listByUser('ttl-user'), [])
+  })
+
+  it('rewrites the index only when a rolling expiry outgrows the covered score', async () => {
+    const prefix = `${uniqueName('t')}:`
+    const store = await makeStore(prefix)
+    const client = await sharedClient()
+    const record = sessionRecord({ userId: 'roll' })
+    const indexKey = `${prefix}{u:roll}`
+    await store.sessions.create(record)
+    const covered = Number(await client.zScore(indexKey, record.idHash))
+    const soon = { ...record, version: 2, expiresAt: record.expiresAt + 60_000 }
+    assert.equal(await store.sessions.replace(soon, 1), true)
+    assert.equal(Number(await client.zScore(indexKey, record.idHash)), covered)
+    const later = { ...soon, version: 3, expiresAt: covered + 1 }
+    assert.equal(await store.sessions.replace(later, 2), true)
+    assert.ok(Number(await client.zScore(indexKey, record.idHash)) > covered)
+    await store.sessions.touch(record.idHash, later.lastSeenAt, covered + 600_000)
+    assert.ok(Number(await client.zScore(indexKey, record.idHash)) >= covered + 600_000)
+    assert.equal((await store.sessions.get(record.idHash))?.expiresAt, covered + 600_000)
   })
 
   it('keeps "{" and "}" of a user id out of the hash tag', async () => {
@@ -76,6 +99,14 @@ describe('redis store (single node)', () => {
     const record = sessionRecord({ userId: 'a}b{c' })
     await store.sessions.create(record)
     assert.deepEqual(await store.sessions.listByUser('a}b{c'), [record])
+  })
+
+  it('rejects a client passed positionally instead of as { client }', async () => {
+    const client = await sharedClient()
+    assert.throws(
+      () => createRedisStore(client as never),
+      (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
+    )
   })
 
   it('rejects a prefix containing a hash-tag brace', async () => {
