@@ -1,9 +1,9 @@
 // Server carrier over HTTP: an authenticated GET /profile that increments a counter, and
 // POST /login (session creation), side by side in one run against bare Express and
 // express-session. Each server runs in its own child process; autocannon runs here.
-//   npx tsc -p . && node dist/bench/server-carrier.js [seconds=5] [connections=50]
+//   npx tsc -p . && node dist/bench/server-carrier.js [seconds=5] [connections=50] [rounds=3]
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const repo = path.resolve(here, '..', '..')
 const seconds = Number(process.argv[2] ?? 5)
 const connections = Number(process.argv[3] ?? 50)
+const rounds = Number(process.argv[4] ?? 3)
 const SESSIONS = 200 // distinct signed-in users, spread over the connections
 
 interface Variant {
@@ -40,7 +41,17 @@ interface Row {
   readonly name: string
   readonly rps: number
   readonly p99: number
+  /** CPU time the server process spent per request (µs): robust to other load on the machine. */
+  readonly cpuMicros: number
   readonly errors: number
+}
+
+const TICK_MICROS = 10_000 // Linux clock ticks are 1/100 s (getconf CLK_TCK)
+
+/** User + system CPU time of a process so far, in µs (Linux /proc). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS
 }
 
 async function start(v: Variant, dir: string): Promise<{ child: ChildProcess; url: string }> {
@@ -98,46 +109,101 @@ async function load(
   })
 }
 
-async function measure(v: Variant, method: 'GET' | 'POST', route: string): Promise<Row> {
+interface Target {
+  readonly variant: Variant
+  readonly url: string
+  readonly cookies: string[]
+  readonly pid: number
+  readonly stop: () => Promise<void>
+}
+
+async function prepare(v: Variant, method: 'GET' | 'POST', route: string): Promise<Target> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-'))
   const { child, url } = await start(v, dir)
-  try {
-    // Bare Express gets a cookie of the same size, so every variant parses the same request.
-    const cookies =
-      method === 'POST' ? [] : v.arg === 'bare' ? [`tessera=${'A'.repeat(43)}`] : await signIn(url)
-    await load(url, method, route, cookies, 1) // warm-up: JIT, caches, WAL file
-    const r = await load(url, method, route, cookies, seconds)
-    const ok = method === 'GET' ? r['2xx'] : r['3xx']
-    return {
-      name: v.name,
-      rps: ok / seconds,
-      p99: r.latency.p99,
-      errors: r.non2xx - (method === 'GET' ? 0 : r['3xx']) + r.errors,
-    }
-  } finally {
-    await stop(child)
-    rmSync(dir, { recursive: true, force: true })
+  // Bare Express gets a cookie of the same size, so every variant parses the same request.
+  const cookies =
+    method === 'POST' ? [] : v.arg === 'bare' ? [`tessera=${'A'.repeat(43)}`] : await signIn(url)
+  await load(url, method, route, cookies, 1) // warm-up: JIT, caches, WAL file
+  return {
+    variant: v,
+    url,
+    cookies,
+    pid: child.pid!,
+    stop: async () => {
+      await stop(child)
+      rmSync(dir, { recursive: true, force: true })
+    },
   }
 }
 
+// The machine is shared and its load drifts, so variants take turns: every round runs each one
+// once, and each variant reports its median round.
+async function measure(variants: Variant[], method: 'GET' | 'POST', route: string): Promise<Row[]> {
+  const targets: Target[] = []
+  try {
+    for (const v of variants) targets.push(await prepare(v, method, route))
+    const runs: Row[][] = targets.map(() => [])
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, t] of targets.entries()) {
+        const cpuBefore = cpuMicros(t.pid)
+        const r = await load(t.url, method, route, t.cookies, seconds)
+        const cpu = (cpuMicros(t.pid) - cpuBefore) / r.requests.total
+        const ok = method === 'GET' ? r['2xx'] : r['3xx']
+        const errors = r.non2xx - (method === 'GET' ? 0 : r['3xx']) + r.errors
+        runs[i]!.push({
+          name: t.variant.name,
+          rps: ok / seconds,
+          p99: r.latency.p99,
+          cpuMicros: cpu,
+          errors,
+        })
+      }
+    }
+    return runs.map((rows) => ({
+      name: rows[0]!.name,
+      rps: median(rows.map((r) => r.rps)),
+      p99: median(rows.map((r) => r.p99)),
+      cpuMicros: median(rows.map((r) => r.cpuMicros)),
+      errors: rows.reduce((n, r) => n + r.errors, 0),
+    }))
+  } finally {
+    for (const t of targets) await t.stop()
+  }
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+}
+
+// "× bare (CPU)" is bare Express's server CPU per request divided by the variant's: the
+// throughput ratio the variant would reach on an otherwise idle machine.
 function table(title: string, rows: Row[]): string {
-  const base = rows[0]!.rps
+  const base = rows[0]!
   const lines = [
-    `${title} (${seconds} s, ${connections} connections)`,
-    '| variant | req/s | p99 ms | × bare | errors |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map(
-      (r) =>
-        `| ${r.name} | ${Math.round(r.rps)} | ${r.p99} | ${(r.rps / base).toFixed(2)} | ${r.errors} |`,
+    `${title} (median of ${rounds} rounds of ${seconds} s, ${connections} connections)`,
+    '| variant | req/s | p99 ms | × bare (req/s) | server CPU µs/req | × bare (CPU) | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) =>
+      [
+        '',
+        r.name,
+        Math.round(r.rps),
+        r.p99,
+        (r.rps / base.rps).toFixed(2),
+        Math.round(r.cpuMicros),
+        (base.cpuMicros / r.cpuMicros).toFixed(2),
+        r.errors,
+        '',
+      ]
+        .join(' | ')
+        .trim(),
     ),
   ]
   return lines.join('\n')
 }
 
-const profile: Row[] = []
-for (const v of profileVariants) profile.push(await measure(v, 'GET', '/profile'))
-const logins: Row[] = []
-for (const v of loginVariants) logins.push(await measure(v, 'POST', '/login'))
+const profile = await measure(profileVariants, 'GET', '/profile')
+const logins = await measure(loginVariants, 'POST', '/login')
 console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
 console.log(table('Authenticated GET /profile (counter via update())', profile))
 console.log()

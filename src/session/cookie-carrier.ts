@@ -29,7 +29,8 @@ import {
 import { decodeCookieState, encodeCookieState } from './record-codec.js'
 import { createRevocationCache, type RevocationCache } from './revocation-cache.js'
 import { createVerifiedCache } from './verified-cache.js'
-import { storeCall } from './server-carrier.js'
+import { bounded } from './server-carrier.js'
+import { readCookie } from './session-cookie.js'
 
 /** The purpose a cookie carrier's seal is bound to (with the cookie name). */
 export const COOKIE_CARRIER_PURPOSE = 'tessera/cookie-carrier/v1'
@@ -50,6 +51,8 @@ export interface CookieCarrierOptions {
    * bytes; 1 turns chunking off. Larger state is refused with `ERR_COOKIE_INVALID`. Default 3.
    */
   readonly maxChunks?: number | undefined
+  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 2. */
+  readonly storeTimeoutSeconds?: number | undefined
   /** The clock of the revocation cache, epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined
   /** How often the store's record follows a session that keeps writing (seconds). Default 60. */
@@ -70,6 +73,10 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   checkChunkOptions(maxChunks)
   const now = options.now ?? Date.now
   const touchIntervalMs = (options.touchIntervalSeconds ?? 60) * 1000
+  const storeTimeoutMs = (options.storeTimeoutSeconds ?? 2) * 1000
+  // SO-1: every store call is bounded, so a hung store answers 503 fast.
+  const storeCall = <T>(operation: string, pending: Promise<T>): Promise<T> =>
+    bounded(operation, pending, storeTimeoutMs)
   const binding = { name: cookie.name, purpose: COOKIE_CARRIER_PURPOSE }
   const openedSeals = createVerifiedCache<Opened>()
   const live: RevocationCache<SessionRecord | null> | null =
@@ -152,7 +159,10 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
     async load(request, at) {
       if (request.cookieHeader === undefined) return { record: null, reason: null, setCookies: [] }
       const { name } = cookieIdentity(cookie, request)
-      const sealed = joinCookieChunks(parseCookie(request.cookieHeader), name, maxChunks)
+      // The common case, one cookie, is read without parsing the whole header.
+      const single = readCookie(request.cookieHeader, name)
+      if (single === null) return refuse('ERR_TOKEN_MALFORMED', request) // IN-5: duplicates
+      const sealed = single ?? joinCookieChunks(parseCookie(request.cookieHeader), name, maxChunks)
       if (sealed === null) {
         const present = presentNames(request, name).length > 0
         return present ? refuse('ERR_TOKEN_MALFORMED', request) : noSession

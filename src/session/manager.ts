@@ -28,7 +28,7 @@ export interface ServerCarrierConfig {
  */
 export interface CookieCarrierConfig extends Omit<
   CookieCarrierOptions,
-  'keys' | 'cookie' | 'now' | 'touchIntervalSeconds'
+  'keys' | 'cookie' | 'now' | 'touchIntervalSeconds' | 'storeTimeoutSeconds'
 > {
   readonly carrier: 'cookie'
 }
@@ -36,7 +36,7 @@ export interface CookieCarrierConfig extends Omit<
 /** The `token` carrier: a short-lived JWT plus a rotating refresh token, both in cookies. */
 export interface TokenCarrierConfig extends Omit<
   TokenCarrierOptions,
-  'keys' | 'cookie' | 'now' | 'absoluteTimeoutSeconds'
+  'keys' | 'cookie' | 'now' | 'absoluteTimeoutSeconds' | 'storeTimeoutSeconds'
 > {
   readonly carrier: 'token'
 }
@@ -62,6 +62,8 @@ export interface CommonSessionOptions {
   readonly cookieMaxAgeSeconds?: number
   /** Other exact origins (`https://host[:port]`) allowed to send state-changing requests. */
   readonly allowedOrigins?: readonly string[]
+  /** A store call that has not answered after this many seconds fails the request with 503. Default 2. */
+  readonly storeTimeoutSeconds?: number
   /** How many times a write re-runs after losing the version check. Default 10. */
   readonly maxUpdateAttempts?: number
   /** Hears why a presented cookie gave no session (tampered, unknown, expired, cross-site). */
@@ -223,7 +225,11 @@ function buildCarrier(
       if (typeof options.store?.sessions?.get !== 'function') {
         invalid("carrier 'server' needs a store (createMemoryStore() or createSqliteStore(...))")
       }
-      return createServerCarrier({ store: options.store, cookie })
+      return createServerCarrier({
+        store: options.store,
+        cookie,
+        storeTimeoutSeconds: storeTimeout(options.storeTimeoutSeconds),
+      })
     case 'cookie':
       if (options.store !== undefined && typeof options.store?.sessions?.get !== 'function') {
         invalid("carrier 'cookie': store must be a tessera store, or left out")
@@ -234,6 +240,7 @@ function buildCarrier(
         cookie,
         now: shared.clock,
         touchIntervalSeconds: shared.touch,
+        storeTimeoutSeconds: storeTimeout(options.storeTimeoutSeconds),
       })
     case 'token':
       if (typeof options.store?.refreshTokens?.use !== 'function') {
@@ -245,6 +252,7 @@ function buildCarrier(
         cookie,
         now: shared.clock,
         absoluteTimeoutSeconds: shared.absolute,
+        storeTimeoutSeconds: storeTimeout(options.storeTimeoutSeconds),
         onRefreshReuse: (reuse) => {
           options.onEvent?.({
             type: 'refresh-token-reused',
@@ -276,6 +284,14 @@ function cookieOptions(options: CommonSessionOptions, absolute: number): Carrier
     )
   }
   return { name, secure, maxAgeSeconds: maxAge }
+}
+
+function storeTimeout(value: number | undefined): number {
+  const v = value ?? 2
+  if (typeof v !== 'number' || !(v > 0 && v <= 60)) {
+    invalid(`storeTimeoutSeconds must be above 0 and at most 60, got ${String(v)}`)
+  }
+  return v
 }
 
 function seconds(value: number | undefined, fallback: number, name: string): number {

@@ -82,7 +82,11 @@ export type SessionEvent =
   | { readonly type: 'rejected'; readonly code: TesseraErrorCode }
   | { readonly type: 'write-failed'; readonly code: TesseraErrorCode }
   /** A used refresh token came back (token carrier): its whole family was revoked (RT-3). */
-  | { readonly type: 'refresh-token-reused'; readonly userId: string | null; readonly count: number }
+  | {
+      readonly type: 'refresh-token-reused'
+      readonly userId: string | null
+      readonly count: number
+    }
 
 /** Where a session's writes put their response headers (implemented by each adapter). */
 export interface ResponseSink {

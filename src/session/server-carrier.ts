@@ -18,6 +18,8 @@ import { clearingCookie, readCookie, sessionCookie } from './session-cookie.js'
 export interface ServerCarrierOptions {
   readonly store: Store
   readonly cookie: CarrierCookieOptions
+  /** A store call that has not answered after this long fails as ERR_STORE_UNAVAILABLE (SO-1). Default 2. */
+  readonly storeTimeoutSeconds?: number | undefined
 }
 
 // Exactly what nextSessionId() produces: 43 base64url characters, the last carrying 2
@@ -34,6 +36,9 @@ const SESSION_ID = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/
 export function createServerCarrier(options: ServerCarrierOptions): Carrier {
   const { store, cookie } = options
   const sessions = store.sessions
+  const timeoutMs = (options.storeTimeoutSeconds ?? 2) * 1000
+  const storeCall = <T>(operation: string, pending: Promise<T>): Promise<T> =>
+    bounded(operation, pending, timeoutMs)
 
   function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {
     return { record: null, reason, setCookies: [clearingCookie(cookie, request)] }
@@ -111,12 +116,25 @@ function isSessionId(value: string): boolean {
   return value.length === 43 && SESSION_ID.test(value)
 }
 
-/** Awaits a store call, wrapping a driver's failure as ERR_STORE_UNAVAILABLE (cause kept). */
-export async function storeCall<T>(operation: string, pending: Promise<T>): Promise<T> {
+/**
+ * Awaits a store call for at most `timeoutMs`, so a hung store fails the request fast instead of
+ * holding it; a driver's failure becomes ERR_STORE_UNAVAILABLE with the driver's error as cause.
+ */
+export async function bounded<T>(
+  operation: string,
+  pending: Promise<T>,
+  timeoutMs: number,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(reject, timeoutMs, new Error(`no answer within ${timeoutMs} ms`))
+  })
   try {
-    return await pending
+    return await Promise.race([pending, timeout])
   } catch (cause) {
     if (isTesseraError(cause)) throw cause
     throw new TesseraError('ERR_STORE_UNAVAILABLE', `session store ${operation} failed`, { cause })
+  } finally {
+    clearTimeout(timer)
   }
 }

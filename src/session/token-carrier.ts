@@ -4,7 +4,6 @@
 // of truth on refresh, and the compare-and-set that keeps updates from being lost) and the
 // refresh tokens' hashes. Every request checks its session's record through a cache that answers
 // for at most one second, so a revoked session's access tokens die within a second everywhere.
-import { parseCookie } from '../cookie/codec.js'
 import { deriveKey } from '../crypto/aead.js'
 import { sha256 } from '../crypto/hash.js'
 import { createKeyring, type Keyring } from '../crypto/keyring.js'
@@ -22,7 +21,8 @@ import {
 } from './carrier.js'
 import { createRevocationCache } from './revocation-cache.js'
 import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
-import { storeCall } from './server-carrier.js'
+import { bounded } from './server-carrier.js'
+import { readCookie } from './session-cookie.js'
 import { createAccessTokens, integer, type AccessTokenOptions } from './access-token.js'
 
 /** Where the token carrier accepts its access token from. */
@@ -51,6 +51,8 @@ export interface TokenCarrierOptions extends AccessTokenOptions {
   readonly revocationCheck?: boolean | undefined
   /** Hears a refresh token reuse, after its family has been revoked. */
   readonly onRefreshReuse?: ((reuse: RefreshReuse) => void) | undefined
+  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 2. */
+  readonly storeTimeoutSeconds?: number | undefined
   /** The clock of writes and of the revocation cache, epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined
 }
@@ -68,6 +70,10 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   const { store, cookie } = options
   const now = options.now ?? Date.now
   const absoluteMs = options.absoluteTimeoutSeconds * 1000
+  const storeTimeoutMs = (options.storeTimeoutSeconds ?? 2) * 1000
+  // SO-1: every store call is bounded, so a hung store answers 503 fast.
+  const storeCall = <T>(operation: string, pending: Promise<T>): Promise<T> =>
+    bounded(operation, pending, storeTimeoutMs)
   const graceSeconds = integer(options.refreshGraceSeconds, 5, 0, 60, 'refreshGraceSeconds')
   const accept = options.accept ?? 'both'
   if (accept !== 'cookie' && accept !== 'bearer' && accept !== 'both') {
@@ -156,18 +162,17 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   async function refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad> {
     let next
     try {
-      next = await rotateRefreshToken(store.refreshTokens, token, {
-        now: at,
-        graceSeconds,
-        onReuse: options.onRefreshReuse,
-      })
+      next = await storeCall(
+        'refresh',
+        rotateRefreshToken(store.refreshTokens, token, {
+          now: at,
+          graceSeconds,
+          onReuse: options.onRefreshReuse,
+        }),
+      )
     } catch (err) {
-      if (!isTesseraError(err)) {
-        throw new TesseraError('ERR_STORE_UNAVAILABLE', 'refresh token store failed', {
-          cause: err,
-        })
-      }
-      if (err.code === 'ERR_STORE_UNAVAILABLE') throw err
+      // A store failure stays an error (503); a refused token is no session.
+      if (!isTesseraError(err) || err.code === 'ERR_STORE_UNAVAILABLE') throw err
       return refuse(err.code, request)
     }
     const record = await storeCall('get', store.sessions.get(next.familyId))
@@ -187,10 +192,12 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     kind: 'token',
 
     async load(request, at) {
-      const cookies = request.cookieHeader === undefined ? null : parseCookie(request.cookieHeader)
+      const header = request.cookieHeader
       const n = names(request)
       const bearer = accept === 'cookie' ? undefined : bearerToken(request.authorization)
-      const token = bearer ?? (accept === 'bearer' ? undefined : cookies?.[n.access])
+      // IN-5: two cookies of one name that disagree (readCookie gives null) are refused.
+      const token = bearer ?? (accept === 'bearer' ? undefined : readCookie(header, n.access))
+      if (token === null) return refuse('ERR_TOKEN_MALFORMED', request)
       let failure: TesseraErrorCode | null = null
       if (token !== undefined) {
         const verified = tokens.verify(token, at)
@@ -199,7 +206,8 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       }
       // An expired (or unreadable) access token with a refresh cookie: refresh here, so that
       // routes never see it.
-      const refreshToken = cookies?.[n.refresh]
+      const refreshToken = readCookie(header, n.refresh)
+      if (refreshToken === null) return refuse('ERR_TOKEN_MALFORMED', request)
       if (refreshToken !== undefined) return refresh(refreshToken, request, at)
       return failure === null
         ? { record: null, reason: null, setCookies: [] }

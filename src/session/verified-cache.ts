@@ -14,6 +14,7 @@ export interface VerifiedCache<Value> {
 export const DEFAULT_VERIFIED_CACHE_ENTRIES = 5000
 /** Longer strings are not remembered: keeps the memory bound near entries × 4 KiB. */
 const MAX_KEY_LENGTH = 4096
+const INDEX_LENGTH = 24
 
 /**
  * Creates a verified-value cache holding at most `maxEntries` strings; when full, the oldest
@@ -26,13 +27,21 @@ const MAX_KEY_LENGTH = 4096
 export function createVerifiedCache<Value>(
   maxEntries: number = DEFAULT_VERIFIED_CACHE_ENTRIES,
 ): VerifiedCache<Value> {
-  const entries = new Map<string, Value>()
+  // Indexed by the string's last characters (a MAC, a GCM tag: they differ between any two
+  // genuine strings), so a lookup hashes a few dozen characters instead of a whole token; the
+  // whole string is then compared, so only the exact genuine string ever hits.
+  const entries = new Map<string, { readonly key: string; readonly value: Value }>()
   return {
-    get: (key) => entries.get(key),
+    get(key) {
+      const entry = entries.get(key.slice(-INDEX_LENGTH))
+      return entry !== undefined && entry.key === key ? entry.value : undefined
+    },
     set(key, value) {
-      if (key.length > MAX_KEY_LENGTH || entries.has(key)) return
+      if (key.length > MAX_KEY_LENGTH) return
+      const index = key.slice(-INDEX_LENGTH)
+      entries.delete(index)
       if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string)
-      entries.set(key, value)
+      entries.set(index, { key, value })
     },
   }
 }

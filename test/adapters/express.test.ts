@@ -289,6 +289,17 @@ describe('express adapter: store outage and timeouts', () => {
     })
   })
 
+  it('answers 503 when the store hangs, within storeTimeoutSeconds, and recovers', async () => {
+    await withApp({ storeTimeoutSeconds: 0.05 }, async (t, server) => {
+      const c = client(server.url)
+      await c.request('/login', form({ user: 'hana' }))
+      t.store.hanging = true
+      assert.equal((await c.request('/profile')).status, 503)
+      t.store.hanging = false
+      assert.equal((await c.request('/profile')).status, 200)
+    })
+  })
+
   it('sends Clear-Site-Data on logout when asked to', async () => {
     await withApp({ clearSiteDataOnLogout: true }, async (_t, server) => {
       const c = client(server.url)

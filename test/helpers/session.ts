@@ -47,6 +47,8 @@ export interface InstrumentedStore extends Store {
   readonly counts: Counts
   /** While true (or while it names the method called), session calls reject like a dropped driver. */
   failing: boolean | keyof SessionStore
+  /** While true, session calls never answer (a store that hangs rather than fails). */
+  hanging: boolean
   /** Calls of `replace` that should report a lost version check before reaching the store. */
   forceConflicts: number
   writes(): number
@@ -66,6 +68,7 @@ export function instrument(inner: Store): InstrumentedStore {
   const store: InstrumentedStore = {
     counts,
     failing: false,
+    hanging: false,
     forceConflicts: 0,
     refreshTokens: inner.refreshTokens,
     writes: () =>
@@ -80,6 +83,7 @@ export function instrument(inner: Store): InstrumentedStore {
     )
     sessions[name] = async (...args) => {
       counts[name]++
+      if (store.hanging) return new Promise(() => {})
       if (store.failing === true || store.failing === name)
         throw new Error('connect ECONNREFUSED 127.0.0.1:6379')
       if (name === 'replace' && store.forceConflicts > 0) {

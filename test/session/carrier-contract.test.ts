@@ -132,6 +132,17 @@ for (const carrier of ['server', 'cookie', 'token'] as const) {
       })
     }
 
+    it('refuses a copy of a genuine cookie sent alongside a planted one of the same name', async () => {
+      const c = await signedIn()
+      for (const cookieName of COOKIE_NAMES[carrier]) {
+        const genuine = c.jar.get(cookieName)!
+        const res = await client(shared.server.url).request('/profile', {
+          headers: { cookie: `${cookieName}=${genuine}; ${cookieName}=${'A'.repeat(43)}` },
+        })
+        assert.equal(res.status, 401, cookieName)
+      }
+    })
+
     it('treats raw UTF-8 in the Cookie header as no session, never a 500', async () => {
       const line = Buffer.from(`Cookie: ${COOKIE_NAMES[carrier][0]}=ñandú-🍪`, 'utf8')
       assert.equal(await rawStatus(shared.server.port, '/profile', [line]), 401)

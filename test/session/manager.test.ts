@@ -350,7 +350,21 @@ describe('createSessionManager (server carrier)', () => {
     assert.equal((await visit(s.manager, cookie)).session.userId, 'alice')
   })
 
+  it('fails a store call that never answers after storeTimeoutSeconds (SO-1)', async () => {
+    const s = setup({ storeTimeoutSeconds: 0.05 })
+    const cookie = await loggedIn(s)
+    s.store.hanging = true
+    await assert.rejects(s.manager.open(req(cookie), recordingSink()), (err) => {
+      assert.ok(isTesseraError(err, 'ERR_STORE_UNAVAILABLE'))
+      assert.match(String((err as Error).cause), /no answer within 50 ms/)
+      return true
+    })
+    s.store.hanging = false
+    assert.equal((await visit(s.manager, cookie)).session.userId, 'alice')
+  })
+
   const invalid: [string, Partial<SessionManagerOptions>][] = [
+    ['a store timeout of 0', { storeTimeoutSeconds: 0 }],
     ['a negative idle timeout', { idleTimeoutSeconds: -1 }],
     [
       'a touch interval not below the idle timeout',

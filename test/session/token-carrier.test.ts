@@ -17,7 +17,7 @@ import type { Store } from '../../src/stores/store.js'
 import { fakeClock, type FakeClock } from '../../src/testing/fake-clock.js'
 import { signedIn, visit, type TestData } from '../helpers/carrier-visit.js'
 import { cookieJar, type CookieJar } from '../helpers/cookie-jar.js'
-import { testKeys } from '../helpers/session.js'
+import { instrument, testKeys } from '../helpers/session.js'
 
 const ACCESS = 'tessera'
 const REFRESH = 'tessera-refresh'
@@ -141,6 +141,17 @@ describe('token carrier', () => {
     await visit(s.manager, jar, (x) => void (x.data.username = 'Alice'))
     assert.deepEqual(claimsOf(jar).data, { count: 5, username: 'Alice' })
     assert.equal((await visit(s.manager, jar)).session.data.count, 5)
+  })
+
+  it('gives a tab holding an older access token the data another tab wrote since, and a fresh token', async () => {
+    const s = setup()
+    const tab1 = await signedIn(s.manager)
+    const tab2 = tab1.clone()
+    await visit(s.manager, tab1, (x) => x.update((d) => void (d.count = 7)))
+    const { session, sink } = await visit(s.manager, tab2)
+    assert.equal(session.data.count, 7)
+    assert.ok(sink.cookies.some((c) => c.startsWith(`${ACCESS}=`)))
+    assert.deepEqual(claimsOf(tab2).data, { count: 7 })
   })
 
   it('logout revokes the family: the old refresh cookie no longer works', async () => {
@@ -272,6 +283,40 @@ describe('token carrier', () => {
       visit(s.manager, jar, (x) => x.update((d) => void (d.blob = 'x'.repeat(3000)))),
       (err: unknown) =>
         isTesseraError(err, 'ERR_COOKIE_INVALID') && /maxDataBytes/.test(String(err)),
+    )
+  })
+
+  it('fails closed with ERR_STORE_UNAVAILABLE while the store is down, and recovers', async () => {
+    const clock = fakeClock(Date.UTC(2026, 0, 1))
+    const store = instrument(createMemoryStore({ clock }))
+    const s = setup({}, { store, clock, keys: testKeys() })
+    const jar = await signedIn(s.manager)
+    s.clock.advanceMs(1000) // past the revocation cache's answer
+    store.failing = true
+    await assert.rejects(visit(s.manager, jar), (err: unknown) =>
+      isTesseraError(err, 'ERR_STORE_UNAVAILABLE'),
+    )
+    store.failing = false
+    assert.equal((await visit(s.manager, jar)).session.userId, 'alice')
+  })
+
+  it('answers ERR_STORE_UNAVAILABLE when the store hangs, after storeTimeoutSeconds', async () => {
+    const clock = fakeClock(Date.UTC(2026, 0, 1))
+    const inner = createMemoryStore({ clock })
+    let hang = false
+    const store: Store = {
+      refreshTokens: inner.refreshTokens,
+      sessions: {
+        ...inner.sessions,
+        get: (idHash) => (hang ? new Promise(() => {}) : inner.sessions.get(idHash)),
+      },
+    }
+    const s = setup({ storeTimeoutSeconds: 0.05 }, { store, clock, keys: testKeys() })
+    const jar = await signedIn(s.manager)
+    clock.advanceMs(1000)
+    hang = true
+    await assert.rejects(visit(s.manager, jar), (err: unknown) =>
+      isTesseraError(err, 'ERR_STORE_UNAVAILABLE'),
     )
   })
 

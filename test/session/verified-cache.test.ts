@@ -28,3 +28,13 @@ describe('createVerifiedCache', () => {
     assert.equal(cache.get(long), undefined)
   })
 })
+
+describe('createVerifiedCache, strings that share their last characters', () => {
+  it('never answers for a string that differs anywhere, even with the same ending', () => {
+    const cache = createVerifiedCache<string>()
+    const tail = '.' + 'S'.repeat(43)
+    cache.set(`header.payload${tail}`, 'genuine')
+    assert.equal(cache.get(`header.forged!${tail}`), undefined)
+    assert.equal(cache.get(`header.payload${tail}`), 'genuine')
+  })
+})
