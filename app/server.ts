@@ -45,6 +45,8 @@ export interface AppServer {
 export interface CreateServerOptions {
   readonly throttlePolicy?: ThrottlePolicy
   readonly log?: EventLog
+  /** Seconds after sign-in during which revoking sessions needs no password; default 300. */
+  readonly recentAuthSeconds?: number
 }
 
 function logToStdout(entry: Readonly<Record<string, unknown>>): void {
@@ -133,6 +135,7 @@ export async function createServer(
     throttle: createLoginThrottle(options.throttlePolicy),
     devices: createDeviceCookies(primaryKey.key),
     log: options.log ?? logToStdout,
+    recentAuthSeconds: options.recentAuthSeconds ?? 5 * 60,
   }
 
   const app = express()

@@ -16,6 +16,8 @@ export interface AppContext {
   readonly store: Store
   /** Security events (EH-5): never a password, token or cookie value. */
   readonly log: EventLog
+  /** After this long since sign-in, changing other sessions needs the password again (OP-3). */
+  readonly recentAuthSeconds: number
 }
 
 /** Where security events and request errors go; one JSON object per line by default. */

@@ -79,5 +79,7 @@ pre { background: #0f1420; color: #e7ebf3; padding: .75rem 1rem; border-radius: 
 .count { font-size: 2rem; font-weight: 700; padding: 0 .25rem; }
 .muted { color: var(--muted); }
 .spaced { margin-top: 1rem; }
+label.small { display: inline; font-weight: 400; margin: 0 .25rem; }
+td input[type=password] { width: 10rem; }
 .tag { display: inline-block; padding: 0 .5rem; border-radius: 999px; background: #e3ebff; color: #1f3f99; font-size: .8rem; }
 `

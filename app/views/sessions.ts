@@ -1,4 +1,4 @@
-import { html } from './html.js'
+import { html, type SafeHtml } from './html.js'
 import { csrfField, layout, type PageFrame } from './layout.js'
 
 /** One row of the "your sessions" page, as the session library lists it. */
@@ -42,17 +42,28 @@ function when(at: number): string {
   return new Date(at).toISOString().replace('T', ' ').slice(0, 19) + ' UTC'
 }
 
-/** GET /sessions: every active session of the user, with revoke buttons. */
+/** The password field a form carries when the sign-in is not recent. */
+function passwordField(ask: boolean, id: string): SafeHtml | null {
+  if (!ask) return null
+  return html`<label for="${id}" class="small">Your password</label>
+    <input id="${id}" name="password" type="password" autocomplete="current-password" required />`
+}
+
+/**
+ * GET /sessions: every active session of the user, with revoke buttons. With `askPassword`, each
+ * form asks for the password again (the sign-in is not recent).
+ */
 export function sessionsPage(
   frame: PageFrame,
   rows: readonly SessionRow[],
   notice: string | null,
+  askPassword: boolean,
 ): string {
   const sorted = [...rows].sort(
     (a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt - a.lastSeenAt,
   )
   const body = sorted.map(
-    (row) =>
+    (row, i) =>
       html`<tr data-testid="session-row">
         <td>
           ${describeDevice(row.userAgent)}
@@ -68,6 +79,7 @@ export function sessionsPage(
               : html`<form method="post" action="/sessions/revoke" class="inline">
                   ${csrfField(frame.csrfToken)}
                   <input type="hidden" name="handle" value="${row.handle}" />
+                  ${passwordField(askPassword, `password-${i}`)}
                   <button type="submit" class="secondary">Revoke</button>
                 </form>`
           }
@@ -78,6 +90,13 @@ export function sessionsPage(
     frame,
     html`<h1>Your sessions</h1>
       ${notice === null ? null : html`<p class="notice" role="status">${notice}</p>`}
+      ${
+        askPassword
+          ? html`<p class="muted">
+              You signed in a while ago: confirm your password to end a session.
+            </p>`
+          : null
+      }
       <table>
         <caption class="muted">
           Where you are signed in (${rows.length})
@@ -97,7 +116,7 @@ export function sessionsPage(
       </table>
       <div class="card spaced">
         <form method="post" action="/sessions/logout-others">
-          ${csrfField(frame.csrfToken)}
+          ${csrfField(frame.csrfToken)} ${passwordField(askPassword, 'password-others')}
           <button type="submit">Sign out everywhere else</button>
         </form>
       </div>`,

@@ -272,3 +272,34 @@ describe('refusals in every carrier', () => {
     })
   }
 })
+
+describe('ending other sessions after the sign-in is no longer recent', () => {
+  it('asks for the password again, and changes nothing when it does not match', async () => {
+    const app = await startTestApp({}, { recentAuthSeconds: 0 })
+    try {
+      const laptop = await registered(app, 'sudo')
+      const phone = new WebClient(app.url, 'phone')
+      await phone.submit('/login', '/login', {
+        username: 'sudo',
+        password: 'correct horse battery',
+      })
+      const page = await laptop.get('/sessions')
+      assert.match(page.body, /confirm your password/)
+      const handle = /name="handle" value="([^"]+)"/.exec(page.body)?.[1] ?? ''
+      const form = { _csrf: csrfTokenOf(page.body), handle }
+      const wrong = await laptop.post('/sessions/revoke', { ...form, password: 'not it at all' })
+      assert.equal(wrong.location, '/sessions?done=password')
+      const missing = await laptop.post('/sessions/logout-others', { _csrf: form._csrf })
+      assert.equal(missing.location, '/sessions?done=password')
+      assert.equal((await phone.get('/profile')).status, 200, 'the other session survived')
+      const right = await laptop.post('/sessions/revoke', {
+        ...form,
+        password: 'correct horse battery',
+      })
+      assert.equal(right.location, '/sessions?done=revoked')
+      assert.equal((await phone.get('/profile')).location, '/login')
+    } finally {
+      await app.close()
+    }
+  })
+})
