@@ -3,13 +3,9 @@
 // store creates and migrates its tables on first use, or an operator runs `migrate` beforehand.
 import { TesseraError } from '../errors.js'
 import { postgresMigrations, postgresTables, type PostgresTables } from './postgres-schema.js'
-import type {
-  RefreshTokenRecord,
-  RefreshTokenStore,
-  SessionRecord,
-  SessionStore,
-  Store,
-} from './store.js'
+import { bounded, sweep, type Query } from './postgres-query.js'
+import { createPostgresRefreshTokens } from './postgres-tokens.js'
+import type { SessionRecord, SessionStore, Store } from './store.js'
 
 /** What a query returns, as much of `pg`'s QueryResult as the store reads. */
 export interface PostgresResult {
@@ -165,48 +161,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
 }
 
-type Query = (op: string, text: string, values: unknown[]) => Promise<PostgresResult>
-
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) {
     throw new TesseraError('ERR_CONFIG_INVALID', `${name} must be a positive integer, got ${value}`)
   }
   return value
-}
-
-// The driver's query_timeout covers a query once it has a connection; this timer also covers
-// the wait for a connection. Whatever fails becomes ERR_STORE_UNAVAILABLE with the cause.
-async function bounded<T>(op: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs + 50)
-  })
-  try {
-    return await Promise.race([call(), timeout])
-  } catch (cause) {
-    if (cause instanceof TesseraError) throw cause
-    throw new TesseraError('ERR_STORE_UNAVAILABLE', `postgres ${op} failed`, { cause })
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-// Deletes expired rows a batch at a time: each batch is its own short statement, and SKIP
-// LOCKED passes over rows another sweep holds, so sweeping never waits and never blocks.
-async function sweep(query: Query, table: string, now: number, batchSize: number) {
-  let total = 0
-  for (let i = 0; i < 100_000; i++) {
-    const result = await query(
-      'deleteExpired',
-      `DELETE FROM ${table} WHERE ctid IN (
-        SELECT ctid FROM ${table} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [now, batchSize],
-    )
-    const deleted = result.rowCount ?? 0
-    total += deleted
-    if (deleted < batchSize) break
-  }
-  return total
 }
 
 const SESSION_COLUMNS =
@@ -311,64 +270,6 @@ function decodeSession(row: Record<string, unknown>): SessionRecord {
     lastSeenAt: Number(row.last_seen_at),
     expiresAt: Number(row.expires_at),
     meta: JSON.parse(row.meta as string) as SessionRecord['meta'],
-  }
-}
-
-function createPostgresRefreshTokens(
-  query: Query,
-  t: PostgresTables,
-  batchSize: number,
-): RefreshTokenStore {
-  return {
-    async insert(r) {
-      await query(
-        'insert',
-        `INSERT INTO ${t.refreshTokens}
-           (id_hash, family_id, user_id, created_at, expires_at, used_at, revoked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [r.idHash, r.familyId, r.userId, r.createdAt, r.expiresAt, r.usedAt, r.revokedAt],
-      )
-    },
-
-    // The CTE locks the row (FOR UPDATE) and keeps its state from before the UPDATE; a second
-    // concurrent call waits for the lock, then re-reads the row and sees it used.
-    async use(idHash, at) {
-      const result = await query(
-        'use',
-        `WITH old AS (
-           SELECT * FROM ${t.refreshTokens} WHERE id_hash = $1 AND expires_at > $2 FOR UPDATE)
-         UPDATE ${t.refreshTokens} AS rt SET used_at = COALESCE(rt.used_at, $2)
-         FROM old WHERE rt.id_hash = old.id_hash
-         RETURNING old.id_hash, old.family_id, old.user_id, old.created_at, old.expires_at,
-           old.used_at, old.revoked_at`,
-        [idHash, at],
-      )
-      const row = result.rows[0]
-      return row === undefined ? null : decodeToken(row)
-    },
-
-    async revokeFamily(familyId, at) {
-      const result = await query(
-        'revokeFamily',
-        `UPDATE ${t.refreshTokens} SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`,
-        [familyId, at],
-      )
-      return result.rowCount ?? 0
-    },
-
-    deleteExpired: (at) => sweep(query, t.refreshTokens, at, batchSize),
-  }
-}
-
-function decodeToken(row: Record<string, unknown>): RefreshTokenRecord {
-  return {
-    idHash: row.id_hash as string,
-    familyId: row.family_id as string,
-    userId: row.user_id as string,
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    usedAt: row.used_at === null ? null : Number(row.used_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
   }
 }
 

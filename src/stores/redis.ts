@@ -27,29 +27,20 @@
 // A refresh token's family never changes, so tokens are hash-tagged by family: revoking a family
 // and using a token are single-slot scripts; the idHash → family pointer is written once.
 import { TesseraError } from '../errors.js'
-import type {
-  RefreshTokenRecord,
-  RefreshTokenStore,
-  SessionRecord,
-  SessionStore,
-  Store,
-} from './store.js'
+import type { SessionRecord, SessionStore, Store } from './store.js'
 import {
   CREATE_SESSION,
   DELETE_SESSION,
   EXPIRE_SESSION,
-  EXPIRE_TOKEN,
   INDEX_ADD,
   INDEX_LIVE,
   INDEX_REMOVE,
-  INSERT_TOKEN,
   REPLACE_SESSION,
-  REVOKE_FAMILY,
   SESSION_FIELDS,
   TOUCH_SESSION,
-  USE_TOKEN,
 } from './redis-scripts.js'
 import { globEscape, scanAll, type RedisScannable } from './redis-sweep.js'
+import { createRedisRefreshTokens } from './redis-tokens.js'
 
 /**
  * The few methods of a `redis` v5 client or cluster client (`createClient`, `createCluster`)
@@ -112,7 +103,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 // deleted) session by at most this long before ZREMRANGEBYSCORE trims it; it is never listed.
 const INDEX_SLACK_MS = 5 * 60 * 1000
 
-class RedisKeys {
+/** Key names; see the table at the top of this file. */
+export class RedisKeys {
   readonly prefix: string
   constructor(prefix: string) {
     this.prefix = prefix
@@ -135,7 +127,8 @@ class RedisKeys {
   }
 }
 
-interface Runner {
+/** Bounded Redis calls that fail with ERR_STORE_UNAVAILABLE. */
+export interface Runner {
   script(op: string, script: string, keys: string[], args: (string | number)[]): Promise<unknown>
   hmGet(op: string, key: string, fields: readonly string[]): Promise<unknown>
   /** Visits every key matching `pattern` on every master, a batch at a time. */
@@ -335,83 +328,5 @@ function decodeSession(idHash: string, fields: unknown, now: number): SessionRec
     lastSeenAt: Number(l),
     expiresAt,
     meta: rest.meta,
-  }
-}
-
-function createRedisRefreshTokens(
-  redis: Runner,
-  keys: RedisKeys,
-  now: () => number,
-): RefreshTokenStore {
-  return {
-    async insert(record) {
-      const family = record.familyId
-      await redis.script(
-        'insert',
-        INSERT_TOKEN,
-        [`${keys.tokenPrefix(family)}${record.idHash}`, keys.family(family)],
-        [record.userId, record.createdAt, record.expiresAt, now(), record.idHash],
-      )
-      // The pointer is written after the token, once, and expires with it.
-      await redis.script(
-        'insert',
-        `redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2]) return 1`,
-        [keys.tokenPointer(record.idHash)],
-        [family, record.expiresAt],
-      )
-    },
-
-    async use(idHash, at) {
-      const familyId = await redis.script(
-        'use',
-        `return redis.call('GET', KEYS[1])`,
-        [keys.tokenPointer(idHash)],
-        [],
-      )
-      if (typeof familyId !== 'string') return null
-      const before = await redis.script(
-        'use',
-        USE_TOKEN,
-        [`${keys.tokenPrefix(familyId)}${idHash}`],
-        [at],
-      )
-      if (!Array.isArray(before)) return null
-      const [userId, createdAt, expiresAt, usedAt, revokedAt] = before as string[]
-      return {
-        idHash,
-        familyId,
-        userId: userId!,
-        createdAt: Number(createdAt),
-        expiresAt: Number(expiresAt),
-        usedAt: usedAt ? Number(usedAt) : null,
-        revokedAt: revokedAt ? Number(revokedAt) : null,
-      } satisfies RefreshTokenRecord
-    },
-
-    async revokeFamily(familyId, at) {
-      const changed = await redis.script(
-        'revokeFamily',
-        REVOKE_FAMILY,
-        [keys.family(familyId)],
-        [at, keys.tokenPrefix(familyId)],
-      )
-      return Number(changed)
-    },
-
-    async deleteExpired(at) {
-      if (at <= now()) return 0
-      let deleted = 0
-      await redis.scan(`${globEscape(keys.prefix)}{f:*}t:*`, async (batch) => {
-        for (const key of batch) {
-          const end = key.indexOf('}t:', keys.prefix.length)
-          const family = key.slice(0, end + 1)
-          const idHash = key.slice(end + 3)
-          deleted += Number(
-            await redis.script('deleteExpired', EXPIRE_TOKEN, [key, family], [at, idHash]),
-          )
-        }
-      })
-      return deleted
-    },
   }
 }
