@@ -125,16 +125,56 @@ export async function bounded<T>(
   pending: Promise<T>,
   timeoutMs: number,
 ): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(reject, timeoutMs, new Error(`no answer within ${timeoutMs} ms`))
+  // One shared watchdog instead of a timer (and an Error) per call: this wraps every store call
+  // of every request, and a setTimeout plus a stack trace each cost more than the call itself.
+  return new Promise<T>((resolve, reject) => {
+    const waiter: Waiter = {
+      deadline: Date.now() + timeoutMs,
+      timeoutMs,
+      fail: (cause) => reject(storeError(operation, cause)),
+    }
+    waiters.add(waiter)
+    if (watchdog === undefined) {
+      // Not unref'd: it runs only while a store call is in flight, which is work outstanding.
+      watchdog = setInterval(failOverdue, WATCHDOG_TICK_MS)
+    }
+    pending.then(
+      (value) => {
+        waiters.delete(waiter)
+        resolve(value)
+      },
+      (cause: unknown) => {
+        waiters.delete(waiter)
+        waiter.fail(cause)
+      },
+    )
   })
-  try {
-    return await Promise.race([pending, timeout])
-  } catch (cause) {
-    if (isTesseraError(cause)) throw cause
-    throw new TesseraError('ERR_STORE_UNAVAILABLE', `session store ${operation} failed`, { cause })
-  } finally {
-    clearTimeout(timer)
+}
+
+interface Waiter {
+  readonly deadline: number
+  readonly timeoutMs: number
+  readonly fail: (cause: unknown) => void
+}
+
+const WATCHDOG_TICK_MS = 25
+const waiters = new Set<Waiter>()
+let watchdog: ReturnType<typeof setInterval> | undefined
+
+function failOverdue(): void {
+  const now = Date.now()
+  for (const waiter of waiters) {
+    if (waiter.deadline > now) continue
+    waiters.delete(waiter)
+    waiter.fail(new Error(`no answer within ${waiter.timeoutMs} ms`))
   }
+  if (waiters.size === 0) {
+    clearInterval(watchdog)
+    watchdog = undefined
+  }
+}
+
+function storeError(operation: string, cause: unknown): unknown {
+  if (isTesseraError(cause)) return cause
+  return new TesseraError('ERR_STORE_UNAVAILABLE', `session store ${operation} failed`, { cause })
 }
