@@ -1,0 +1,171 @@
+// Environment and command-line options become one typed, validated config. Anything unknown or
+// missing fails here, at startup, with a message that names the option or variable to fix.
+import { createHash, randomBytes } from 'node:crypto'
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { TesseraError } from 'tessera'
+
+export const CARRIERS = ['cookie', 'server', 'token'] as const
+export const STORES = ['memory', 'sqlite', 'redis', 'postgres'] as const
+export type CarrierName = (typeof CARRIERS)[number]
+export type StoreName = (typeof STORES)[number]
+
+/** The environment variable holding the session key (base64url, at least 32 bytes). */
+export const SESSION_KEY_VARIABLE = 'TESSERA_SESSION_KEY'
+/** Optional previous key, still accepted for verification while keys rotate. */
+export const PREVIOUS_KEY_VARIABLE = 'TESSERA_SESSION_KEY_PREVIOUS'
+const MIN_KEY_BYTES = 32
+const DEV_KEY_FILE = 'dev-session-key'
+
+/** One secret with its id, as `session({ keys })` takes it. */
+export interface SessionKey {
+  readonly id: string
+  readonly key: Buffer
+}
+
+/** Where the store and accounts live. */
+export interface StoreConfig {
+  readonly store: StoreName
+  readonly dataDir: string
+  readonly redisUrl: string | undefined
+  readonly databaseUrl: string | undefined
+}
+
+/** Everything the app needs to start. */
+export interface AppConfig extends StoreConfig {
+  readonly carrier: CarrierName
+  readonly host: string
+  readonly port: number
+  /** Newest first. */
+  readonly keys: readonly SessionKey[]
+  /** Where the key came from, for the startup line (never the key itself). */
+  readonly keySource: string
+  /** log2 of the scrypt cost N; 17 unless a test lowers it to run faster. */
+  readonly scryptLogN: number
+}
+
+/** The option definitions shared by `npm start`, `tessera serve` and the store commands. */
+export const STORE_OPTIONS = {
+  store: { type: 'string' },
+  'data-dir': { type: 'string' },
+} as const
+export const SERVE_OPTIONS = {
+  ...STORE_OPTIONS,
+  carrier: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+} as const
+
+type Env = Readonly<Record<string, string | undefined>>
+
+function invalid(message: string): TesseraError {
+  return new TesseraError('ERR_CONFIG_INVALID', message)
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw invalid(`${name} must be one of ${allowed.join(', ')}; got "${value}"`)
+}
+
+/** Reads --store, --data-dir, REDIS_URL and DATABASE_URL. */
+export function storeConfig(
+  values: { store?: string; 'data-dir'?: string },
+  env: Env,
+): StoreConfig {
+  const store = oneOf('--store', values.store ?? env.TESSERA_STORE ?? 'sqlite', STORES)
+  const redisUrl = env.REDIS_URL || undefined
+  const databaseUrl = env.DATABASE_URL || undefined
+  if (store === 'redis' && redisUrl === undefined) throw invalid('--store redis needs REDIS_URL')
+  if (store === 'postgres' && databaseUrl === undefined) {
+    throw invalid('--store postgres needs DATABASE_URL')
+  }
+  const dataDir = path.resolve(values['data-dir'] ?? env.TESSERA_DATA_DIR ?? 'data')
+  return { store, dataDir, redisUrl, databaseUrl }
+}
+
+/** Parses `argv` (without the command name) and the environment into the app's config. */
+export function loadConfig(argv: readonly string[], env: Env): AppConfig {
+  const { values } = parseArgs({ args: [...argv], options: SERVE_OPTIONS, strict: true })
+  const carrier = oneOf('--carrier', values.carrier ?? env.TESSERA_CARRIER ?? 'server', CARRIERS)
+  const portText = values.port ?? env.PORT ?? '3000'
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw invalid(`--port must be an integer from 0 to 65535; got "${portText}"`)
+  }
+  const host = values.host ?? env.HOST ?? '127.0.0.1'
+  const stores = storeConfig(values, env)
+  const { keys, source } = loadSessionKeys(env, stores.dataDir)
+  const logN = Number(env.TESSERA_SCRYPT_LOG_N ?? '17')
+  if (!Number.isInteger(logN) || logN < 10 || logN > 20) {
+    throw invalid(`TESSERA_SCRYPT_LOG_N must be an integer from 10 to 20; got "${logN}"`)
+  }
+  return { ...stores, carrier, host, port, keys, keySource: source, scryptLogN: logN }
+}
+
+function keyId(key: Buffer): string {
+  // A stable id derived from the key, so rotating keys never reuses an id.
+  return 'k-' + createHash('sha256').update(key).digest('base64url').slice(0, 8)
+}
+
+function decodeKey(variable: string, text: string): Buffer {
+  const key = /^[A-Za-z0-9_-]+$/.test(text.trim()) ? Buffer.from(text.trim(), 'base64url') : null
+  if (key === null || key.length < MIN_KEY_BYTES) {
+    throw invalid(
+      `${variable} must be base64url of at least ${MIN_KEY_BYTES} random bytes ` +
+        `(got ${key === null ? 'text that is not base64url' : `${key.length} bytes`}); ` +
+        'make one with: tessera key generate',
+    )
+  }
+  return key
+}
+
+/**
+ * The session keys: from TESSERA_SESSION_KEY (and _PREVIOUS) when set; otherwise, outside
+ * production, a development key created under the data directory (mode 0600) and reused.
+ * With NODE_ENV=production a missing key is an error naming the variable to set.
+ */
+export function loadSessionKeys(env: Env, dataDir: string): { keys: SessionKey[]; source: string } {
+  const current = env[SESSION_KEY_VARIABLE]
+  if (current !== undefined && current !== '') {
+    const keys = [decodeKey(SESSION_KEY_VARIABLE, current)]
+    const previous = env[PREVIOUS_KEY_VARIABLE]
+    if (previous !== undefined && previous !== '') {
+      keys.push(decodeKey(PREVIOUS_KEY_VARIABLE, previous))
+    }
+    return { keys: keys.map((key) => ({ id: keyId(key), key })), source: SESSION_KEY_VARIABLE }
+  }
+  if (env.NODE_ENV === 'production') {
+    throw invalid(
+      `NODE_ENV=production needs a session key from the environment: set ${SESSION_KEY_VARIABLE} ` +
+        '(base64url, at least 32 random bytes; make one with: tessera key generate)',
+    )
+  }
+  const file = path.join(dataDir, DEV_KEY_FILE)
+  const key = readOrCreateDevKey(file)
+  return { keys: [{ id: keyId(key), key }], source: `development key file ${file}` }
+}
+
+/** The development key file's path under a data directory. */
+export function devKeyPath(dataDir: string): string {
+  return path.join(dataDir, DEV_KEY_FILE)
+}
+
+function readOrCreateDevKey(file: string): Buffer {
+  try {
+    return decodeKey(file, readFileSync(file, 'utf8'))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+  const key = randomBytes(32)
+  // 'wx' fails if another process created it first; then read theirs.
+  try {
+    writeFileSync(file, key.toString('base64url') + '\n', { mode: 0o600, flag: 'wx' })
+    chmodSync(file, 0o600)
+    return key
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    return decodeKey(file, readFileSync(file, 'utf8'))
+  }
+}

@@ -1,0 +1,78 @@
+import { Router, type Request, type Response } from 'express'
+import { parseCookie } from 'tessera/cookie'
+import { CREDENTIAL_LIMITS, normalizeUsername } from '../accounts.js'
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS } from '../device.js'
+import type { LoginAttempt } from '../throttle.js'
+import { loginPage } from '../views/auth.js'
+import { formString, pageFrame, sendPage, type AppContext } from './context.js'
+
+/** The one message every failed sign-in gets, whatever the reason (EH-3). */
+export const LOGIN_FAILED = 'Wrong username or password.'
+
+function deviceCookie(req: Request): string | undefined {
+  const header = req.headers.cookie
+  return header === undefined ? undefined : parseCookie(header)[DEVICE_COOKIE]
+}
+
+/** Gives this browser a device cookie for `username`, after it proved the password. */
+export function rememberDevice(
+  req: Request,
+  res: Response,
+  ctx: AppContext,
+  username: string,
+): void {
+  res.cookie(DEVICE_COOKIE, ctx.devices.issue(username), {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.secure,
+    path: '/',
+    maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS * 1000,
+  })
+}
+
+/** GET/POST /login: the form, then a throttled, constant-work password check. */
+export function loginRoutes(ctx: AppContext): Router {
+  const router = Router()
+  const log = (event: string, attempt: LoginAttempt) =>
+    ctx.log({ event, ip: attempt.ip, trustedDevice: attempt.deviceId !== null })
+
+  async function refuse(req: Request, res: Response, status: number, message: string, name = '') {
+    sendPage(res, status, loginPage(await pageFrame(req, ctx, 'Sign in'), message, name))
+  }
+
+  router.get('/login', async (req, res) => {
+    if (req.session.userId !== null) return res.redirect(303, '/profile')
+    sendPage(res, 200, loginPage(await pageFrame(req, ctx, 'Sign in'), null))
+  })
+
+  router.post('/login', async (req, res) => {
+    const username = formString(req, 'username', CREDENTIAL_LIMITS.usernameMaxChars)
+    const password = formString(req, 'password', CREDENTIAL_LIMITS.passwordMaxChars)
+    if (username === null || password === null) return refuse(req, res, 401, LOGIN_FAILED)
+    const name = normalizeUsername(username)
+    const attempt: LoginAttempt = {
+      username: name,
+      ip: req.ip ?? 'unknown',
+      deviceId: ctx.devices.deviceIdFor(deviceCookie(req), name),
+    }
+    const wait = ctx.throttle.retryAfterSeconds(attempt, Date.now())
+    if (wait > 0) {
+      log('login.throttled', attempt)
+      res.set('Retry-After', String(wait))
+      return refuse(req, res, 429, `Too many attempts. Try again in ${wait} seconds.`, username)
+    }
+    const account = await ctx.accounts.verify(name, password)
+    if (account === null) {
+      ctx.throttle.recordFailure(attempt, Date.now())
+      log('login.failed', attempt)
+      return refuse(req, res, 401, LOGIN_FAILED, username)
+    }
+    ctx.throttle.recordSuccess(attempt)
+    log('login.succeeded', attempt)
+    await req.session.login(account.id, { data: { username: account.username, views: 0 } })
+    if (attempt.deviceId === null) rememberDevice(req, res, ctx, account.username)
+    res.redirect(303, '/profile')
+  })
+
+  return router
+}

@@ -1,0 +1,213 @@
+// Builds the reference app: one Express app, the same routes for every carrier and store.
+import { randomUUID } from 'node:crypto'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express, { type NextFunction, type Request, type Response } from 'express'
+import { isTesseraError } from 'tessera'
+import { csrf, session } from 'tessera/express'
+import {
+  accountsDatabasePath,
+  createAccounts,
+  memoryAccountRepository,
+  sqliteAccountRepository,
+} from './accounts.js'
+import type { AppConfig } from './config.js'
+import { createDeviceCookies } from './device.js'
+import { healthRoutes } from './routes/health.js'
+import { inspectRoutes } from './routes/inspect.js'
+import { loginRoutes } from './routes/login.js'
+import { logoutRoutes } from './routes/logout.js'
+import { profileRoutes } from './routes/profile.js'
+import { registerRoutes } from './routes/register.js'
+import { sessionsRoutes } from './routes/sessions.js'
+import type { AppContext, EventLog } from './routes/context.js'
+import { openStore } from './stores.js'
+import { createLoginThrottle, type ThrottlePolicy } from './throttle.js'
+import { errorPage } from './views/error.js'
+import { STYLESHEET } from './views/layout.js'
+
+/** Session timeouts of the reference app (TO-1, TO-2): 30 min idle, 12 h absolute. */
+export const SESSION_TIMEOUTS = {
+  idleTimeoutSeconds: 30 * 60,
+  absoluteTimeoutSeconds: 12 * 60 * 60,
+  touchIntervalSeconds: 60,
+} as const
+/** The login form needs far less; everything larger is refused with 413 (IN-2). */
+export const BODY_LIMIT = '10kb'
+
+/** The app, not yet listening, and how to release what it opened. */
+export interface AppServer {
+  readonly app: express.Express
+  close(): Promise<void>
+}
+
+/** Test seams: a tighter throttle policy, a quieter log. */
+export interface CreateServerOptions {
+  readonly throttlePolicy?: ThrottlePolicy
+  readonly log?: EventLog
+  /** Seconds after sign-in during which revoking sessions needs no password; default 300. */
+  readonly recentAuthSeconds?: number
+}
+
+function logToStdout(entry: Readonly<Record<string, unknown>>): void {
+  console.log(JSON.stringify(entry))
+}
+
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'"
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.set({
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'same-origin',
+    // Every page may show who is signed in: nothing is cached (CK-9).
+    'Cache-Control': 'no-store',
+  })
+  next()
+}
+
+/** Refuses bodies this app never reads: only forms are accepted (415). */
+function formsOnly(req: Request, _res: Response, next: NextFunction): void {
+  const length = req.headers['content-length']
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+  if (hasBody && !req.is('application/x-www-form-urlencoded')) {
+    next(Object.assign(new Error('unsupported content type'), { status: 415 }))
+    return
+  }
+  next()
+}
+
+/** Maps an error to a status without trusting anything but known shapes. */
+function statusOf(err: unknown): number {
+  if (isTesseraError(err, 'ERR_CSRF_REJECTED')) return 403
+  if (isTesseraError(err, 'ERR_STORE_UNAVAILABLE')) return 503
+  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500
+}
+
+/** The last-resort handler: a generic page with a correlation id; details go to the log only. */
+function errorHandler(ctx: AppContext) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const status = statusOf(err)
+    const correlationId = randomUUID()
+    const code = isTesseraError(err) ? err.code : ((err as { type?: unknown })?.type ?? 'error')
+    ctx.log({ event: 'request.error', correlationId, status, code })
+    if (status >= 500 && !isTesseraError(err))
+      ctx.log({
+        event: 'request.error.detail',
+        correlationId,
+        stack: err instanceof Error ? err.stack : String(err),
+      })
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    const frame = { title: 'Error', username: null, carrier: ctx.config.carrier, csrfToken: '' }
+    res.status(status).set('Cache-Control', 'no-store').type('html')
+    res.send(errorPage(frame, status, correlationId))
+    void req
+  }
+}
+
+/** Builds the app for `config`: opens the store and accounts, mounts every route. */
+export async function createServer(
+  config: AppConfig,
+  options: CreateServerOptions = {},
+): Promise<AppServer> {
+  // Every carrier gets the store: the cookie carrier uses it for the "your sessions" index.
+  const opened = await openStore(config)
+  const store = opened.store
+  const repo =
+    config.store === 'memory'
+      ? memoryAccountRepository()
+      : sqliteAccountRepository(accountsDatabasePath(config.dataDir))
+  const accounts = await createAccounts(repo, config.scryptLogN)
+  const primaryKey = config.keys[0]
+  if (primaryKey === undefined) throw new Error('no session key')
+  const ctx: AppContext = {
+    config,
+    accounts,
+    store,
+    throttle: createLoginThrottle(options.throttlePolicy),
+    devices: createDeviceCookies(primaryKey.key),
+    log: options.log ?? logToStdout,
+    recentAuthSeconds: options.recentAuthSeconds ?? 5 * 60,
+  }
+
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false) // pages are no-store; an ETag would only cost a hash per response
+  app.use(securityHeaders)
+  app.get('/style.css', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').type('css').send(STYLESHEET)
+  })
+  app.get('/favicon.ico', (_req, res) => void res.status(204).end())
+  app.use(healthRoutes(ctx))
+  app.use(formsOnly)
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }))
+  app.use(
+    session({
+      carrier: config.carrier,
+      keys: config.keys.map(({ id, key }) => ({ id, key })),
+      store,
+      ...SESSION_TIMEOUTS,
+    }),
+  )
+  app.use(csrf())
+  app.get('/', (req, res) => res.redirect(303, req.session.userId === null ? '/login' : '/profile'))
+  for (const routes of [
+    loginRoutes,
+    registerRoutes,
+    profileRoutes,
+    logoutRoutes,
+    sessionsRoutes,
+    inspectRoutes,
+  ]) {
+    app.use(routes(ctx))
+  }
+  app.use((_req, _res, next) => next(Object.assign(new Error('not found'), { status: 404 })))
+  app.use(errorHandler(ctx))
+
+  return {
+    app,
+    async close() {
+      accounts.close()
+      await opened.close()
+    },
+  }
+}
+
+/** A listening app: its URL and how to stop it. */
+export interface RunningApp {
+  readonly url: string
+  readonly server: Server
+  close(): Promise<void>
+}
+
+/** Creates the app and listens on the configured host and port (0 picks a free port). */
+export async function startServer(
+  config: AppConfig,
+  options: CreateServerOptions = {},
+): Promise<RunningApp> {
+  const built = await createServer(config, options)
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = built.app.listen(config.port, config.host, (err?: Error) =>
+      err ? reject(err) : resolve(s),
+    )
+  })
+  const { port } = server.address() as AddressInfo
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await built.close()
+    },
+  }
+}

@@ -1,0 +1,51 @@
+// Opens the configured session store. Drivers load only for the store that needs them.
+import path from 'node:path'
+import { mkdirSync } from 'node:fs'
+import { createMemoryStore, type Store } from 'tessera'
+import type { StoreConfig } from './config.js'
+
+/** An open store and how to release everything it opened. */
+export interface OpenStore {
+  readonly store: Store
+  close(): Promise<void>
+}
+
+/** The path of the SQLite session database under a data directory. */
+export function sessionsDatabasePath(dataDir: string): string {
+  return path.join(dataDir, 'sessions.db')
+}
+
+/** Opens the store named by the config: memory, SQLite under the data dir, Redis or PostgreSQL. */
+export async function openStore(config: StoreConfig): Promise<OpenStore> {
+  switch (config.store) {
+    case 'memory':
+      return { store: createMemoryStore(), close: async () => {} }
+    case 'sqlite': {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+      const { createSqliteStore } = await import('tessera/stores/sqlite')
+      const store = createSqliteStore({ path: sessionsDatabasePath(config.dataDir) })
+      return { store, close: async () => store.close?.() }
+    }
+    case 'redis': {
+      const { createClient } = await import('redis')
+      const { createRedisStore } = await import('tessera/stores/redis')
+      const client = createClient({ url: config.redisUrl ?? '' })
+      client.on('error', () => {}) // reconnects by itself; failed calls surface as 503s
+      await client.connect()
+      const store = createRedisStore({ client, prefix: 'tessera-app:' })
+      return { store, close: async () => void (await client.quit()) }
+    }
+    case 'postgres': {
+      const { default: pg } = await import('pg')
+      const { createPostgresStore } = await import('tessera/stores/postgres')
+      const pool = new pg.Pool({
+        connectionString: config.databaseUrl,
+        max: 10,
+        connectionTimeoutMillis: 1000,
+      })
+      pool.on('error', () => {}) // an idle client's error; queries report their own
+      const store = createPostgresStore({ pool, table: 'tessera_app' })
+      return { store, close: async () => pool.end() }
+    }
+  }
+}

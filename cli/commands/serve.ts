@@ -1,0 +1,27 @@
+import { STORE_HELP, type Command } from './output.js'
+
+/** `tessera serve`: the reference app, as `npm start` runs it. */
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the reference web app (what npm start runs)',
+  usage: `usage: tessera serve [--carrier cookie|server|token] [--store <name>] [--port <n>] [--host <addr>]
+
+Runs the reference app until Ctrl-C.
+
+Options:
+  --carrier <name>    cookie | server | token (default server; env TESSERA_CARRIER)
+${STORE_HELP}
+  --port <n>          default 3000 (env PORT); 0 picks a free port
+  --host <addr>       default 127.0.0.1 (env HOST)
+
+The session key comes from TESSERA_SESSION_KEY (base64url, >= 32 bytes; make one with
+"tessera key generate"). Without it, a development key is created under the data directory,
+except with NODE_ENV=production, where a missing key stops the start.
+`,
+  async run(argv) {
+    // Loaded only here: the app is not needed by the other commands.
+    const { loadConfig } = await import('../../app/config.js')
+    const { runServe } = await import('../../app/serve.js')
+    return runServe(loadConfig(argv, process.env))
+  },
+}

@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util'
+import type { SessionRecord } from 'tessera'
+import { sessionHandleFunction } from '../../app/carrier-secrets.js'
+import { loadSessionKeys } from '../../app/config.js'
+import { isoTime, print, printJson, STORE_HELP, UsageError, type Command } from './output.js'
+import { openConfiguredStore, resolveUserId, STORE_OPTIONS } from './store.js'
+
+const USAGE = `usage: tessera sessions list --user <id> [--json] [store options]
+       tessera sessions revoke --user <id> (--all | <handle>) [--json] [store options]
+
+Lists or ends a user's sessions in the configured store. --user takes a user id, or a
+username registered in the reference app's accounts under --data-dir.
+
+Options:
+  --user <id>         whose sessions
+  --all               (revoke) end every session of the user
+  --json              machine-readable output
+${STORE_HELP}
+`
+
+/** A listing's row: never the id or its hash, only the handle the web page shows too. */
+function row(
+  record: SessionRecord,
+  handleOf: (r: SessionRecord) => string,
+): Record<string, unknown> {
+  return {
+    handle: handleOf(record),
+    createdAt: isoTime(record.createdAt),
+    lastSeenAt: isoTime(record.lastSeenAt),
+    expiresAt: isoTime(record.expiresAt),
+    ip: record.meta.ip ?? null,
+    userAgent: record.meta.userAgent ?? null,
+  }
+}
+
+/** `tessera sessions list|revoke`. */
+export const sessionsCommand: Command = {
+  name: 'sessions',
+  summary: "list or revoke a user's sessions in the store",
+  usage: USAGE,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: {
+        ...STORE_OPTIONS,
+        user: { type: 'string' },
+        all: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      allowPositionals: true,
+    })
+    const [action, handle, ...extra] = positionals
+    if (action !== 'list' && action !== 'revoke')
+      throw new UsageError('expected "list" or "revoke"')
+    if (values.user === undefined || values.user === '') throw new UsageError('--user is required')
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`)
+    if (action === 'list' && (handle !== undefined || values.all === true)) {
+      throw new UsageError('list takes no handle and no --all')
+    }
+    if (action === 'revoke' && (handle === undefined) === (values.all !== true)) {
+      throw new UsageError('revoke needs exactly one of --all or a handle')
+    }
+    const { config, opened } = await openConfiguredStore(values)
+    try {
+      const userId = resolveUserId(config, values.user)
+      const handleOfHash = sessionHandleFunction(loadSessionKeys(process.env, config.dataDir).keys)
+      const handleOf = (record: SessionRecord) => handleOfHash(record.idHash)
+      const sessions = opened.store.sessions
+      if (action === 'list') {
+        const rows = (await sessions.listByUser(userId)).map((r) => row(r, handleOf))
+        if (values.json === true) printJson({ userId, sessions: rows })
+        else if (rows.length === 0) print(`no active sessions for user ${userId}`)
+        else {
+          print(`${rows.length} active session${rows.length === 1 ? '' : 's'} of user ${userId}:`)
+          print('handle  created  last-seen  expires  ip  user-agent')
+          for (const r of rows)
+            print(
+              Object.values(r)
+                .map((v) => v ?? '-')
+                .join('  '),
+            )
+        }
+        return 0
+      }
+      let revoked: number
+      if (values.all === true) {
+        revoked = await sessions.deleteByUser(userId)
+      } else {
+        const match = (await sessions.listByUser(userId)).find((r) => handleOf(r) === handle)
+        if (match !== undefined) await sessions.delete(match.idHash)
+        revoked = match === undefined ? 0 : 1
+      }
+      if (values.json === true) printJson({ userId, revoked })
+      else print(`revoked ${revoked} session${revoked === 1 ? '' : 's'} of user ${userId}`)
+      return revoked === 0 && values.all !== true ? 1 : 0
+    } finally {
+      await opened.close()
+    }
+  },
+}

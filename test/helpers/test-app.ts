@@ -1,0 +1,42 @@
+// Starts the reference app on 127.0.0.1:0 for a test, with cheap password hashing and a
+// temporary data directory that is removed on close.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { AppConfig } from '../../app/config.js'
+import { startServer, type CreateServerOptions, type RunningApp } from '../../app/server.js'
+
+/** A config for tests: server carrier, memory store, a random key, scrypt N = 2^10. */
+export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    carrier: 'server',
+    store: 'memory',
+    dataDir: overrides.dataDir ?? mkdtempSync(path.join(tmpdir(), 'tessera-app-')),
+    redisUrl: undefined,
+    databaseUrl: undefined,
+    host: '127.0.0.1',
+    port: 0,
+    keys: [{ id: 'test', key: randomBytes(32) }],
+    keySource: 'test',
+    scryptLogN: 10,
+    ...overrides,
+  }
+}
+
+/** A running test app; `close` also deletes its data directory unless `keepData`. */
+export async function startTestApp(
+  overrides: Partial<AppConfig> = {},
+  options: CreateServerOptions = {},
+): Promise<RunningApp & { config: AppConfig; close(keepData?: boolean): Promise<void> }> {
+  const config = testConfig(overrides)
+  const running = await startServer(config, { log: () => {}, ...options })
+  return {
+    ...running,
+    config,
+    async close(keepData = false) {
+      await running.close()
+      if (!keepData) rmSync(config.dataDir, { recursive: true, force: true })
+    },
+  }
+}
