@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { mkdirSync } from 'node:fs'
 import { createMemoryStore, type Store } from 'tessera'
+import type { Pool } from 'pg'
 import type { StoreConfig } from './config.js'
 
 /** An open store and how to release everything it opened. */
@@ -13,6 +14,21 @@ export interface OpenStore {
 /** The path of the SQLite session database under a data directory. */
 export function sessionsDatabasePath(dataDir: string): string {
   return path.join(dataDir, 'sessions.db')
+}
+
+/** The table (prefix) of the app's PostgreSQL store; `tessera migrate` creates the same one. */
+export const POSTGRES_TABLE = 'tessera_app'
+
+/** A pg pool for the app's PostgreSQL store: bounded connects, idle-client errors ignored. */
+export async function openPostgresPool(databaseUrl: string): Promise<Pool> {
+  const { default: pg } = await import('pg')
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    connectionTimeoutMillis: 1000,
+  })
+  pool.on('error', () => {}) // an idle client's error; queries report their own
+  return pool
 }
 
 /** Opens the store named by the config: memory, SQLite under the data dir, Redis or PostgreSQL. */
@@ -36,15 +52,9 @@ export async function openStore(config: StoreConfig): Promise<OpenStore> {
       return { store, close: async () => void (await client.quit()) }
     }
     case 'postgres': {
-      const { default: pg } = await import('pg')
       const { createPostgresStore } = await import('tessera/stores/postgres')
-      const pool = new pg.Pool({
-        connectionString: config.databaseUrl,
-        max: 10,
-        connectionTimeoutMillis: 1000,
-      })
-      pool.on('error', () => {}) // an idle client's error; queries report their own
-      const store = createPostgresStore({ pool, table: 'tessera_app' })
+      const pool = await openPostgresPool(config.databaseUrl ?? '')
+      const store = createPostgresStore({ pool, table: POSTGRES_TABLE })
       return { store, close: async () => pool.end() }
     }
   }

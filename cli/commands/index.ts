@@ -1,5 +1,6 @@
 import { inspectCommand } from './inspect.js'
 import { keyCommand } from './key.js'
+import { migrateCommand } from './migrate.js'
 import type { Command } from './output.js'
 import { serveCommand } from './serve.js'
 import { sessionsCommand } from './sessions.js'
@@ -12,5 +13,6 @@ export const COMMANDS: readonly Command[] = [
   sessionsCommand,
   inspectCommand,
   sweepCommand,
+  migrateCommand,
 ]
 export type { Command }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { runCli } from '../helpers/cli.js'
 
-const COMMANDS = ['serve', 'key', 'sessions', 'inspect', 'sweep']
+const COMMANDS = ['serve', 'key', 'sessions', 'inspect', 'sweep', 'migrate']
 
 describe('tessera (the binary)', () => {
   it('prints the overview and exits 2 without a command', async () => {

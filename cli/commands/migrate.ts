@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util'
+import { openPostgresPool, openStore, POSTGRES_TABLE } from '../../app/stores.js'
+import { print, printJson, STORE_HELP, type Command } from './output.js'
+import { configuredStore, STORE_OPTIONS } from './store.js'
+
+const USAGE = `usage: tessera migrate [--json] [store options]
+
+Creates the store's tables and indexes, or brings them up to date, for operators who do not let
+the app itself run DDL. Safe to run while the app runs, and from several machines at once.
+PostgreSQL and SQLite have a schema; memory and Redis have none, so there is nothing to do.
+
+Options:
+  --json              print { store, migrationsApplied }
+${STORE_HELP}
+`
+
+/** `tessera migrate`. */
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: "create or update the store's tables",
+  usage: USAGE,
+  async run(argv) {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { ...STORE_OPTIONS, json: { type: 'boolean' } },
+    })
+    const config = configuredStore(values)
+    let migrationsApplied = 0
+    if (config.store === 'postgres') {
+      const { migratePostgres } = await import('tessera/stores/postgres')
+      const pool = await openPostgresPool(config.databaseUrl ?? '')
+      try {
+        migrationsApplied = await migratePostgres({ pool, table: POSTGRES_TABLE })
+      } finally {
+        await pool.end()
+      }
+    } else if (config.store === 'sqlite') {
+      // Opening the SQLite store creates and migrates its schema in one transaction.
+      await (await openStore(config)).close()
+    }
+    if (values.json === true) printJson({ store: config.store, migrationsApplied })
+    else if (config.store === 'memory' || config.store === 'redis') {
+      print(`the ${config.store} store has no schema: nothing to migrate`)
+    } else
+      print(
+        `the ${config.store} store's schema is up to date (${migrationsApplied} migrations applied now)`,
+      )
+    return 0
+  },
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { after, describe, it } from 'node:test'
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import { runCli } from '../../helpers/cli.js'
+import { serviceUrl } from '../../helpers/services.js'
+
+describe('tessera migrate', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-migrate-'))
+  after(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it('creates the SQLite session tables in a new data directory', async () => {
+    const r = await runCli(['migrate', '--data-dir', dataDir])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /schema is up to date/)
+    const file = path.join(dataDir, 'sessions.db')
+    assert.ok(existsSync(file))
+    const db = new Database(file, { readonly: true })
+    try {
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as {
+        name: string
+      }[]
+      assert.ok(
+        tables.some((t) => t.name.endsWith('sessions')),
+        JSON.stringify(tables),
+      )
+    } finally {
+      db.close()
+    }
+  })
+
+  it('says there is nothing to migrate for a store without a schema', async () => {
+    const r = await runCli(['migrate', '--store', 'memory'])
+    assert.equal(r.code, 0)
+    assert.match(r.stdout, /memory store has no schema: nothing to migrate/)
+  })
+
+  it('refuses an unknown store with a usage error', async () => {
+    const r = await runCli(['migrate', '--store', 'mongodb'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /--store/)
+  })
+
+  describe('on PostgreSQL', () => {
+    const url = serviceUrl('DATABASE_URL')
+    if (url === undefined) return
+    it('creates the tables, and a second run applies nothing new', async () => {
+      const first = await runCli(['migrate', '--store', 'postgres', '--json'], {
+        DATABASE_URL: url,
+      })
+      assert.equal(first.code, 0, first.stderr)
+      assert.equal((JSON.parse(first.stdout) as { store: string }).store, 'postgres')
+      const second = await runCli(['migrate', '--store', 'postgres', '--json'], {
+        DATABASE_URL: url,
+      })
+      assert.equal(second.code, 0, second.stderr)
+      assert.equal(
+        (JSON.parse(second.stdout) as { migrationsApplied: number }).migrationsApplied,
+        0,
+      )
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      try {
+        const { rows } = await client.query<{ n: string }>(
+          "SELECT count(*) AS n FROM information_schema.tables WHERE table_name LIKE 'tessera_app%'",
+        )
+        assert.ok(Number(rows[0]?.n) >= 1)
+      } finally {
+        await client.end()
+      }
+    })
+  })
+})
