@@ -1,0 +1,277 @@
+// A Store on PostgreSQL through `pg` 8: a Pool the caller creates and ends. Parameterised SQL
+// only; the two identifiers (schema, table) are validated and quoted once at startup. The
+// store creates and migrates its tables on first use, or an operator runs `migrate` beforehand.
+import { TesseraError } from '../errors.js'
+import { postgresMigrations, postgresTables, type PostgresTables } from './postgres-schema.js'
+import { bounded, sweep, type Query } from './postgres-query.js'
+import { createPostgresRefreshTokens } from './postgres-tokens.js'
+import type { SessionRecord, SessionStore, Store } from './store.js'
+
+/** What a query returns, as much of `pg`'s QueryResult as the store reads. */
+export interface PostgresResult {
+  readonly rows: Record<string, unknown>[]
+  readonly rowCount: number | null
+}
+
+/** The query method of a `pg` Pool or PoolClient. */
+export interface PostgresQueryable {
+  query(config: {
+    text: string
+    values?: unknown[]
+    query_timeout?: number
+  }): Promise<PostgresResult>
+}
+
+/** The few methods of a `pg` 8 Pool the store calls; declared so tessera does not need `pg`. */
+export interface PostgresPoolLike extends PostgresQueryable {
+  connect(): Promise<PostgresQueryable & { release(err?: Error | boolean): void }>
+}
+
+export interface PostgresStoreOptions {
+  /** A `pg` Pool; the caller ends it. Set `connectionTimeoutMillis` on it so connects fail fast too. */
+  readonly pool: PostgresPoolLike
+  /** Schema of the tables; it must exist unless it is `public`. Default `public`. */
+  readonly schema?: string
+  /** Base name: tables `<table>_sessions`, `<table>_refresh_tokens`, `<table>_migrations`. Default `tessera`. */
+  readonly table?: string
+  /** A query that has not answered by then fails with ERR_STORE_UNAVAILABLE. Default 2000 ms. */
+  readonly queryTimeoutMs?: number
+  /** Rows deleted per statement by `deleteExpired`. Default 1000. */
+  readonly sweepBatchSize?: number
+  /** How often this process deletes expired rows (an unref'd timer); 0 turns it off. Default 60. */
+  readonly sweepIntervalSeconds?: number
+  /** Create and migrate the tables on first use. Default true; false when an operator runs `migrate`. */
+  readonly migrate?: boolean
+  /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
+  readonly clock?: { now(): number }
+}
+
+/** Options of `migratePostgres`: the same pool, schema and table as the store. */
+export type PostgresMigrateOptions = Pick<
+  PostgresStoreOptions,
+  'pool' | 'schema' | 'table' | 'queryTimeoutMs'
+>
+
+/**
+ * Creates the store's tables and indexes, or brings them up to date; safe to run concurrently
+ * from many processes (an advisory lock serialises them). Returns how many migrations ran.
+ *
+ * @example
+ * await migratePostgres({ pool, schema: 'auth' }) // what `tessera migrate` runs
+ */
+export async function migratePostgres(options: PostgresMigrateOptions): Promise<number> {
+  const table = options.table ?? 'tessera'
+  const t = postgresTables(options.schema ?? 'public', table)
+  const migrations = postgresMigrations(t, table)
+  const timeoutMs = options.queryTimeoutMs ?? 2000
+  const client = await bounded('connect', timeoutMs, () => options.pool.connect())
+  const q = (text: string, values: unknown[] = []) =>
+    bounded('migrate', timeoutMs * 5, () => client.query({ text, values }))
+  try {
+    await q('BEGIN')
+    await q('SELECT pg_advisory_xact_lock($1)', [t.lockKey])
+    await q(
+      `CREATE TABLE IF NOT EXISTS ${t.migrations} (version integer PRIMARY KEY, applied_at bigint NOT NULL)`,
+    )
+    const done = await q(`SELECT coalesce(max(version), 0) AS v FROM ${t.migrations}`)
+    const from = Number(done.rows[0]?.v ?? 0)
+    for (let version = from + 1; version <= migrations.length; version++) {
+      for (const statement of migrations[version - 1]!) await q(statement)
+      await q(`INSERT INTO ${t.migrations} (version, applied_at) VALUES ($1, $2)`, [
+        version,
+        Date.now(),
+      ])
+    }
+    await q('COMMIT')
+    client.release()
+    return Math.max(0, migrations.length - from)
+  } catch (err) {
+    client.release(true) // the connection may be mid-transaction: discard it
+    throw err
+  }
+}
+
+/**
+ * A Store on PostgreSQL. Expired rows are invisible at once and deleted by a timer (and
+ * `deleteExpired`), in batches that skip locked rows, so a sweep never makes a request wait.
+ * `close()` stops the timer; the pool stays the caller's.
+ *
+ * @example
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 1000 })
+ * const store = createPostgresStore({ pool })
+ */
+export function createPostgresStore(options: PostgresStoreOptions): Store {
+  if (typeof options?.pool?.query !== 'function') {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      'createPostgresStore takes { pool, schema?, table? }, with pool a pg.Pool',
+    )
+  }
+  const table = options.table ?? 'tessera'
+  const t = postgresTables(options.schema ?? 'public', table)
+  const timeoutMs = positiveInteger('queryTimeoutMs', options.queryTimeoutMs ?? 2000)
+  const batchSize = positiveInteger('sweepBatchSize', options.sweepBatchSize ?? 1000)
+  const clock = options.clock ?? Date
+  const now = () => clock.now()
+  const pool = options.pool
+  let ready: Promise<unknown> | undefined =
+    options.migrate === false ? Promise.resolve() : undefined
+  // Migrates once; a failure (the database is down at startup) is retried by the next call.
+  const migrated = () =>
+    (ready ??= migratePostgres({
+      pool,
+      schema: options.schema ?? 'public',
+      table,
+      queryTimeoutMs: timeoutMs,
+    }).catch((err: unknown) => {
+      ready = undefined
+      throw err
+    }))
+  const query: Query = async (op, text, values) => {
+    await migrated()
+    return bounded(op, timeoutMs, () => pool.query({ text, values, query_timeout: timeoutMs }))
+  }
+  const sessions = createPostgresSessions(query, t, now, batchSize)
+  const refreshTokens = createPostgresRefreshTokens(query, t, batchSize)
+  const intervalSeconds = options.sweepIntervalSeconds ?? 60
+  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 0) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `sweepIntervalSeconds must be a non-negative integer, got ${intervalSeconds}`,
+    )
+  }
+  // Every process may sweep: SKIP LOCKED lets concurrent sweeps share the work. A failed sweep
+  // (the database is down) is simply tried again at the next tick.
+  const timer =
+    intervalSeconds === 0
+      ? undefined
+      : setInterval(() => {
+          const at = now()
+          sessions
+            .deleteExpired(at)
+            .then(() => refreshTokens.deleteExpired(at))
+            .catch(() => {})
+        }, intervalSeconds * 1000).unref()
+  return {
+    sessions,
+    refreshTokens,
+    async close() {
+      clearInterval(timer)
+    },
+  }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new TesseraError('ERR_CONFIG_INVALID', `${name} must be a positive integer, got ${value}`)
+  }
+  return value
+}
+
+const SESSION_COLUMNS =
+  'id_hash, user_id, data, version, created_at, authenticated_at, last_seen_at, expires_at, meta'
+
+function createPostgresSessions(
+  query: Query,
+  t: PostgresTables,
+  now: () => number,
+  batchSize: number,
+): SessionStore {
+  const values = (r: SessionRecord) => [
+    r.idHash,
+    r.userId,
+    JSON.stringify(r.data),
+    r.version,
+    r.createdAt,
+    r.authenticatedAt,
+    r.lastSeenAt,
+    r.expiresAt,
+    JSON.stringify(r.meta),
+  ]
+  return {
+    async get(idHash) {
+      const result = await query(
+        'get',
+        `SELECT ${SESSION_COLUMNS} FROM ${t.sessions} WHERE id_hash = $1 AND expires_at > $2`,
+        [idHash, now()],
+      )
+      const row = result.rows[0]
+      return row === undefined ? null : decodeSession(row)
+    },
+
+    async create(record) {
+      await query(
+        'create',
+        `INSERT INTO ${t.sessions} (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (id_hash) DO UPDATE SET user_id = $2, data = $3, version = $4,
+           created_at = $5, authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9`,
+        values(record),
+      )
+    },
+
+    async replace(record, expectedVersion) {
+      const result = await query(
+        'replace',
+        `UPDATE ${t.sessions} SET user_id = $2, data = $3, version = $4, created_at = $5,
+           authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9
+         WHERE id_hash = $1 AND version = $10 AND expires_at > $11`,
+        [...values(record), expectedVersion, now()],
+      )
+      return result.rowCount === 1
+    },
+
+    async touch(idHash, lastSeenAt, expiresAt) {
+      await query(
+        'touch',
+        `UPDATE ${t.sessions} SET last_seen_at = $2, expires_at = $3
+         WHERE id_hash = $1 AND expires_at > $4`,
+        [idHash, lastSeenAt, expiresAt, now()],
+      )
+    },
+
+    async delete(idHash) {
+      await query('delete', `DELETE FROM ${t.sessions} WHERE id_hash = $1`, [idHash])
+    },
+
+    async listByUser(userId) {
+      const result = await query(
+        'listByUser',
+        `SELECT ${SESSION_COLUMNS} FROM ${t.sessions} WHERE user_id = $1 AND expires_at > $2`,
+        [userId, now()],
+      )
+      return result.rows.map(decodeSession)
+    },
+
+    // One statement, so atomic; expired rows of the user go too, but only live ones count.
+    async deleteByUser(userId, exceptIdHash) {
+      const result = await query(
+        'deleteByUser',
+        `WITH gone AS (
+           DELETE FROM ${t.sessions} WHERE user_id = $1 AND id_hash IS DISTINCT FROM $2
+           RETURNING expires_at)
+         SELECT count(*) FILTER (WHERE expires_at > $3) AS n FROM gone`,
+        [userId, exceptIdHash ?? null, now()],
+      )
+      return Number(result.rows[0]?.n ?? 0)
+    },
+
+    deleteExpired: (at) => sweep(query, t.sessions, at, batchSize),
+  }
+}
+
+function decodeSession(row: Record<string, unknown>): SessionRecord {
+  return {
+    idHash: row.id_hash as string,
+    userId: row.user_id as string | null,
+    data: JSON.parse(row.data as string) as SessionRecord['data'],
+    version: Number(row.version),
+    createdAt: Number(row.created_at),
+    authenticatedAt: row.authenticated_at === null ? null : Number(row.authenticated_at),
+    lastSeenAt: Number(row.last_seen_at),
+    expiresAt: Number(row.expires_at),
+    meta: JSON.parse(row.meta as string) as SessionRecord['meta'],
+  }
+}
+
+/** `migratePostgres` under the name the `tessera migrate` command looks for. */
+export { migratePostgres as migrate }

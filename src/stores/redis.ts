@@ -1,0 +1,332 @@
+// A Store on Redis 7 (or Valkey), single node or Cluster, through the official `redis` client
+// v5 that the caller creates, connects and closes.
+//
+// Key design (Cluster: every atomic step must touch a single hash slot).
+//   <prefix>{s:<idHash>}              hash: one session record, PEXPIREAT its expiresAt
+//   <prefix>{u:<userId>}              sorted set: idHash → expiresAt (+ slack), the user's index
+//   <prefix>{r:<idHash>}              string: refresh token → its family id (never changes)
+//   <prefix>{f:<familyId>}            sorted set: idHash → expiresAt, the family's tokens
+//   <prefix>{f:<familyId>}t:<idHash>  hash: one refresh token, same slot as its family
+//
+// A session is found by idHash alone, and its user can change (an anonymous session that logs
+// in), so a record and its user's index cannot share a slot: hash-tagging records by user would
+// need an idHash → user pointer that changes with the user, which is the same cross-slot write
+// again, and would put every anonymous session in one hot slot. So the record is the truth and
+// the index is a superset of it, kept that way by ordering the steps:
+//   - an index entry is added (or its score raised) BEFORE the record is written, and removed
+//     only AFTER the record is deleted; its score is never lower than the record's expiresAt
+//     (the record keeps the score it is covered by, so a write that stays under it, the usual
+//     case, is a single round trip: see INDEX_SLACK_MS);
+//   - every index write first trims entries whose score has passed (ZREMRANGEBYSCORE) and expires
+//     the set with its last entry, so the index holds no entry of an expired session for long
+//     and never outlives its sessions;
+//   - listByUser and deleteByUser read the trimmed index, then check each record (alive, same
+//     user), so a stale entry left by a crash between two steps is never returned and disappears
+//     at its expiry.
+// Compare-and-set, touch and delete of a record are one Lua script each, on the record's slot.
+// A refresh token's family never changes, so tokens are hash-tagged by family: revoking a family
+// and using a token are single-slot scripts; the idHash → family pointer is written once.
+import { TesseraError } from '../errors.js'
+import type { SessionRecord, SessionStore, Store } from './store.js'
+import {
+  CREATE_SESSION,
+  DELETE_SESSION,
+  EXPIRE_SESSION,
+  INDEX_ADD,
+  INDEX_LIVE,
+  INDEX_REMOVE,
+  REPLACE_SESSION,
+  SESSION_FIELDS,
+  TOUCH_SESSION,
+} from './redis-scripts.js'
+import { globEscape, scanAll, type RedisScannable } from './redis-sweep.js'
+import { createRedisRefreshTokens } from './redis-tokens.js'
+
+/**
+ * The few methods of a `redis` v5 client or cluster client (`createClient`, `createCluster`)
+ * that the store calls. Declared here so that tessera does not depend on the driver.
+ */
+export interface RedisClientLike extends RedisScannable {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  hmGet(key: string, fields: string[]): Promise<unknown>
+}
+
+export interface RedisStoreOptions {
+  /** A connected client from `redis` v5 (`createClient` or `createCluster`); the caller closes it. */
+  readonly client: RedisClientLike
+  /** Put before every key, so several apps can share a database. Default `tessera:`. */
+  readonly prefix?: string
+  /** A command that has not answered by then fails with ERR_STORE_UNAVAILABLE. Default 1000 ms. */
+  readonly commandTimeoutMs?: number
+  /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
+  readonly clock?: { now(): number }
+}
+
+/**
+ * A Store on Redis or Valkey, single node or Cluster. Records expire by themselves (PEXPIREAT),
+ * so `deleteExpired(now)` at the present instant returns 0 at once; only a future instant scans.
+ *
+ * @example
+ * const client = await createClient({ url: process.env.REDIS_URL }).on('error', log).connect()
+ * const store = createRedisStore({ client, prefix: 'myapp:' })
+ */
+export function createRedisStore(options: RedisStoreOptions): Store {
+  if (typeof options?.client?.eval !== 'function') {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      'createRedisStore takes { client, prefix? }, with client a connected redis v5 client',
+    )
+  }
+  const prefix = options.prefix ?? 'tessera:'
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+    throw new TesseraError('ERR_CONFIG_INVALID', 'prefix must be a string without "{" or "}"')
+  }
+  const timeoutMs = options.commandTimeoutMs ?? 1000
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new TesseraError(
+      'ERR_CONFIG_INVALID',
+      `commandTimeoutMs must be a positive integer, got ${timeoutMs}`,
+    )
+  }
+  const redis = createRunner(options.client, timeoutMs)
+  const clock = options.clock ?? Date
+  const now = () => clock.now()
+  return {
+    sessions: createRedisSessions(redis, new RedisKeys(prefix), now),
+    refreshTokens: createRedisRefreshTokens(redis, new RedisKeys(prefix), now),
+  }
+}
+
+// A user's index entry is written with this much more than the record's expiry, so that a
+// session whose expiry rolls forward on every request rewrites its index entry about once per
+// INDEX_SLACK_MS instead of on every write. An entry therefore outlives an expired (not
+// deleted) session by at most this long before ZREMRANGEBYSCORE trims it; it is never listed.
+const INDEX_SLACK_MS = 5 * 60 * 1000
+
+/** Key names; see the table at the top of this file. */
+export class RedisKeys {
+  readonly prefix: string
+  constructor(prefix: string) {
+    this.prefix = prefix
+  }
+  session(idHash: string): string {
+    return `${this.prefix}{s:${idHash}}`
+  }
+  // User and family ids are the application's strings; encoding keeps "{" and "}" out of keys.
+  user(userId: string): string {
+    return `${this.prefix}{u:${encodeURIComponent(userId)}}`
+  }
+  tokenPointer(idHash: string): string {
+    return `${this.prefix}{r:${idHash}}`
+  }
+  family(familyId: string): string {
+    return `${this.prefix}{f:${encodeURIComponent(familyId)}}`
+  }
+  tokenPrefix(familyId: string): string {
+    return `${this.family(familyId)}t:`
+  }
+}
+
+/** Bounded Redis calls that fail with ERR_STORE_UNAVAILABLE. */
+export interface Runner {
+  script(op: string, script: string, keys: string[], args: (string | number)[]): Promise<unknown>
+  hmGet(op: string, key: string, fields: readonly string[]): Promise<unknown>
+  /** Visits every key matching `pattern` on every master, a batch at a time. */
+  scan(pattern: string, onKeys: (keys: string[]) => Promise<void>): Promise<void>
+}
+
+// Every call is bounded: the driver's own timeout (which also drops a command still waiting in
+// its offline queue, so a write reported as failed is not sent later) and a timer of ours, in
+// case a driver version ignores the option. Whatever fails becomes ERR_STORE_UNAVAILABLE.
+function createRunner(client: RedisClientLike, timeoutMs: number): Runner {
+  const withOptions = (client as { withCommandOptions?: (o: object) => RedisClientLike })
+    .withCommandOptions
+  const bounded =
+    typeof withOptions === 'function' ? withOptions.call(client, { timeout: timeoutMs }) : client
+  async function run<T>(op: string, call: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${timeoutMs} ms`)),
+        timeoutMs + 50,
+      )
+    })
+    try {
+      return await Promise.race([call(), timeout])
+    } catch (cause) {
+      throw new TesseraError('ERR_STORE_UNAVAILABLE', `redis ${op} failed`, { cause })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  return {
+    script: (op, script, keys, args) =>
+      run(op, () => bounded.eval(script, { keys, arguments: args.map(String) })),
+    hmGet: (op, key, fields) => run(op, () => bounded.hmGet(key, [...fields])),
+    scan: (pattern, onKeys) => scanAll(client, pattern, (call) => run('scan', call), onKeys),
+  }
+}
+
+function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number): SessionStore {
+  const indexAdd = (userId: string, score: string, idHash: string) =>
+    redis.script('index', INDEX_ADD, [keys.user(userId)], [now(), score, idHash])
+  const indexRemove = (userId: string, idHash: string) =>
+    redis.script('index', INDEX_REMOVE, [keys.user(userId)], [idHash])
+
+  // Runs a write script; when it asks for the user's index first, writes the index entry with
+  // some slack and runs the script again, telling it the score now covered.
+  async function withIndex(
+    op: string,
+    script: string,
+    idHash: string,
+    args: (score: string, user: string) => (string | number)[],
+    expiresAt: number,
+  ): Promise<unknown> {
+    let score = ''
+    let user = ''
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const reply = await redis.script(op, script, [keys.session(idHash)], args(score, user))
+      if (!Array.isArray(reply)) return reply
+      user = String(reply[1])
+      score = String(expiresAt + INDEX_SLACK_MS)
+      await indexAdd(user, score, idHash)
+    }
+    throw new TesseraError('ERR_STORE_UNAVAILABLE', `redis ${op} kept changing user`)
+  }
+
+  async function get(idHash: string): Promise<SessionRecord | null> {
+    const fields = await redis.hmGet('get', keys.session(idHash), SESSION_FIELDS)
+    return decodeSession(idHash, fields, now())
+  }
+
+  async function liveIndexed(userId: string): Promise<SessionRecord[]> {
+    const ids = (await redis.script('index', INDEX_LIVE, [keys.user(userId)], [now()])) as string[]
+    const records = await Promise.all(ids.map(get))
+    return records.filter((r): r is SessionRecord => r !== null && r.userId === userId)
+  }
+
+  return {
+    get,
+
+    async create(record) {
+      let score = ''
+      if (record.userId !== null) {
+        score = String(record.expiresAt + INDEX_SLACK_MS)
+        await indexAdd(record.userId, score, record.idHash)
+      }
+      await redis.script(
+        'create',
+        CREATE_SESSION,
+        [keys.session(record.idHash)],
+        [...encode(record), score],
+      )
+    },
+
+    async replace(record, expectedVersion) {
+      const fields = encode(record)
+      const previousUser = await withIndex(
+        'replace',
+        REPLACE_SESSION,
+        record.idHash,
+        (score) => [expectedVersion, ...fields, now(), score],
+        record.expiresAt,
+      )
+      if (typeof previousUser !== 'string') return false
+      if (previousUser !== '' && previousUser !== (record.userId ?? '')) {
+        await indexRemove(previousUser, record.idHash)
+      }
+      return true
+    },
+
+    async touch(idHash, lastSeenAt, expiresAt) {
+      await withIndex(
+        'touch',
+        TOUCH_SESSION,
+        idHash,
+        (score, user) => [lastSeenAt, expiresAt, now(), score, user],
+        expiresAt,
+      )
+    },
+
+    async delete(idHash) {
+      const user = await redis.script('delete', DELETE_SESSION, [keys.session(idHash)], [''])
+      if (typeof user === 'string' && user !== '') await indexRemove(user, idHash)
+    },
+
+    listByUser: liveIndexed,
+
+    // Not one atomic step on Cluster (the records live in many slots): every session of the user
+    // that exists when the call starts is deleted; one created concurrently may survive, as if
+    // it had been created just after the call.
+    async deleteByUser(userId, exceptIdHash) {
+      const victims = (await liveIndexed(userId)).filter((r) => r.idHash !== exceptIdHash)
+      const deleted = await Promise.all(
+        victims.map(async (r) => {
+          const user = await redis.script(
+            'deleteByUser',
+            DELETE_SESSION,
+            [keys.session(r.idHash)],
+            [userId],
+          )
+          if (user === userId) await indexRemove(userId, r.idHash)
+          return user === userId
+        }),
+      )
+      return deleted.filter(Boolean).length
+    },
+
+    // Redis expires records itself; only a sweep at a future instant has work (redis-sweep.ts).
+    async deleteExpired(at) {
+      if (at <= now()) return 0
+      let deleted = 0
+      const start = keys.session('').length - 1 // where the idHash starts in a record key
+      await redis.scan(`${globEscape(keys.prefix)}{s:*`, async (batch) => {
+        for (const key of batch) {
+          const user = await redis.script('deleteExpired', EXPIRE_SESSION, [key], [at])
+          if (typeof user !== 'string') continue
+          deleted++
+          if (user !== '') await indexRemove(user, key.slice(start, -1))
+        }
+      })
+      return deleted
+    },
+  }
+}
+
+function encode(record: SessionRecord): string[] {
+  const rest = {
+    data: record.data,
+    createdAt: record.createdAt,
+    authenticatedAt: record.authenticatedAt,
+    meta: record.meta,
+  }
+  return [
+    String(record.version),
+    record.userId ?? '',
+    String(record.expiresAt),
+    String(record.lastSeenAt),
+    JSON.stringify(rest),
+  ]
+}
+
+function decodeSession(idHash: string, fields: unknown, now: number): SessionRecord | null {
+  const [v, u, e, l, j] = fields as (string | null)[]
+  if (v == null || u == null || e == null || l == null || j == null) return null
+  const expiresAt = Number(e)
+  if (expiresAt <= now) return null
+  const rest = JSON.parse(j) as Pick<
+    SessionRecord,
+    'data' | 'createdAt' | 'authenticatedAt' | 'meta'
+  >
+  return {
+    idHash,
+    userId: u === '' ? null : u,
+    data: rest.data,
+    version: Number(v),
+    createdAt: rest.createdAt,
+    authenticatedAt: rest.authenticatedAt,
+    lastSeenAt: Number(l),
+    expiresAt,
+    meta: rest.meta,
+  }
+}

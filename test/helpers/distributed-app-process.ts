@@ -1,0 +1,34 @@
+// Runs the adapter test app in its own process on a shared Redis or PostgreSQL, for the
+// many-process test: prints the port on stdout once listening; the parent kills it.
+// Arguments: <redis|postgres> <url> <namespace> <key as base64url>.
+import pg from 'pg'
+import { createClient } from 'redis'
+import { createPostgresStore } from '../../src/stores/postgres.js'
+import { createRedisStore } from '../../src/stores/redis.js'
+import type { Store } from '../../src/stores/store.js'
+import { testApp } from './express-app.js'
+
+const [kind, url, namespace, key] = process.argv.slice(2)
+
+async function openStore(): Promise<Store> {
+  if (kind === 'redis') {
+    const client = createClient({ url: url! })
+    client.on('error', () => {})
+    await client.connect()
+    return createRedisStore({ client, prefix: `${namespace}:` })
+  }
+  const pool = new pg.Pool({ connectionString: url!, max: 10 })
+  pool.on('error', () => {})
+  return createPostgresStore({ pool, schema: namespace! })
+}
+
+const { app } = testApp(
+  // 200 concurrent increments of one session from two processes: each may lose the version
+  // check many times before it wins, so the retry budget is raised for this test.
+  { keys: [{ id: 'multi', key: key! }], maxUpdateAttempts: 400 },
+  await openStore(),
+)
+const server = app.listen(0, '127.0.0.1', () => {
+  const address = server.address()
+  process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`)
+})

@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { createClient, createCluster } from 'redis'
+import { isTesseraError } from '../../src/errors.js'
+import { createRedisStore } from '../../src/stores/redis.js'
+import { sessionRecord } from '../../src/testing/fixtures.js'
+import { testStore } from '../../src/testing/store-conformance.js'
+import {
+  haveRedisBinaries,
+  startRedisCluster,
+  startRedisServer,
+  type RedisCluster,
+} from '../helpers/redis-server.js'
+import { serviceSkip, serviceUrl, uniqueName } from '../helpers/services.js'
+import { checkSharedStore } from '../helpers/store-checks.js'
+
+type Client = ReturnType<typeof createClient>
+
+async function connect(url: string): Promise<Client> {
+  const client = createClient({ url })
+  client.on('error', () => {}) // it reconnects by itself; failed commands reject
+  await client.connect()
+  return client
+}
+
+async function deleteKeys(client: Client, prefix: string): Promise<void> {
+  for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
+    if (keys.length > 0) await client.del(keys)
+  }
+}
+
+// One client for the file, connected on first use, so a skipped run opens nothing.
+const url = process.env.REDIS_URL
+let shared: Promise<Client> | undefined
+const sharedClient = () => (shared ??= connect(url!))
+after(async () => {
+  if (shared !== undefined) (await shared).destroy()
+})
+
+testStore(
+  'redis',
+  async (namespace) => createRedisStore({ client: await sharedClient(), prefix: `${namespace}:` }),
+  {
+    skip: serviceSkip('REDIS_URL'),
+    cleanup: async (_store, namespace) => deleteKeys(await sharedClient(), `${namespace}:`),
+    expiresNatively: true,
+  },
+)
+
+describe('redis store (single node)', () => {
+  if (serviceUrl('REDIS_URL') === undefined) return
+  const prefixes: string[] = []
+  after(async () => {
+    for (const prefix of prefixes) await deleteKeys(await sharedClient(), prefix)
+  })
+  const makeStore = async (prefix = `${uniqueName('t')}:`) => {
+    prefixes.push(prefix)
+    return createRedisStore({ client: await sharedClient(), prefix })
+  }
+  checkSharedStore(makeStore)
+
+  it('expires the record by TTL and its index entry at most five minutes later', async () => {
+    const prefix = `${uniqueName('t')}:`
+    const store = await makeStore(prefix)
+    const client = await sharedClient()
+    const record = sessionRecord({ userId: 'ttl-user', expiresAt: Date.now() + 200 })
+    const [recordKey, indexKey] = [`${prefix}{s:${record.idHash}}`, `${prefix}{u:ttl-user}`]
+    await store.sessions.create(record)
+    assert.equal(await client.exists([recordKey, indexKey]), 2)
+    assert.equal(await client.pExpireTime(recordKey), record.expiresAt)
+    const indexExpiry = await client.pExpireTime(indexKey)
+    assert.ok(indexExpiry >= record.expiresAt && indexExpiry <= record.expiresAt + 300_000)
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    assert.equal(await client.exists([recordKey]), 0)
+    assert.deepEqual(await store.sessions.listByUser('ttl-user'), [])
+  })
+
+  it('rewrites the index only when a rolling expiry outgrows the covered score', async () => {
+    const prefix = `${uniqueName('t')}:`
+    const store = await makeStore(prefix)
+    const client = await sharedClient()
+    const record = sessionRecord({ userId: 'roll' })
+    const indexKey = `${prefix}{u:roll}`
+    await store.sessions.create(record)
+    const covered = Number(await client.zScore(indexKey, record.idHash))
+    const soon = { ...record, version: 2, expiresAt: record.expiresAt + 60_000 }
+    assert.equal(await store.sessions.replace(soon, 1), true)
+    assert.equal(Number(await client.zScore(indexKey, record.idHash)), covered)
+    const later = { ...soon, version: 3, expiresAt: covered + 1 }
+    assert.equal(await store.sessions.replace(later, 2), true)
+    assert.ok(Number(await client.zScore(indexKey, record.idHash)) > covered)
+    await store.sessions.touch(record.idHash, later.lastSeenAt, covered + 600_000)
+    assert.ok(Number(await client.zScore(indexKey, record.idHash)) >= covered + 600_000)
+    assert.equal((await store.sessions.get(record.idHash))?.expiresAt, covered + 600_000)
+  })
+
+  it('keeps "{" and "}" of a user id out of the hash tag', async () => {
+    const store = await makeStore()
+    const record = sessionRecord({ userId: 'a}b{c' })
+    await store.sessions.create(record)
+    assert.deepEqual(await store.sessions.listByUser('a}b{c'), [record])
+  })
+
+  it('rejects a client passed positionally instead of as { client }', async () => {
+    const client = await sharedClient()
+    assert.throws(
+      () => createRedisStore(client as never),
+      (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
+    )
+  })
+
+  it('rejects a prefix containing a hash-tag brace', async () => {
+    const client = await sharedClient()
+    assert.throws(
+      () => createRedisStore({ client, prefix: 'a{b' }),
+      (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
+    )
+  })
+})
+
+// A real Cluster on loopback: three masters on free ports, joined by redis-cli, torn down after.
+describe('redis store on a three-node Redis Cluster', () => {
+  if (serviceUrl('REDIS_URL') === undefined) return
+  if (!haveRedisBinaries()) {
+    it('skipped: redis-server and redis-cli are not on the PATH', { skip: true }, () => {})
+    return
+  }
+  let started: Promise<{ cluster: RedisCluster; client: ReturnType<typeof createCluster> }>
+  const clusterClient = async () => {
+    started ??= (async () => {
+      const cluster = await startRedisCluster()
+      const client = createCluster({
+        rootNodes: cluster.ports.map((port) => ({ url: `redis://127.0.0.1:${port}` })),
+      })
+      client.on('error', () => {})
+      try {
+        await client.connect()
+      } catch (err) {
+        await cluster.cleanup()
+        throw err
+      }
+      return { cluster, client }
+    })()
+    return (await started).client
+  }
+  after(async () => {
+    if (started === undefined) return
+    const { cluster, client } = await started
+    client.destroy()
+    await cluster.cleanup()
+  })
+  const makeStore = async (namespace: string) =>
+    createRedisStore({ client: await clusterClient(), prefix: `${namespace}:` })
+  testStore('redis cluster', makeStore, { expiresNatively: true })
+  checkSharedStore(() => makeStore(uniqueName('t')))
+})
+
+// A separate redis-server of our own, killed and restarted; the shared one is never touched.
+describe('redis store during an outage', () => {
+  if (serviceUrl('REDIS_URL') === undefined) return
+  if (!haveRedisBinaries()) {
+    it('skipped: redis-server and redis-cli are not on the PATH', { skip: true }, () => {})
+    return
+  }
+
+  it('fails fast with ERR_STORE_UNAVAILABLE while down, then recovers without a new store', async () => {
+    const server = await startRedisServer()
+    const client = await connect(`redis://127.0.0.1:${server.port}`)
+    try {
+      const store = createRedisStore({ client, commandTimeoutMs: 300 })
+      const record = sessionRecord({ userId: 'outage-user' })
+      await store.sessions.create(record)
+      assert.deepEqual(await store.sessions.get(record.idHash), record)
+
+      await server.kill()
+      const started = Date.now()
+      const calls = [
+        () => store.sessions.get(record.idHash),
+        () => store.sessions.replace({ ...record, version: 2 }, 1),
+        () => store.sessions.listByUser('outage-user'),
+        () => store.sessions.create(sessionRecord()),
+        () => store.refreshTokens.use(record.idHash, Date.now()),
+      ]
+      for (const call of calls) {
+        await assert.rejects(call(), (err) => isTesseraError(err, 'ERR_STORE_UNAVAILABLE'))
+      }
+      // Not a speed measurement: a generous bound that only a hanging call would exceed.
+      assert.ok(Date.now() - started < 3000, 'every call failed within its command timeout')
+
+      await server.restart()
+      // The client reconnects by itself; the issue asks for success again within two seconds. The throwaway
+      // server kept nothing on disk, so the record is gone; what matters is that calls work.
+      const restartedAt = Date.now()
+      let answered = false
+      while (!answered && Date.now() - restartedAt < 2000) {
+        answered = await store.sessions.get(record.idHash).then(
+          () => true,
+          () => false,
+        )
+        if (!answered) await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      assert.equal(answered, true, 'the store answers again after the restart')
+      await store.sessions.create(record)
+      assert.deepEqual(await store.sessions.get(record.idHash), record)
+    } finally {
+      client.destroy()
+      await server.cleanup()
+    }
+  })
+})
