@@ -147,6 +147,9 @@ async function startVariant(
     const t = testApp(options, store)
     // X-Forwarded-Proto from the test client on loopback counts: HTTPS can be simulated.
     t.app.set('trust proxy', 'loopback')
+    // Quiets the default error handler's console log; outside 'production' it still renders
+    // err.stack into the body, so the tests see whatever a stack would leak.
+    t.app.set('env', 'test')
     const server = await listen(t.app)
     closers.push(() => server.close())
     return {
