@@ -161,18 +161,28 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
 
   async function refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad> {
     let next
+    const reused: { familyId?: string } = {}
     try {
       next = await storeCall(
         'refresh',
         rotateRefreshToken(store.refreshTokens, token, {
           now: at,
           graceSeconds,
-          onReuse: options.onRefreshReuse,
+          onReuse: (reuse) => {
+            reused.familyId = reuse.familyId
+            options.onRefreshReuse?.(reuse)
+          },
         }),
       )
     } catch (err) {
       // A store failure stays an error (503); a refused token is no session.
       if (!isTesseraError(err) || err.code === 'ERR_STORE_UNAVAILABLE') throw err
+      // RT-3: a reuse ends the session too (the family id is its key), so the family's live
+      // access tokens die with it instead of working until they expire.
+      if (reused.familyId !== undefined) {
+        await storeCall('delete', store.sessions.delete(reused.familyId))
+        live?.invalidate(reused.familyId)
+      }
       return refuse(err.code, request)
     }
     const record = await storeCall('get', store.sessions.get(next.familyId))
