@@ -1,14 +1,15 @@
 // Runs the adapter test app in its own process on a shared Redis or PostgreSQL, for the
 // many-process test: prints the port on stdout once listening; the parent kills it.
-// Arguments: <redis|postgres> <url> <namespace> <key as base64url>.
+// Arguments: <redis|postgres> <url> <namespace> <key as base64url> [server|cookie|token].
 import pg from 'pg'
 import { createClient } from 'redis'
 import { createPostgresStore } from '../../src/stores/postgres.js'
 import { createRedisStore } from '../../src/stores/redis.js'
 import type { Store } from '../../src/stores/store.js'
-import { testApp } from './express-app.js'
+import type { ExpressSessionOptions } from '../../src/adapters/express.js'
+import { testApp, type AppData } from './express-app.js'
 
-const [kind, url, namespace, key] = process.argv.slice(2)
+const [kind, url, namespace, key, carrier = 'server'] = process.argv.slice(2)
 
 async function openStore(): Promise<Store> {
   if (kind === 'redis') {
@@ -25,7 +26,11 @@ async function openStore(): Promise<Store> {
 const { app } = testApp(
   // 200 concurrent increments of one session from two processes: each may lose the version
   // check many times before it wins, so the retry budget is raised for this test.
-  { keys: [{ id: 'multi', key: key! }], maxUpdateAttempts: 400 },
+  {
+    carrier: carrier as 'server' | 'cookie' | 'token',
+    keys: [{ id: 'multi', key: key! }],
+    maxUpdateAttempts: 400,
+  } as Partial<ExpressSessionOptions<AppData>>,
   await openStore(),
 )
 const server = app.listen(0, '127.0.0.1', () => {
