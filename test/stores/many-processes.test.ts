@@ -65,15 +65,21 @@ async function countConcurrently(carrier: CarrierName, onA: Client, onB: Client)
 }
 
 /**
- * Asks A with the ended session until it answers 401, for at most POLL_LIMIT_MS; returns how
- * long after `endedAt` the first refused request was sent and how many requests it took.
+ * Asks A with the ended session until it answers 401, for at most POLL_LIMIT_MS. Returns how
+ * long after `endedAt` the last request A still served was sent (-1 if none), and how many
+ * requests it took.
  */
-async function refusal(onA: Client, endedAt: number): Promise<{ lagMs: number; asked: number }> {
+async function refusal(
+  onA: Client,
+  endedAt: number,
+): Promise<{ lastServedMs: number; asked: number }> {
+  let lastServedMs = -1
   for (let i = 0; i < 100; i++) {
     const sentAt = Date.now()
     const status = (await onA.request('/profile')).status
-    if (status === 401) return { lagMs: sentAt - endedAt, asked: i + 1 }
+    if (status === 401) return { lastServedMs, asked: i + 1 }
     assert.equal(status, 200, 'the ended session is either served or refused, nothing else')
+    lastServedMs = sentAt - endedAt
     if (Date.now() - endedAt > POLL_LIMIT_MS) break
     await sleep(25)
   }
@@ -93,6 +99,10 @@ function scenario(carrier: CarrierName, start: () => Promise<[AppProcess, AppPro
 
     // A second device of alice, logged in through B, logs out everywhere else.
     const otherDevice = await login(b.url, 'alice')
+    // Once any earlier lookup has aged out, A looks the session up again: a per-process cache
+    // then holds it as live from just before the logout, the hardest case for the bound.
+    await sleep(REVOCATION_BOUND_MS + 100)
+    assert.equal((await onA.request('/profile')).status, 200)
     const ended = await otherDevice.request('/logout-everywhere', {
       method: 'POST',
       headers: SAME_ORIGIN,
@@ -100,11 +110,15 @@ function scenario(carrier: CarrierName, start: () => Promise<[AppProcess, AppPro
     const endedAt = Date.now()
     assert.equal(ended.status, 200)
     assert.equal(JSON.parse(ended.text), 1)
-    const { lagMs, asked } = await refusal(onA, endedAt)
+    const { lastServedMs, asked } = await refusal(onA, endedAt)
     // The server carrier keeps nothing per process, so A refuses its very next request; the
-    // cookie and token carriers cache a record for at most one second.
+    // cookie and token carriers cache a record for at most one second, so no request sent
+    // later than that may still be served.
     if (carrier === 'server') assert.equal(asked, 1, 'server carrier: refused at once')
-    assert.ok(lagMs <= REVOCATION_BOUND_MS, `refused ${lagMs} ms after logoutEverywhere`)
+    assert.ok(
+      lastServedMs < REVOCATION_BOUND_MS,
+      `A served the ended session to a request sent ${lastServedMs} ms after logoutEverywhere`,
+    )
     assert.equal((await otherDevice.request('/profile')).status, 200)
   }
 }
