@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { deriveKey } from '../crypto/aead.js'
 import { hmacSha256 } from '../crypto/hmac.js'
 import { secretKeyObject, toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
-import { TesseraError, type TesseraErrorCode } from '../errors.js'
+import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
 import type { SessionRecord, Store } from '../stores/store.js'
 import type { Carrier, CarrierCookieOptions, CarrierRequest } from './carrier.js'
 import { checkCsrf, createCsrfTokens } from './csrf.js'
@@ -64,6 +64,13 @@ export interface CommonSessionOptions {
   readonly allowedOrigins?: readonly string[]
   /** A store call that has not answered after this many seconds fails the request with 503. Default 2. */
   readonly storeTimeoutSeconds?: number
+  /**
+   * What a request that only reads (GET, HEAD, OPTIONS) gets when the store cannot load its
+   * session: `'fail-closed'` (default) answers 503; `'anonymous'` serves it with no session,
+   * never as signed in, and refuses any write with `ERR_STORE_UNAVAILABLE`. Other methods always
+   * fail closed.
+   */
+  readonly storeOutage?: StoreOutagePolicy
   /** How many times a write re-runs after losing the version check. Default 10. */
   readonly maxUpdateAttempts?: number
   /** Hears why a presented cookie gave no session (tampered, unknown, expired, cross-site). */
@@ -73,6 +80,9 @@ export interface CommonSessionOptions {
   /** Current time in epoch ms. Default `Date.now`. */
   readonly clock?: () => number
 }
+
+/** What a read-only request gets while the store is unavailable; see `storeOutage`. */
+export type StoreOutagePolicy = 'fail-closed' | 'anonymous'
 
 /** Options of `createSessionManager`. */
 export type SessionManagerOptions = CarrierConfig & CommonSessionOptions
@@ -142,6 +152,10 @@ export function createSessionManager<Data extends object = SessionData>(
     absolute,
     touch,
   })
+  const storeOutage = options.storeOutage ?? 'fail-closed'
+  if (storeOutage !== 'fail-closed' && storeOutage !== 'anonymous') {
+    invalid(`storeOutage must be 'fail-closed' or 'anonymous', got ${String(storeOutage)}`)
+  }
   const allowedOrigins = options.allowedOrigins ?? []
   const csrf = createCsrfTokens(keyring)
   const handleKey = secretKeyObject(deriveKey(keyring.secrets[0]?.secret as Buffer, HANDLE_PURPOSE))
@@ -199,7 +213,15 @@ export function createSessionManager<Data extends object = SessionData>(
     carrier,
     load: async (request) => (await loadRecord(request)).record,
     async open(request, sink) {
-      const loaded = await loadRecord(request)
+      let loaded: Awaited<ReturnType<typeof loadRecord>>
+      try {
+        loaded = await loadRecord(request)
+      } catch (err) {
+        if (!servesAnonymously(storeOutage, request, err)) throw err
+        // A read served without a session: never signed in, and no write (not even a cookie).
+        reject('ERR_STORE_UNAVAILABLE')
+        return new Session<Data>(ctx, request, sink, null, false, true)
+      }
       if (loaded.setCookies.length > 0) sink.setCookies(loaded.setCookies)
       const verdict = checkCsrf(request, allowedOrigins)
       if (!verdict.ok && loaded.record !== null) {
@@ -213,6 +235,22 @@ export function createSessionManager<Data extends object = SessionData>(
       return new Session<Data>(ctx, request, sink, loaded.record, !verdict.ok)
     },
   }
+}
+
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** True when the `'anonymous'` outage policy applies: a read-only request and a store failure. */
+function servesAnonymously(
+  policy: StoreOutagePolicy,
+  request: ManagerRequest,
+  err: unknown,
+): boolean {
+  return (
+    policy === 'anonymous' &&
+    READ_ONLY_METHODS.has(request.method) &&
+    isTesseraError(err) &&
+    err.code === 'ERR_STORE_UNAVAILABLE'
+  )
 }
 
 function buildCarrier(

@@ -56,6 +56,8 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   /** A state-changing cross-site request: it may not create a session (login CSRF, CS-3). */
   #crossSite: boolean
   #dirty: string[] | null = null
+  /** The store could not load this request's session: served anonymously, it may not write. */
+  #storeDown: boolean
 
   constructor(
     ctx: SessionContext,
@@ -63,7 +65,9 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     sink: ResponseSink,
     record: SessionRecord | null,
     crossSite: boolean,
+    storeDown = false,
   ) {
+    this.#storeDown = storeDown
     this.#ctx = ctx
     this.#request = request
     this.#sink = sink
@@ -150,6 +154,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   async #logout(): Promise<void> {
+    this.#refuseWhileStoreDown()
     const old = this.#record
     const cookies =
       old === null
@@ -309,6 +314,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   async #create(userId: string | null, data: Json): Promise<void> {
+    this.#refuseWhileStoreDown()
     this.#refuseCrossSite()
     const now = this.#ctx.now()
     const draft: SessionDraft = {
@@ -363,6 +369,17 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   #refuseCrossSite(): void {
     if (this.#crossSite) {
       throw new TesseraError('ERR_CSRF_REJECTED', 'a cross-site request may not start a session')
+    }
+  }
+
+  // The cookie the browser holds may name a live session the store could not read;
+  // creating a session or clearing the cookie now would drop it silently.
+  #refuseWhileStoreDown(): void {
+    if (this.#storeDown) {
+      throw new TesseraError(
+        'ERR_STORE_UNAVAILABLE',
+        'session store was unavailable when this request began; it is served without a session and may not write',
+      )
     }
   }
 

@@ -300,6 +300,69 @@ describe('express adapter: store outage and timeouts', () => {
     })
   })
 
+  it('fails closed by default: a read of a signed-in user during an outage is 503, never anonymous', async () => {
+    await withApp({}, async (t, server) => {
+      const c = client(server.url)
+      await c.request('/login', form({ user: 'ivan' }))
+      t.store.failing = true
+      const res = await c.request('/profile')
+      assert.equal(res.status, 503)
+      assert.match(res.text, /Session store unavailable; try again shortly\./)
+      assert.deepEqual(res.setCookies, [])
+    })
+  })
+
+  it("storeOutage 'anonymous': a read is served with no session, no cookie and no write", async () => {
+    await withApp({ storeOutage: 'anonymous' }, async (t, server) => {
+      const c = client(server.url)
+      await c.request('/login', form({ user: 'judy' }))
+      const cookies = [...c.jar]
+      const writes = t.store.writes()
+      t.store.failing = true
+      const res = await c.request('/profile')
+      assert.equal(res.status, 401, 'never treated as signed in')
+      assert.equal(res.text, 'anonymous')
+      assert.deepEqual(res.setCookies, [])
+      assert.deepEqual(t.rejects.slice(-1), ['ERR_STORE_UNAVAILABLE'])
+      // Anything that would write (a session, or a cookie over the live one) is refused.
+      for (const path of ['/views', '/count', '/form']) {
+        const refused = await c.request(path)
+        assert.equal(refused.status, 503, path)
+        assert.deepEqual(refused.setCookies, [], path)
+      }
+      assert.equal(t.store.writes(), writes)
+      assert.deepEqual([...c.jar], cookies)
+      t.store.failing = false
+      const back = await c.request('/profile')
+      assert.equal(back.status, 200)
+      assert.equal((JSON.parse(back.text) as { userId: string }).userId, 'judy')
+    })
+  })
+
+  it("storeOutage 'anonymous' still fails closed for a request that is not a read", async () => {
+    await withApp({ storeOutage: 'anonymous' }, async (t, server) => {
+      const c = client(server.url)
+      await c.request('/login', form({ user: 'kim' }))
+      t.store.failing = true
+      const res = await c.request('/logout', { method: 'POST' })
+      assert.equal(res.status, 503)
+      assert.deepEqual(res.setCookies, [])
+      t.store.failing = false
+      assert.equal((await c.request('/profile')).status, 200)
+    })
+  })
+
+  it("storeOutage 'anonymous' answers a read within storeTimeoutSeconds when the store hangs", async () => {
+    await withApp({ storeOutage: 'anonymous', storeTimeoutSeconds: 0.05 }, async (t, server) => {
+      const c = client(server.url)
+      await c.request('/login', form({ user: 'lee' }))
+      t.store.hanging = true
+      assert.equal((await c.request('/profile')).status, 401)
+      t.store.hanging = false
+      assert.equal((await c.request('/profile')).status, 200)
+    })
+  })
+
   it('sends Clear-Site-Data on logout when asked to', async () => {
     await withApp({ clearSiteDataOnLogout: true }, async (_t, server) => {
       const c = client(server.url)

@@ -26,9 +26,18 @@ export function startAppProcess(name: string, args: string[]): Promise<AppProces
       child.kill('SIGKILL')
     })
   return new Promise((resolve, reject) => {
-    child.once('error', reject)
-    child.once('exit', (code) => reject(new Error(`app process exited early (${code})`)))
+    // A loaded machine can take seconds to start Node and connect a store; never forever.
+    const timer = setTimeout(() => {
+      void kill().then(() => reject(new Error(`app process ${name} did not start in 30 s`)))
+    }, 30_000)
+    const fail = (err: Error) => {
+      clearTimeout(timer)
+      reject(err)
+    }
+    child.once('error', fail)
+    child.once('exit', (code) => fail(new Error(`app process exited early (${code})`)))
     child.stdout!.once('data', (chunk: Buffer) => {
+      clearTimeout(timer)
       const port = Number(String(chunk).trim())
       resolve({ child, port, url: `http://127.0.0.1:${port}`, kill })
     })

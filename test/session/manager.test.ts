@@ -379,6 +379,10 @@ describe('createSessionManager (server carrier)', () => {
     ['a cookie lifetime above the absolute timeout', { cookieMaxAgeSeconds: 50_000 }],
     ['an unknown carrier', { carrier: 'jwt' } as unknown as Partial<SessionManagerOptions>],
     ['no store', { store: undefined } as unknown as Partial<SessionManagerOptions>],
+    [
+      'an unknown store outage policy',
+      { storeOutage: 'fail-open' } as unknown as Partial<SessionManagerOptions>,
+    ],
   ]
   for (const [name, options] of invalid) {
     it(`refuses ${name} at startup`, () => {
