@@ -45,7 +45,12 @@ export async function openStore(config: StoreConfig): Promise<OpenStore> {
     case 'redis': {
       const { createClient } = await import('redis')
       const { createRedisStore } = await import('tessera/stores/redis')
-      const client = createClient({ url: config.redisUrl ?? '' })
+      // Reconnect at most 0.5 s apart, so requests recover within ~2 s of Redis coming back
+      // (node-redis's default backoff grows to 2 s between attempts; see docs/stores.md).
+      const client = createClient({
+        url: config.redisUrl ?? '',
+        socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 500) },
+      })
       client.on('error', () => {}) // reconnects by itself; failed calls surface as 503s
       await client.connect()
       const store = createRedisStore({ client, prefix: 'tessera-app:' })

@@ -62,7 +62,7 @@ export interface CommonSessionOptions {
   readonly cookieMaxAgeSeconds?: number
   /** Other exact origins (`https://host[:port]`) allowed to send state-changing requests. */
   readonly allowedOrigins?: readonly string[]
-  /** A store call that has not answered after this many seconds fails the request with 503. Default 2. */
+  /** A store call that has not answered after this many seconds fails the request with 503. Default 1. */
   readonly storeTimeoutSeconds?: number
   /**
    * What a request that only reads (GET, HEAD, OPTIONS) gets when the store cannot load its
@@ -325,7 +325,7 @@ function cookieOptions(options: CommonSessionOptions, absolute: number): Carrier
 }
 
 function storeTimeout(value: number | undefined): number {
-  const v = value ?? 2
+  const v = value ?? 1
   if (typeof v !== 'number' || !(v > 0 && v <= 60)) {
     invalid(`storeTimeoutSeconds must be above 0 and at most 60, got ${String(v)}`)
   }

@@ -34,7 +34,7 @@ export interface PostgresStoreOptions {
   readonly schema?: string
   /** Base name: tables `<table>_sessions`, `<table>_refresh_tokens`, `<table>_migrations`. Default `tessera`. */
   readonly table?: string
-  /** A query that has not answered by then fails with ERR_STORE_UNAVAILABLE. Default 2000 ms. */
+  /** A query that has not answered by then fails with ERR_STORE_UNAVAILABLE. Default 1000 ms. */
   readonly queryTimeoutMs?: number
   /** Rows deleted per statement by `deleteExpired`. Default 1000. */
   readonly sweepBatchSize?: number
@@ -63,7 +63,7 @@ export async function migratePostgres(options: PostgresMigrateOptions): Promise<
   const table = options.table ?? 'tessera'
   const t = postgresTables(options.schema ?? 'public', table)
   const migrations = postgresMigrations(t, table)
-  const timeoutMs = options.queryTimeoutMs ?? 2000
+  const timeoutMs = options.queryTimeoutMs ?? 1000
   const client = await bounded('connect', timeoutMs, () => options.pool.connect())
   const q = (text: string, values: unknown[] = []) =>
     bounded('migrate', timeoutMs * 5, () => client.query({ text, values }))
@@ -109,7 +109,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
   const table = options.table ?? 'tessera'
   const t = postgresTables(options.schema ?? 'public', table)
-  const timeoutMs = positiveInteger('queryTimeoutMs', options.queryTimeoutMs ?? 2000)
+  const timeoutMs = positiveInteger('queryTimeoutMs', options.queryTimeoutMs ?? 1000)
   const batchSize = positiveInteger('sweepBatchSize', options.sweepBatchSize ?? 1000)
   const clock = options.clock ?? Date
   const now = () => clock.now()
