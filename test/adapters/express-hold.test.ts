@@ -1,9 +1,13 @@
 // The adapter's hold on the response, over real HTTP: a plain assignment is committed before
 // the response leaves, whichever way the handler ends it.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
+import express from 'express'
+import { createMemoryStore } from '../../src/stores/memory.js'
+import { session } from '../../src/adapters/express.js'
 import { sharedApp, withApp } from '../helpers/express-app.js'
-import { client } from '../helpers/http.js'
+import { client, listen } from '../helpers/http.js'
 
 describe('holdUntilCommitted', () => {
   const shared = sharedApp()
@@ -51,5 +55,75 @@ describe('holdUntilCommitted', () => {
       t.store.failing = false
       assert.equal((await c.request('/views')).text, '2')
     })
+  })
+})
+
+describe('holdUntilCommitted in a mounted sub-app and under an earlier write/end wrapper', () => {
+  async function served(
+    mount: (app: express.Express, sessions: express.RequestHandler) => void,
+    run: (url: string) => Promise<void>,
+  ): Promise<void> {
+    const store = createMemoryStore()
+    const app = express()
+    mount(app, session({ carrier: 'server', keys: [{ id: 'k', key: randomBytes(32) }], store }))
+    const server = await listen(app)
+    try {
+      await run(server.url)
+    } finally {
+      await server.close()
+      await store.close?.()
+    }
+  }
+  const writeThenRedirect: express.RequestHandler = (req, res) => {
+    ;(req.session.data as { x?: string }).x = 'written'
+    res.redirect('/peek')
+  }
+  const peek: express.RequestHandler = (req, res) => {
+    res.json(req.session.data)
+  }
+
+  it('commits a plain assignment made in a sub-app before its redirect leaves', async () => {
+    await served(
+      (app, sessions) => {
+        const sub = express()
+        sub.get('/write', writeThenRedirect)
+        sub.get('/peek', peek)
+        app.use(sessions)
+        app.use('/sub', sub)
+      },
+      async (url) => {
+        const c = client(url)
+        const res = await c.request('/sub/write')
+        assert.equal(res.status, 302)
+        assert.equal(res.setCookies.length, 1)
+        assert.equal(JSON.parse((await c.request('/sub/peek')).text).x, 'written')
+      },
+    )
+  })
+
+  it('commits before a write/end wrapper installed by an earlier middleware flushes headers', async () => {
+    await served(
+      (app, sessions) => {
+        app.use((_req, res, next) => {
+          const end = res.end.bind(res) as (...args: unknown[]) => unknown
+          res.end = ((...args: unknown[]) => {
+            res.setHeader('X-Wrapped', '1')
+            res.writeHead(res.statusCode) // like compression: headers go out before the body
+            return end(...args)
+          }) as express.Response['end']
+          next()
+        })
+        app.use(sessions)
+        app.get('/write', writeThenRedirect)
+        app.get('/peek', peek)
+      },
+      async (url) => {
+        const c = client(url)
+        const res = await c.request('/write')
+        assert.equal(res.headers.get('x-wrapped'), '1')
+        assert.equal(res.setCookies.length, 1)
+        assert.equal(JSON.parse((await c.request('/peek')).text).x, 'written')
+      },
+    )
   })
 })
