@@ -67,15 +67,23 @@ redis.call('DEL', KEYS[1])
 return u`
 
 /**
+ * The Lua lines that add `member` with `score` to the expiry-scored sorted set `set`: trim what
+ * expired by `now`, add or raise (never lower) the score, and expire the set with its last
+ * entry. Shared by the per-user session index and the refresh-token family set.
+ */
+function indexAdd(set: string, now: string, score: string, member: string): string {
+  return `redis.call('ZREMRANGEBYSCORE', ${set}, '-inf', ${now})
+redis.call('ZADD', ${set}, 'GT', ${score}, ${member})
+local top = redis.call('ZRANGE', ${set}, -1, -1, 'WITHSCORES')
+if top[2] then redis.call('PEXPIREAT', ${set}, top[2]) end`
+}
+
+/**
  * KEYS[1] a sorted set (member → expiresAt); ARGV now score member. Trims entries that expired,
  * adds or raises (never lowers) the member's score, and expires the set with its last entry, so
  * the index never outlives, nor keeps entries of, expired records.
  */
-export const INDEX_ADD = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[3])
-local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if top[2] then redis.call('PEXPIREAT', KEYS[1], top[2]) end
+export const INDEX_ADD = `${indexAdd('KEYS[1]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3]')}
 return 1`
 
 /** KEYS[1] a sorted set; ARGV now. Trims expired entries, returns the live members. */
@@ -95,10 +103,7 @@ export const INSERT_TOKEN = `
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'u', ARGV[1], 'c', ARGV[2], 'e', ARGV[3], 'x', '', 'r', '')
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
-redis.call('ZADD', KEYS[2], 'GT', ARGV[3], ARGV[5])
-local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-if top[2] then redis.call('PEXPIREAT', KEYS[2], top[2]) end
+${indexAdd('KEYS[2]', 'ARGV[4]', 'ARGV[3]', 'ARGV[5]')}
 return 1`
 
 /** KEYS[1] token; ARGV now. Marks it used if it was not, returns it as it was before (or false). */
