@@ -16,17 +16,7 @@ export function loginPage(frame: PageFrame, error: string | null, username = '')
       <div class="card">
         ${error === null ? null : html`<p class="error" role="alert">${error}</p>`}
         <form method="post" action="/login">
-          ${csrfField(frame.csrfToken)}
-          <label for="username">Username</label>
-          <input
-            id="username"
-            name="username"
-            type="text"
-            autocomplete="username"
-            required
-            value="${username}"
-            autofocus
-          />
+          ${csrfField(frame.csrfToken)} ${usernameField(username)}
           <label for="password">Password</label>
           <input
             id="password"
@@ -55,18 +45,7 @@ export function registerPage(
       <div class="card">
         ${error === null ? null : html`<p class="error" role="alert">${error}</p>`}
         <form method="post" action="/register">
-          ${csrfField(frame.csrfToken)}
-          <label for="username">Username</label>
-          <input
-            id="username"
-            name="username"
-            type="text"
-            autocomplete="username"
-            required
-            maxlength="${limits.usernameMaxChars}"
-            value="${username}"
-            autofocus
-          />
+          ${csrfField(frame.csrfToken)} ${usernameField(username, limits.usernameMaxChars)}
           <label for="password">Password</label>
           <input
             id="password"
@@ -103,4 +82,19 @@ export function logoutPage(frame: PageFrame): string {
         </form>
       </div>`,
   )
+}
+
+/** The labelled username input both forms start with; `maxChars` is shown where it is enforced. */
+function usernameField(username: string, maxChars?: number) {
+  return html`<label for="username">Username</label>
+    <input
+      id="username"
+      name="username"
+      type="text"
+      autocomplete="username"
+      required
+      ${maxChars === undefined ? null : html`maxlength="${maxChars}"`}
+      value="${username}"
+      autofocus
+    />`
 }
