@@ -126,7 +126,12 @@ interface Fixture {
   readonly publicKey: KeyObject
   readonly asymmetric: boolean
   readonly token: string
+  /** POOL tokens with the same claims, each its own jti: eight to each place of tessera's claims memo. */
+  readonly pool: readonly string[]
 }
+
+/** Distinct tokens cycled by the "new token every call" rows (tessera remembers 1024 claims sets). */
+const POOL = 8192
 
 function fixture(alg: Alg): Fixture {
   const nowSeconds = Math.floor(Date.now() / 1000)
@@ -149,14 +154,20 @@ function fixture(alg: Alg): Fixture {
     publicKey: pair?.publicKey ?? privateKey,
     asymmetric: pair !== null,
     token: signJwt(full, keyring, { typ: 'JWT' }),
+    pool: Array.from({ length: POOL }, (_, i) =>
+      signJwt({ ...full, jti: `t${i}` }, keyring, { typ: 'JWT' }),
+    ),
   }
 }
 
 /** The raw node:crypto work: one HMAC or sign/verify call plus the base64url around it. */
-function floorCases(fx: Fixture): { sign: Case; verify: Case; verifyParse: Case } {
+function floorCases(fx: Fixture): {
+  sign: Case
+  verify: Case
+  verifyParse: Case
+  verifyPool: Case
+} {
   const { token, secretBytes, asymmetric } = fx
-  const dot1 = token.indexOf('.')
-  const dot2 = token.lastIndexOf('.')
   const hash = HASH[fx.alg]
   const p1363 = (key: KeyObject) =>
     fx.alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' as const } : key
@@ -170,16 +181,24 @@ function floorCases(fx: Fixture): { sign: Case; verify: Case; verifyParse: Case 
       : createHmac('sha256', secretBytes).update(input).digest()
     return `${input}.${sig.toString('base64url')}`
   }
-  const verify = () => {
-    const sig = Buffer.from(token.slice(dot2 + 1), 'base64url')
-    const input = token.slice(0, dot2)
+  // Split the token, check the signature, decode the payload.
+  const verifyToken = (t: string) => {
+    const last = t.lastIndexOf('.')
+    const sig = Buffer.from(t.slice(last + 1), 'base64url')
+    const input = t.slice(0, last)
     const ok = asymmetric
       ? cryptoVerify(hash, Buffer.from(input), verifyKey, sig)
       : timingSafeEqual(createHmac('sha256', secretBytes).update(input).digest(), sig)
     if (!ok) throw new Error('floor: bad signature')
-    return Buffer.from(token.slice(dot1 + 1, dot2), 'base64url')
+    return Buffer.from(t.slice(t.indexOf('.') + 1, last), 'base64url')
   }
+  const verify = () => verifyToken(token)
+  let next = 0
   return {
+    verifyPool: {
+      name: `floor, ${POOL} tokens in turn`,
+      run: () => verifyToken(fx.pool[next++ % POOL]!),
+    },
     sign: { name: 'floor (node:crypto)', run: sign },
     verify: { name: 'floor (node:crypto)', run: verify },
     verifyParse: { name: 'floor + JSON.parse', run: () => JSON.parse(verify().toString()) },
@@ -237,6 +256,7 @@ async function group(alg: Alg): Promise<string[]> {
     { id: 'k1', alg, key: fx.asymmetric ? fx.privateKey : fx.secretBytes },
   ])
   const floor = floorCases(fx)
+  let poolNext = 0
   const peers = await peerCases(fx)
   const ops = [
     [
@@ -253,12 +273,18 @@ async function group(alg: Alg): Promise<string[]> {
         floor.verify,
         floor.verifyParse,
         { name: 'tessera', run: () => verifyJwt(fx.token, keyring) },
+        floor.verifyPool,
+        {
+          name: `tessera, ${POOL} tokens in turn`,
+          run: () => verifyJwt(fx.pool[poolNext++ % POOL]!, keyring),
+        },
         ...peers.verify,
       ],
     ],
   ] as const
   // Every verifier must accept the token before it is timed.
   for (const c of ops[1][1]) await c.run()
+  for (const t of fx.pool) verifyJwt(t, keyring)
   const lines: string[] = []
   for (const [op, cases] of ops) {
     const kept = cases.filter(

@@ -2,12 +2,13 @@ import {
   constants,
   createHmac,
   sign,
-  timingSafeEqual,
   verify,
   type KeyObject,
   type SignKeyObjectInput,
   type VerifyKeyObjectInput,
 } from 'node:crypto'
+import { decodeBase64url } from './base64url.js'
+import { safeEqualSameLength } from './hash.js'
 
 /** How a JWS algorithm uses its key (RFC 7518 §3, RFC 8037 §3.1). */
 export type SignatureScheme = 'hmac' | 'pkcs1' | 'pss' | 'ecdsa' | 'eddsa'
@@ -18,8 +19,12 @@ export type SignatureHash = 'sha256' | 'sha384' | 'sha512' | null
 /** Signs the JWS signing input; returns the raw signature bytes. */
 export type SignBytes = (data: string | Uint8Array) => Buffer
 
-/** True when `signature` is the right signature of `data`. Never throws for bad input. */
-export type VerifyBytes = (data: string | Uint8Array, signature: Uint8Array) => boolean
+/**
+ * True when `signature`, as canonical base64url text (a JWS signature segment), is the right
+ * signature of `data`. False for a non-canonical spelling of the right bytes. Never throws for bad
+ * input.
+ */
+export type VerifyEncoded = (data: string, signature: string) => boolean
 
 /** The key material a signer or verifier is built from: secret bytes or a KeyObject. */
 export type SignatureKey = Buffer | KeyObject
@@ -42,26 +47,32 @@ export function createSigner(
 }
 
 /**
- * A verifying function for one key and scheme. HMAC tags are compared as raw bytes in constant
- * time; a signature of the wrong length is false without any crypto.
+ * A verifying function for one key and scheme, taking the signature as base64url text. An HMAC
+ * tag is computed as base64url and compared as text in constant time: that spares decoding the
+ * signature and allocating a digest buffer, and, the computed text being canonical, refuses a
+ * non-canonical spelling of the right tag. A signature of the wrong length is false without any
+ * crypto.
  */
 export function createVerifier(
   scheme: SignatureScheme,
   hash: SignatureHash,
   key: SignatureKey,
   signatureBytes: number | null,
-): VerifyBytes {
+): VerifyEncoded {
   if (scheme === 'hmac') {
     const h = hash as 'sha256'
+    // Unpadded base64url: 4 characters per 3 bytes, rounded up.
+    const chars = Math.ceil(((signatureBytes as number) * 4) / 3)
     return (data, signature) =>
-      signature.length === signatureBytes &&
-      timingSafeEqual(createHmac(h, key).update(data).digest(), signature)
+      signature.length === chars &&
+      safeEqualSameLength(createHmac(h, key).update(data).digest('base64url'), signature)
   }
   const input = keyOptions(scheme, key as KeyObject) as VerifyKeyObjectInput
   return (data, signature) => {
-    if (signatureBytes !== null && signature.length !== signatureBytes) return false
+    const bytes = decodeBase64url(signature)
+    if (bytes === null || (signatureBytes !== null && bytes.length !== signatureBytes)) return false
     try {
-      return verify(hash, typeof data === 'string' ? Buffer.from(data) : data, input, signature)
+      return verify(hash, Buffer.from(data), input, bytes)
     } catch {
       return false // e.g. an RSA signature whose integer is not below the modulus
     }

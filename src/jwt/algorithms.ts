@@ -6,7 +6,7 @@ import {
   type SignatureHash,
   type SignatureScheme,
   type SignBytes,
-  type VerifyBytes,
+  type VerifyEncoded,
 } from '../crypto/signature.js'
 import { TesseraError } from '../errors.js'
 
@@ -62,7 +62,7 @@ export { JWS_ALGORITHMS }
 
 interface KeyFunctions {
   sign: SignBytes | null
-  verify: VerifyBytes
+  verify: VerifyEncoded
 }
 
 // Built once per key: node:crypto option objects and closures, so the hot path allocates little.
@@ -111,11 +111,10 @@ export function signWithKey(entry: KeyEntry, data: string | Uint8Array): Buffer 
   return sign(data)
 }
 
-/** Verifies `signature` over `data` with `entry` under its own algorithm. */
-export function verifyWithKey(
-  entry: KeyEntry,
-  data: string | Uint8Array,
-  signature: Uint8Array,
-): boolean {
+/**
+ * Verifies `signature` (base64url text, as in a JWS) over `data` with `entry` under its own
+ * algorithm. False for a wrong or non-canonical signature.
+ */
+export function verifyWithKey(entry: KeyEntry, data: string, signature: string): boolean {
   return prepare(entry).verify(data, signature)
 }

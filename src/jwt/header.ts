@@ -3,6 +3,7 @@ import { decodeBase64url } from '../crypto/base64url.js'
 import type { JwsAlgorithm } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
 import { isJwsAlgorithm } from './algorithms.js'
+import { deepFreeze, memoByText, memoRepeated } from './memo.js'
 
 /** A verified JWS protected header: `alg` is always one tessera implements. */
 export interface JwsHeader {
@@ -20,11 +21,15 @@ export interface JwsHeader {
  */
 export const REFUSED_HEADER_PARAMS = ['jwk', 'jku', 'x5u', 'x5c', 'crit', 'b64'] as const
 
-const MAX_CACHED_HEADERS = 256
-// Tokens signed by one issuer share a handful of header segments; parsing each once keeps
-// JSON.parse and the duplicate-key scan off the hot path. The result depends only on the text.
-const cache = new Map<string, JwsHeader>()
-let last: { segment: string; header: JwsHeader } = { segment: '.', header: {} as JwsHeader }
+// Tokens signed by one issuer share a handful of header segments.
+const headerOf = memoByText(256, (segment) => {
+  const [raw, text] = decodeJsonObject(segment, 'header')
+  return checkHeader(raw, text)
+})
+
+// The claims of verified tokens seen more than once, frozen: a client sends the same token on
+// every request until it expires.
+const claimsOf = memoRepeated(1024, parsePayload, deepFreeze)
 
 function malformed(message: string): TesseraError {
   return new TesseraError('ERR_TOKEN_MALFORMED', message)
@@ -33,23 +38,26 @@ function malformed(message: string): TesseraError {
 /**
  * Decodes and checks the protected header, the first `end` characters of `token`: canonical
  * base64url, a JSON object without duplicate names, a known `alg` (never `none`), no refused
- * parameter, string `kid`/`typ`/`cty`. Throws ERR_TOKEN_MALFORMED or ERR_JWT_ALG_NOT_ALLOWED; the result is frozen and cached.
+ * parameter, string `kid`/`typ`/`cty`. Throws ERR_TOKEN_MALFORMED or ERR_JWT_ALG_NOT_ALLOWED; the result is frozen and remembered.
  */
 export function parseHeader(token: string, end: number): JwsHeader {
-  // Most tokens repeat the previous one's header: comparing with it skips hashing for the map.
-  const segment = token.slice(0, end)
-  if (segment === last.segment) return last.header
-  const cached = cache.get(segment)
-  if (cached !== undefined) {
-    last = { segment, header: cached }
-    return cached
-  }
-  const [raw, text] = decodeJsonObject(segment, 'header')
-  const header = checkHeader(raw, text)
-  if (cache.size >= MAX_CACHED_HEADERS) cache.clear()
-  cache.set(segment, header)
-  last = { segment, header }
-  return header
+  return headerOf(token.slice(0, end))
+}
+
+/**
+ * The claims set of a token whose signature has been verified: `parsePayload`, and for a token
+ * seen before, the frozen claims remembered from then. `signature` (the token's signature
+ * segment, random) picks where the claims are remembered. Throws ERR_TOKEN_MALFORMED.
+ */
+export function parseVerifiedClaims(segment: string, signature: string): Record<string, unknown> {
+  // Three characters before the signature's last one (which may carry fewer random bits), mixed
+  // by a multiplicative hash whose high bits pick the slot.
+  const n = signature.length
+  const mixed =
+    signature.charCodeAt(n - 2) ^
+    (signature.charCodeAt(n - 3) << 8) ^
+    (signature.charCodeAt(n - 4) << 16)
+  return claimsOf(segment, Math.imul(mixed, 0x9e3779b1) >>> 16)
 }
 
 function checkHeader(raw: Record<string, unknown>, text: string): JwsHeader {
@@ -152,12 +160,4 @@ export function countTopLevelNames(text: string): number {
     }
   }
   return names
-}
-
-function deepFreeze(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v)
-    Object.freeze(value)
-  }
-  return value
 }

@@ -4,7 +4,7 @@ import { toKeyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
 import { verifyWithKey } from './algorithms.js'
 import { checkClaims, type ClaimsOptions } from './claims.js'
-import { parseHeader, parsePayload, type JwsHeader } from './header.js'
+import { parseHeader, parsePayload, parseVerifiedClaims, type JwsHeader } from './header.js'
 import type { JwtClaims } from './sign.js'
 
 /** Default cap on a token's length, checked before any decoding (RFC 8725 §3.7 spirit). */
@@ -67,8 +67,12 @@ export function verifyJwt(token: string, keys: Keys, options: VerifyJwtOptions =
     keys,
     options.maxTokenBytes,
   )
-  // Only now, with the signature checked, is the payload decoded and read.
-  const payload = parsePayload(token.slice(payloadStart, payloadEnd)) as JwtClaims
+  // Only now, with the signature checked, is the payload decoded and read (or its claims, frozen,
+  // taken from the last verifications of the same payload).
+  const payload = parseVerifiedClaims(
+    token.slice(payloadStart, payloadEnd),
+    token.slice(payloadEnd + 1),
+  ) as JwtClaims
   checkClaims(payload, header, options)
   return { header, payload, key }
 }
@@ -98,8 +102,8 @@ function verifySignature(token: string, keys: Keys, maxTokenBytes: number | unde
   const second = checkShape(token, maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES)
   const first = token.indexOf('.')
   const header = parseHeader(token, first)
-  const signature = decodeBase64url(token.slice(second + 1))
-  if (signature === null) throw malformed('JWS signature is not canonical base64url')
+  // The signature stays text: an HMAC tag is compared as base64url, other schemes decode it.
+  const signature = token.slice(second + 1)
   const signingInput = token.slice(0, second)
   const found = candidates(keyring, header)
   if (!Array.isArray(found)) {
@@ -114,6 +118,9 @@ function verifySignature(token: string, keys: Keys, maxTokenBytes: number | unde
       }
     }
   }
+  // Only on failure: tell a malformed signature from a wrong one.
+  if (decodeBase64url(signature) === null)
+    throw malformed('JWS signature is not canonical base64url')
   throw new TesseraError('ERR_SIGNATURE_INVALID', 'JWS signature does not verify')
 }
 

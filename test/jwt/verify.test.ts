@@ -248,6 +248,49 @@ describe('verifyJwt security regressions', () => {
   })
 })
 
+describe('verifyJwt, a token verified again', () => {
+  it('checks the signature on every call, even when the claims are remembered', () => {
+    const token = signJwt({ ...claims, jti: 'again-1' }, keyring)
+    verifyJwt(token, keyring, { now })
+    verifyJwt(token, keyring, { now })
+    const [h, p, s] = token.split('.') as [string, string, string]
+    const other = signJwt({ ...claims, jti: 'again-2' }, keyring).split('.')[2]!
+    rejects(`${h}.${p}.${other}`, 'ERR_SIGNATURE_INVALID')
+    const flipped = s.slice(0, 10) + (s[10] === 'A' ? 'B' : 'A') + s.slice(11)
+    rejects(`${h}.${p}.${flipped}`, 'ERR_SIGNATURE_INVALID')
+    // The same payload under a key that does not verify it.
+    const stranger = createKeyEntry({ id: 'hs', alg: 'HS256', key: Buffer.alloc(32, 9) })
+    rejects(signJws(Buffer.from(p, 'base64url'), [stranger]), 'ERR_SIGNATURE_INVALID')
+  })
+
+  it('checks the claims against the time of every call', () => {
+    const token = signJwt({ sub: 'u1', exp: nowSeconds + 60, jti: 'again-3' }, keyring)
+    for (let i = 0; i < 3; i++) verifyJwt(token, keyring, { now })
+    const later = new Date(now.getTime() + 61_000)
+    assert.throws(() => verifyJwt(token, keyring, { now: later }), tesseraError('ERR_JWT_EXPIRED'))
+    assert.throws(
+      () => verifyJwt(token, keyring, { now, audience: 'api' }),
+      tesseraError('ERR_JWT_CLAIM_INVALID'),
+    )
+  })
+
+  it('returns claims no caller can change for the next one', () => {
+    const token = signJwt({ ...claims, jti: 'again-4', aud: ['a', 'b'], data: { n: 1 } }, keyring)
+    const first = verifyJwt(token, keyring, { now }).payload
+    ;(first as Record<string, unknown>).sub = 'changed by the first caller'
+    const again = verifyJwt(token, keyring, { now }).payload
+    assert.equal(again.sub, 'u1')
+    assert.equal(Object.isFrozen(again), true)
+    assert.throws(() => {
+      ;(again.aud as string[]).push('c')
+    }, TypeError)
+    assert.throws(() => {
+      ;(again.data as { n: number }).n = 2
+    }, TypeError)
+    assert.deepEqual(verifyJwt(token, keyring, { now }).payload.aud, ['a', 'b'])
+  })
+})
+
 describe('verifyJws', () => {
   it('returns the payload bytes and refuses a tampered payload', () => {
     const jws = signJws('hello', [es])
