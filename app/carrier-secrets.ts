@@ -1,20 +1,17 @@
 // Checks of what the browser holds, made with the app's own keys and store exactly as each
-// carrier makes them, for the inspect page and `tessera inspect`. The purposes below are the
-// carriers' key-derivation labels (HKDF-SHA256, empty salt); tests check that values the real
-// carriers issue pass these checks, so a change on either side fails loudly.
-import { createHash, createHmac, hkdfSync } from 'node:crypto'
-import { createKeyring, isTesseraError, type Keyring, type Store } from 'tessera'
-import { unsealValue } from 'tessera/cookie'
-import { verifyJwt } from 'tessera/jwt'
+// carrier makes them, for the inspect page and `tessera inspect`: the library's session inspector
+// does the cryptography, so nothing here repeats a carrier's key derivation.
+import {
+  createSessionInspector,
+  isTesseraError,
+  sessionIdHash,
+  type SessionInspector,
+  type Store,
+} from 'tessera'
 import type { SessionKey } from './config.js'
 
-const TOKEN_CARRIER_JWT_PURPOSE = 'tessera/token-carrier/v1 access-token'
-const COOKIE_CARRIER_PURPOSE = 'tessera/cookie-carrier/v1'
-const HANDLE_PURPOSE = 'tessera/session-handle/v1'
-const HANDLE_LENGTH = 22
-
-function derive(secret: Buffer, purpose: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), purpose, 32))
+function inspectorOf(keys: readonly SessionKey[]): SessionInspector {
+  return createSessionInspector(keys.map(({ id, key }) => ({ id, key })))
 }
 
 /** The outcome of a check: whether it is genuine (and live), and a sentence saying so. */
@@ -27,15 +24,8 @@ export interface Verdict {
 
 /** Verifies a JWT as the token carrier does: HS256 under keys derived from the session keys. */
 export function verifyAccessToken(token: string, keys: readonly SessionKey[]): Verdict {
-  const keyring = createKeyring(
-    keys.map(({ id, key }) => ({
-      id,
-      alg: 'HS256' as const,
-      key: derive(key, TOKEN_CARRIER_JWT_PURPOSE),
-    })),
-  )
   try {
-    const { payload } = verifyJwt(token, keyring, {})
+    const { payload } = inspectorOf(keys).verifyAccessToken(token)
     return {
       genuine: true,
       detail: 'its signature verifies with the configured key',
@@ -49,22 +39,13 @@ export function verifyAccessToken(token: string, keys: readonly SessionKey[]): V
   }
 }
 
-function keyringOf(keys: readonly SessionKey[]): Keyring {
-  return createKeyring(keys.map(({ id, key }) => ({ id, key })))
-}
-
 /** Opens a cookie-carrier seal (bound to the cookie's base name) with the configured keys. */
 export function openSealedCookie(
   value: string,
   keys: readonly SessionKey[],
   name = 'tessera',
 ): Verdict {
-  const baseName = name.replace(/^__Host-/, '')
-  const opened = unsealValue(value, keyringOf(keys), {
-    name: baseName,
-    purpose: COOKIE_CARRIER_PURPOSE,
-    now: 0,
-  })
+  const opened = inspectorOf(keys).openSealedCookie(value, name)
   if (opened === null) {
     return {
       genuine: false,
@@ -87,11 +68,6 @@ export function openSealedCookie(
   }
 }
 
-/** The store key of a server-carrier session id: SHA-256, base64url. */
-export function sessionIdHash(id: string): string {
-  return createHash('sha256').update(id).digest('base64url')
-}
-
 /** Looks a server-carrier session id up in the store. */
 export async function findSession(id: string, store: Store): Promise<Verdict> {
   const record = await store.sessions.get(sessionIdHash(id))
@@ -112,11 +88,7 @@ export async function findSession(id: string, store: Store): Promise<Verdict> {
 
 /** The handle the session manager shows on "your sessions" for a record's id hash. */
 export function sessionHandleFunction(keys: readonly SessionKey[]): (idHash: string) => string {
-  const primary = keys[0]
-  if (primary === undefined) throw new Error('no session key')
-  const key = derive(primary.key, HANDLE_PURPOSE)
-  return (idHash) =>
-    createHmac('sha256', key).update(idHash).digest('base64url').slice(0, HANDLE_LENGTH)
+  return inspectorOf(keys).handleOf
 }
 
 /** A copy of `value` with one character changed, as an attacker editing a cookie would. */

@@ -44,6 +44,8 @@ export type {
   CarrierCookieOptions,
   SessionDraft,
 } from './session/carrier.js'
+export { createSessionInspector, sessionIdHash } from './session/inspect.js'
+export type { SessionInspector } from './session/inspect.js'
 export { checkCsrf, createCsrfTokens } from './session/csrf.js'
 export type { CsrfRequest, CsrfDecision, CsrfTokens } from './session/csrf.js'
 export { createCookieCarrier } from './session/cookie-carrier.js'

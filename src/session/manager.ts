@@ -3,14 +3,13 @@
 // touch, bounded compare-and-set retries, events). Framework-free: it reads header values and
 // hands back Set-Cookie strings through a sink.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { deriveKey } from '../crypto/aead.js'
-import { hmacSha256 } from '../crypto/hmac.js'
-import { secretKeyObject, toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
+import { toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
 import type { SessionRecord, Store } from '../stores/store.js'
 import type { Carrier, CarrierCookieOptions, CarrierRequest } from './carrier.js'
 import { checkCsrf, createCsrfTokens } from './csrf.js'
 import { createCookieCarrier, type CookieCarrierOptions } from './cookie-carrier.js'
+import { sessionHandleFunction } from './inspect.js'
 import { createServerCarrier } from './server-carrier.js'
 import { createTokenCarrier, type TokenCarrierOptions } from './token-carrier.js'
 import type { ResponseSink, SessionData, SessionEvent } from './request-session.js'
@@ -115,8 +114,6 @@ export interface SessionManager<Data extends object = SessionData> {
 
 const DEFAULTS = { idle: 30 * 60, absolute: 12 * 60 * 60, touch: 60, attempts: 10 }
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
-const HANDLE_PURPOSE = 'tessera/session-handle/v1'
-const HANDLE_LENGTH = 22 // 132 bits of the HMAC: unguessable, and not the id or its hash
 
 /**
  * Creates a session manager. Checks every option once, at startup (`ERR_CONFIG_INVALID`,
@@ -158,7 +155,7 @@ export function createSessionManager<Data extends object = SessionData>(
   }
   const allowedOrigins = options.allowedOrigins ?? []
   const csrf = createCsrfTokens(keyring)
-  const handleKey = secretKeyObject(deriveKey(keyring.secrets[0]?.secret as Buffer, HANDLE_PURPOSE))
+  const handleOf = sessionHandleFunction(keyring)
   const locks = new Map<string, Promise<unknown>>()
 
   const ctx: SessionContext = {
@@ -167,8 +164,7 @@ export function createSessionManager<Data extends object = SessionData>(
     now: clock,
     expiresAt: (createdAt, now) => Math.min(now + idle * 1000, createdAt + absolute * 1000),
     touchDue: (record, now) => now - record.lastSeenAt >= touch * 1000,
-    handleOf: (idHash) =>
-      hmacSha256(handleKey, idHash).toString('base64url').slice(0, HANDLE_LENGTH),
+    handleOf,
     csrfTokenOf: (idHash) => csrf.issue(idHash),
     verifyCsrf: (idHash, token) => csrf.verify(idHash, token),
     listening: onEvent !== undefined,

@@ -4,9 +4,8 @@
 // of truth on refresh, and the compare-and-set that keeps updates from being lost) and the
 // refresh tokens' hashes. Every request checks its session's record through a cache that answers
 // for at most one second, so a revoked session's access tokens die within a second everywhere.
-import { deriveKey } from '../crypto/aead.js'
 import { sha256 } from '../crypto/hash.js'
-import { createKeyring, type Keyring } from '../crypto/keyring.js'
+import type { Keyring } from '../crypto/keyring.js'
 import { randomId } from '../crypto/random.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
 import type { SessionRecord, Store } from '../stores/store.js'
@@ -24,6 +23,7 @@ import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refr
 import { bounded } from './server-carrier.js'
 import { readCookie } from './session-cookie.js'
 import { createAccessTokens, integer, type AccessTokenOptions } from './access-token.js'
+import { accessTokenKeys } from './inspect.js'
 
 /** Where the token carrier accepts its access token from. */
 export type AccessTokenSource = 'cookie' | 'bearer' | 'both'
@@ -79,7 +79,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   if (accept !== 'cookie' && accept !== 'bearer' && accept !== 'both') {
     throw new TesseraError('ERR_CONFIG_INVALID', "accept must be 'cookie', 'bearer' or 'both'")
   }
-  const tokens = createAccessTokens(options.jwtKeys ?? deriveJwtKeys(options.keys), options)
+  const tokens = createAccessTokens(options.jwtKeys ?? accessTokenKeys(options.keys), options)
   const live =
     options.revocationCheck === false ? null : createRevocationCache<SessionRecord | null>({ now })
 
@@ -274,20 +274,6 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       return count
     },
   }
-}
-
-/**
- * HS256 keys for access tokens, one per session secret and with the same ids, derived with HKDF
- * for this one purpose (KM-6): rotating the session keys rotates these too.
- */
-function deriveJwtKeys(keys: Keyring): Keyring {
-  return createKeyring(
-    keys.secrets.map((entry) => ({
-      id: entry.id,
-      alg: 'HS256' as const,
-      key: deriveKey(entry.secret as Buffer, 'tessera/token-carrier/v1 access-token'),
-    })),
-  )
 }
 
 function bearerToken(header: string | undefined): string | undefined {
