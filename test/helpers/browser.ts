@@ -1,16 +1,28 @@
 // Debian's Chromium driven by playwright-core: never a downloaded browser.
+import assert from 'node:assert/strict'
 import { existsSync, mkdirSync } from 'node:fs'
+import { it } from 'node:test'
 import { chromium, type Browser } from 'playwright-core'
 import { repoFile } from './paths.js'
 
 /** Where Debian installs Chromium (`apt-get install -y chromium`). */
 export const CHROMIUM_PATH = '/usr/bin/chromium'
 
-/** Why browser tests cannot run here, or null when they can. */
+/**
+ * Why browser tests cannot run here, or null when they can. Call it at the top level of a test
+ * file: under TESSERA_REQUIRE_SERVICES=1 it also registers a failing test.
+ */
 export function browserSkipReason(): string | null {
-  return existsSync(CHROMIUM_PATH)
-    ? null
-    : `${CHROMIUM_PATH} not found: install Debian's Chromium with "apt-get install -y chromium"`
+  if (existsSync(CHROMIUM_PATH)) return null
+  const reason = `${CHROMIUM_PATH} not found: install Debian's Chromium with "apt-get install -y chromium"`
+  // CI (.ci/run) installs Chromium and sets TESSERA_REQUIRE_SERVICES=1: there a missing browser
+  // is a failing test, as a missing Redis or PostgreSQL is, never a silent skip.
+  if (process.env.TESSERA_REQUIRE_SERVICES === '1') {
+    it('needs Chromium (TESSERA_REQUIRE_SERVICES=1)', () => {
+      assert.fail(`${reason}, but TESSERA_REQUIRE_SERVICES=1`)
+    })
+  }
+  return reason
 }
 
 /** Launches headless Chromium with the flags CI uses. */
