@@ -72,8 +72,12 @@ export interface CommonSessionOptions {
   readonly storeOutage?: StoreOutagePolicy
   /** How many times a write re-runs after losing the version check. Default 10. */
   readonly maxUpdateAttempts?: number
-  /** Hears why a presented cookie gave no session (tampered, unknown, expired, cross-site). */
-  readonly onReject?: (code: TesseraErrorCode) => void
+  /**
+   * Hears why a presented cookie gave no session (tampered, unknown, expired, cross-site), with
+   * the request it came on: its `ip` lets an application notice a client guessing session ids
+   * (BF-3) and slow it down.
+   */
+  readonly onReject?: (code: TesseraErrorCode, request: CarrierRequest) => void
   /** Hears lifecycle events (no secrets in them). */
   readonly onEvent?: (event: SessionEvent) => void
   /** Current time in epoch ms. Default `Date.now`. */
@@ -180,8 +184,8 @@ export function createSessionManager<Data extends object = SessionData>(
     backoff: (attempt) => sleep(Math.random() * Math.min(50, 2 ** attempt)),
   }
 
-  function reject(code: TesseraErrorCode): void {
-    onReject?.(code)
+  function reject(code: TesseraErrorCode, request: CarrierRequest): void {
+    onReject?.(code, request)
     onEvent?.({ type: 'rejected', code })
   }
 
@@ -191,7 +195,7 @@ export function createSessionManager<Data extends object = SessionData>(
     const now = clock()
     const loaded = await carrier.load(request, now)
     if (loaded.record === null) {
-      if (loaded.reason !== null) reject(loaded.reason)
+      if (loaded.reason !== null) reject(loaded.reason, request)
       return loaded
     }
     const record = loaded.record
@@ -201,7 +205,7 @@ export function createSessionManager<Data extends object = SessionData>(
     }
     const setCookies = await carrier.destroy(record.idHash, request)
     onEvent?.({ type: 'expired', userId: record.userId })
-    reject('ERR_SESSION_EXPIRED')
+    reject('ERR_SESSION_EXPIRED', request)
     return { record: null, setCookies }
   }
 
@@ -215,13 +219,13 @@ export function createSessionManager<Data extends object = SessionData>(
       } catch (err) {
         if (!servesAnonymously(storeOutage, request, err)) throw err
         // A read served without a session: never signed in, and no write (not even a cookie).
-        reject('ERR_STORE_UNAVAILABLE')
+        reject('ERR_STORE_UNAVAILABLE', request)
         return new Session<Data>(ctx, request, sink, null, false, true)
       }
       if (loaded.setCookies.length > 0) sink.setCookies(loaded.setCookies)
       const verdict = checkCsrf(request, allowedOrigins)
       if (!verdict.ok && loaded.record !== null) {
-        reject('ERR_CSRF_REJECTED')
+        reject('ERR_CSRF_REJECTED', request)
         throw new TesseraError(
           'ERR_CSRF_REJECTED',
           `cross-site ${request.method} refused: ${verdict.reason}`,

@@ -108,6 +108,17 @@ describe('createSessionManager (server carrier)', () => {
     assert.match(sink.cookies[0]!, /^tessera=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/)
   })
 
+  it('onReject hears the request a refused cookie came on, so an app can slow a guesser (BF-3)', async () => {
+    const heard: [string, string | undefined][] = []
+    const s = setup({ onReject: (code, request) => heard.push([code, request.ip]) })
+    await s.manager.load(req(`tessera=${'A'.repeat(43)}`, { ip: '203.0.113.7' }))
+    await s.manager.load(req('tessera=not-an-id', { ip: '198.51.100.2' }))
+    assert.deepEqual(heard, [
+      ['ERR_SESSION_NOT_FOUND', '203.0.113.7'],
+      ['ERR_TOKEN_MALFORMED', '198.51.100.2'],
+    ])
+  })
+
   it('a pre-login session id does not survive login', async () => {
     const s = setup()
     const anonymous = (await visit(s.manager, undefined, (x) => void (x.data.returnTo = '/a')))
