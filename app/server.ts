@@ -22,7 +22,12 @@ import { registerRoutes } from './routes/register.js'
 import { sessionsRoutes } from './routes/sessions.js'
 import type { AppContext, EventLog } from './routes/context.js'
 import { openStore } from './stores.js'
-import { createLoginThrottle, type ThrottlePolicy } from './throttle.js'
+import {
+  createLoginThrottle,
+  DEFAULT_THROTTLE_POLICY,
+  type ThrottleBackend,
+  type ThrottlePolicy,
+} from './throttle.js'
 import { errorPage } from './views/error.js'
 import { STYLESHEET } from './views/layout.js'
 
@@ -41,9 +46,11 @@ export interface AppServer {
   close(): Promise<void>
 }
 
-/** Test seams: a tighter throttle policy, a quieter log. */
+/** Test seams: a tighter throttle policy or another backend for it, a quieter log. */
 export interface CreateServerOptions {
   readonly throttlePolicy?: ThrottlePolicy
+  /** Default: the store's own (see `OpenStore.throttleBackend`). */
+  readonly throttleBackend?: ThrottleBackend
   readonly log?: EventLog
   /** Seconds after sign-in during which revoking sessions needs no password; default 300. */
   readonly recentAuthSeconds?: number
@@ -121,6 +128,7 @@ export async function createServer(
   // Every carrier gets the store: the cookie carrier uses it for the "your sessions" index.
   const opened = await openStore(config)
   const store = opened.store
+  const throttlePolicy = options.throttlePolicy ?? DEFAULT_THROTTLE_POLICY
   const repo =
     config.store === 'memory'
       ? memoryAccountRepository()
@@ -132,7 +140,10 @@ export async function createServer(
     config,
     accounts,
     store,
-    throttle: createLoginThrottle(options.throttlePolicy),
+    throttle: createLoginThrottle(
+      throttlePolicy,
+      options.throttleBackend ?? opened.throttleBackend(throttlePolicy),
+    ),
     devices: createDeviceCookies(primaryKey.key),
     log: options.log ?? logToStdout,
     recentAuthSeconds: options.recentAuthSeconds ?? 5 * 60,

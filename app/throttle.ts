@@ -1,10 +1,16 @@
 // Login throttling with soft, growing delays (never a hard lock). Failures are counted per
 // account+IP, per IP and per account; a device that has signed in to the account before (it
 // holds a signed device cookie) is judged only by its own failures, so an attacker who fails
-// on purpose cannot lock the real user out (BF-1, BF-2). Counters live in this process.
+// on purpose cannot lock the real user out (BF-1, BF-2). The counters live in a backend: this
+// process's memory, or the store every instance shares (SQLite, Redis, PostgreSQL), so that
+// several instances count the same failures (BF-4).
+import { createHash } from 'node:crypto'
+import Database from 'better-sqlite3'
+import type { Pool } from 'pg'
+import { TesseraError } from 'tessera'
 
 /** The limits; every delay doubles per failure past the free ones, up to the maximum. */
-export interface ThrottlePolicy {
+export interface ThrottlePolicy extends ThrottleWindow {
   /** Failures per account+IP (or per trusted device) before delays start. */
   readonly freeFailures: number
   /** Failures per IP, over all accounts, before delays start. */
@@ -13,8 +19,13 @@ export interface ThrottlePolicy {
   readonly accountFreeFailures: number
   readonly baseDelaySeconds: number
   readonly maxDelaySeconds: number
+}
+
+/** What a backend needs of the policy. */
+export interface ThrottleWindow {
   /** A bucket with no failure for this long is forgotten. */
   readonly windowSeconds: number
+  /** How many buckets the memory backend keeps (the shared ones forget by the window only). */
   readonly maxEntries: number
 }
 
@@ -35,44 +46,64 @@ export interface LoginAttempt {
   readonly deviceId: string | null
 }
 
-/** Soft login throttling; every instant is epoch ms, passed in. */
+/**
+ * Soft login throttling; every instant is epoch ms, passed in. Every method fails with
+ * ERR_STORE_UNAVAILABLE when its backend does not answer within a second: callers fail closed.
+ */
 export interface LoginThrottle {
   /** Seconds the client must wait before trying again, or 0. */
-  retryAfterSeconds(attempt: LoginAttempt, now: number): number
-  recordFailure(attempt: LoginAttempt, now: number): void
-  recordSuccess(attempt: LoginAttempt): void
+  retryAfterSeconds(attempt: LoginAttempt, now: number): Promise<number>
+  recordFailure(attempt: LoginAttempt, now: number): Promise<void>
+  recordSuccess(attempt: LoginAttempt): Promise<void>
 }
 
-interface Bucket {
-  failures: number
-  lastFailureAt: number
+/** One counter: how many failures, the last at `lastFailureAt` (epoch ms). */
+export interface ThrottleBucket {
+  readonly failures: number
+  readonly lastFailureAt: number
 }
 
-/** Creates a throttle with its own bounded memory. */
+/**
+ * Where the buckets live. Keys are opaque (SHA-256 of the bucket's name, base64url), so no
+ * username or IP is stored in clear. A bucket without a failure for `windowSeconds` is forgotten.
+ */
+export interface ThrottleBackend {
+  /** The live bucket of each key, in order; undefined where there is none. */
+  read(keys: readonly string[], now: number): Promise<(ThrottleBucket | undefined)[]>
+  /** One more failure at `now` in each bucket; a forgotten bucket starts again at 1. */
+  addFailure(keys: readonly string[], now: number): Promise<void>
+  forget(key: string): Promise<void>
+  /** Releases what the backend opened itself (not a client or pool it was given). */
+  close(): Promise<void>
+}
+
+/** How long a backend call may take before the throttle fails closed. */
+export const THROTTLE_TIMEOUT_MS = 1000
+
+function isLive(bucket: ThrottleBucket, now: number, window: ThrottleWindow): boolean {
+  return now - bucket.lastFailureAt <= window.windowSeconds * 1000
+}
+
+/** Creates a throttle over `backend` (by default its own bounded memory). */
 export function createLoginThrottle(
   policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
+  backend: ThrottleBackend = memoryThrottleBackend(policy),
 ): LoginThrottle {
-  const buckets = new Map<string, Bucket>()
+  const hashed = (name: string) => createHash('sha256').update(name).digest('base64url')
 
   function bucketsFor(a: LoginAttempt): [string, number][] {
-    if (a.deviceId !== null) return [[`device:${a.deviceId}`, policy.freeFailures]]
-    return [
-      [`account-ip:${a.username}\n${a.ip}`, policy.freeFailures],
-      [`ip:${a.ip}`, policy.ipFreeFailures],
-      [`account:${a.username}`, policy.accountFreeFailures],
-    ]
+    const named: [string, number][] =
+      a.deviceId !== null
+        ? [[`device:${a.deviceId}`, policy.freeFailures]]
+        : [
+            [`account-ip:${a.username}\n${a.ip}`, policy.freeFailures],
+            [`ip:${a.ip}`, policy.ipFreeFailures],
+            [`account:${a.username}`, policy.accountFreeFailures],
+          ]
+    return named.map(([name, free]) => [hashed(name), free])
   }
 
-  function live(key: string, now: number): Bucket | undefined {
-    const bucket = buckets.get(key)
-    if (bucket !== undefined && now - bucket.lastFailureAt > policy.windowSeconds * 1000) {
-      buckets.delete(key)
-      return undefined
-    }
-    return bucket
-  }
-
-  function waitSeconds(bucket: Bucket | undefined, free: number, now: number): number {
+  function waitSeconds(bucket: ThrottleBucket | undefined, free: number, now: number): number {
     if (bucket === undefined || bucket.failures < free) return 0
     const delay = Math.min(
       policy.baseDelaySeconds * 2 ** (bucket.failures - free),
@@ -81,29 +112,288 @@ export function createLoginThrottle(
     return Math.max(0, Math.ceil((bucket.lastFailureAt + delay * 1000 - now) / 1000))
   }
 
+  // Bounded, and whatever goes wrong becomes one error without the driver's message in it; the
+  // app answers it with 503 (fail closed), like a session store outage.
+  async function guarded<T>(call: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer in time')), THROTTLE_TIMEOUT_MS)
+    })
+    try {
+      return await Promise.race([call(), timeout])
+    } catch (cause) {
+      throw new TesseraError('ERR_STORE_UNAVAILABLE', 'login throttle unavailable', { cause })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   return {
-    retryAfterSeconds(attempt, now) {
-      return Math.max(
-        0,
-        ...bucketsFor(attempt).map(([k, free]) => waitSeconds(live(k, now), free, now)),
+    async retryAfterSeconds(attempt, now) {
+      const buckets = bucketsFor(attempt)
+      const found = await guarded(() =>
+        backend.read(
+          buckets.map(([key]) => key),
+          now,
+        ),
+      )
+      return Math.max(0, ...buckets.map(([, free], i) => waitSeconds(found[i], free, now)))
+    },
+    async recordFailure(attempt, now) {
+      await guarded(() =>
+        backend.addFailure(
+          bucketsFor(attempt).map(([key]) => key),
+          now,
+        ),
       )
     },
-    recordFailure(attempt, now) {
-      for (const [key] of bucketsFor(attempt)) {
-        const bucket = live(key, now) ?? { failures: 0, lastFailureAt: now }
+    async recordSuccess(attempt) {
+      // The IP and account-wide buckets stay: one good password must not reset a spray.
+      const [first] = bucketsFor(attempt)
+      if (first !== undefined) await guarded(() => backend.forget(first[0]))
+    },
+  }
+}
+
+/** Buckets in this process's memory, at most `maxEntries`, least recently failed evicted first. */
+export function memoryThrottleBackend(window: ThrottleWindow): ThrottleBackend {
+  const buckets = new Map<string, ThrottleBucket>()
+
+  function live(key: string, now: number): ThrottleBucket | undefined {
+    const bucket = buckets.get(key)
+    if (bucket !== undefined && !isLive(bucket, now, window)) {
+      buckets.delete(key)
+      return undefined
+    }
+    return bucket
+  }
+
+  return {
+    read: async (keys, now) => keys.map((key) => live(key, now)),
+    async addFailure(keys, now) {
+      for (const key of keys) {
+        const failures = live(key, now)?.failures ?? 0
         buckets.delete(key) // re-inserted last: the map's order is least recently failed first
-        buckets.set(key, { failures: bucket.failures + 1, lastFailureAt: now })
+        buckets.set(key, { failures: failures + 1, lastFailureAt: now })
       }
-      while (buckets.size > policy.maxEntries) {
+      while (buckets.size > window.maxEntries) {
         const oldest = buckets.keys().next().value
         if (oldest === undefined) break
         buckets.delete(oldest)
       }
     },
-    recordSuccess(attempt) {
-      // The IP and account-wide buckets stay: one good password must not reset a spray.
-      const [first] = bucketsFor(attempt)
-      if (first !== undefined) buckets.delete(first[0])
+    forget: async (key) => void buckets.delete(key),
+    close: async () => buckets.clear(),
+  }
+}
+
+// The shared backends. One atomic step per failure and bucket: a bucket past its window starts
+// again at 1, else counts one more, and its last failure becomes `now`.
+
+/** How often (in the callers' clock) a SQL backend deletes the rows past their window. */
+const SWEEP_INTERVAL_MS = 60 * 1000
+
+/** Deletes expired rows at most once per SWEEP_INTERVAL_MS of `now`, after a failure. */
+function sweeper(window: ThrottleWindow, sweep: (before: number) => Promise<unknown>) {
+  let lastSweep = -Infinity
+  return async (now: number) => {
+    if (now - lastSweep < SWEEP_INTERVAL_MS) return
+    lastSweep = now
+    await sweep(now - window.windowSeconds * 1000)
+  }
+}
+
+/** The table and index, and the upsert's conflict clause; `p(n)` writes the nth parameter. */
+function throttleSql(table: string, p: (n: number) => string) {
+  return {
+    create: `CREATE TABLE IF NOT EXISTS "${table}" (
+        key text PRIMARY KEY,
+        failures integer NOT NULL,
+        last_failure_at bigint NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS "${table}_last_failure_at" ON "${table}" (last_failure_at)`,
+    insert: `INSERT INTO "${table}" AS b (key, failures, last_failure_at)`,
+    onConflict: `ON CONFLICT (key) DO UPDATE SET
+        failures = CASE WHEN excluded.last_failure_at - b.last_failure_at > ${p(3)}
+          THEN 1 ELSE b.failures + 1 END,
+        last_failure_at = excluded.last_failure_at`,
+    forget: `DELETE FROM "${table}" WHERE key = ${p(1)}`,
+    sweep: `DELETE FROM "${table}" WHERE last_failure_at < ${p(1)}`,
+  }
+}
+
+interface BucketRow {
+  key: string
+  failures: number | string
+  last_failure_at: number | string
+}
+
+/** The live bucket of each key from rows of any order; pg gives bigints as strings. */
+function bucketsFromRows(
+  keys: readonly string[],
+  rows: readonly BucketRow[],
+  now: number,
+  window: ThrottleWindow,
+): (ThrottleBucket | undefined)[] {
+  const byKey = new Map(
+    rows.map((r) => [
+      r.key,
+      { failures: Number(r.failures), lastFailureAt: Number(r.last_failure_at) },
+    ]),
+  )
+  return keys.map((key) => {
+    const bucket = byKey.get(key)
+    return bucket !== undefined && isLive(bucket, now, window) ? bucket : undefined
+  })
+}
+
+/** The name of the SQLite table in the throttle's own database file. */
+const SQLITE_TABLE = 'login_throttle'
+
+/**
+ * Buckets in a SQLite file that every process on the machine opens (`throttle.db` under the
+ * data directory). Its own file, not accounts.db or sessions.db: the rows are disposable, and a
+ * flood of failed logins then never holds the write lock that registrations or sessions wait on.
+ */
+export function sqliteThrottleBackend(file: string, window: ThrottleWindow): ThrottleBackend {
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  const sql = throttleSql(SQLITE_TABLE, () => '?') // better-sqlite3 binds `?` in order
+  db.exec(sql.create)
+  const select = db.prepare<[string], BucketRow>(
+    `SELECT key, failures, last_failure_at FROM "${SQLITE_TABLE}" WHERE key = ?`,
+  )
+  const upsert = db.prepare(`${sql.insert} VALUES (?, 1, ?) ${sql.onConflict}`)
+  const forget = db.prepare(sql.forget)
+  const sweep = db.prepare(sql.sweep)
+  const windowMs = window.windowSeconds * 1000
+  const addAll = db.transaction((keys: readonly string[], now: number) => {
+    for (const key of keys) upsert.run(key, now, windowMs)
+  })
+  const sweepExpired = sweeper(window, async (before) => sweep.run(before))
+  return {
+    async read(keys, now) {
+      const rows = keys.flatMap((key) => select.get(key) ?? [])
+      return bucketsFromRows(keys, rows, now, window)
     },
+    async addFailure(keys, now) {
+      addAll.immediate(keys, now)
+      await sweepExpired(now)
+    },
+    forget: async (key) => void forget.run(key),
+    close: async () => void db.close(),
+  }
+}
+
+/** The one method of a node-redis v5 client the Redis backend calls. */
+export interface ThrottleRedis {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+}
+
+// KEYS[1] the bucket, a hash {f: failures, t: last failure}; ARGV now, window (ms).
+const REDIS_FAIL = `
+local last = tonumber(redis.call('HGET', KEYS[1], 't'))
+if last ~= nil and tonumber(ARGV[1]) - last > tonumber(ARGV[2]) then
+  redis.call('DEL', KEYS[1])
+end
+redis.call('HINCRBY', KEYS[1], 'f', 1)
+redis.call('HSET', KEYS[1], 't', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`
+const REDIS_READ = `return redis.call('HMGET', KEYS[1], 'f', 't')`
+const REDIS_FORGET = `return redis.call('DEL', KEYS[1])`
+
+/**
+ * Buckets in Redis, one hash per bucket under `<prefix>throttle:`, expiring a window after its
+ * last failure. One script per bucket, so each call touches one key (and one Cluster slot).
+ */
+export function redisThrottleBackend(
+  client: ThrottleRedis,
+  prefix: string,
+  window: ThrottleWindow,
+): ThrottleBackend {
+  const windowMs = String(window.windowSeconds * 1000)
+  const run = (script: string, key: string, args: string[] = []) =>
+    client.eval(script, { keys: [`${prefix}throttle:${key}`], arguments: args })
+  return {
+    async read(keys, now) {
+      const replies = await Promise.all(keys.map((key) => run(REDIS_READ, key)))
+      const rows = replies.flatMap((reply, i): BucketRow[] => {
+        const [failures, lastFailureAt] = Array.isArray(reply) ? (reply as unknown[]) : []
+        const key = keys[i]
+        if (key === undefined || failures === null || failures === undefined) return []
+        return [{ key, failures: String(failures), last_failure_at: String(lastFailureAt) }]
+      })
+      return bucketsFromRows(keys, rows, now, window)
+    },
+    async addFailure(keys, now) {
+      await Promise.all(keys.map((key) => run(REDIS_FAIL, key, [String(now), windowMs])))
+    },
+    forget: async (key) => void (await run(REDIS_FORGET, key)),
+    close: async () => {},
+  }
+}
+
+const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,50}$/
+
+/** Another instance created the table or index at the same moment. */
+function isCreateRace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '23505' || code === '42P07' || code === '42710'
+}
+
+/**
+ * Buckets in a PostgreSQL table (created on first use, idempotently), one row per bucket;
+ * rows past their window are deleted after a failure, at most once a minute per instance.
+ */
+export function postgresThrottleBackend(
+  pool: Pool,
+  table: string,
+  window: ThrottleWindow,
+): ThrottleBackend {
+  if (!PG_IDENTIFIER.test(table)) {
+    throw new TesseraError('ERR_CONFIG_INVALID', `table must match ${PG_IDENTIFIER.source}`)
+  }
+  const sql = throttleSql(table, (n) => `$${n}`)
+  const windowMs = window.windowSeconds * 1000
+  let ready: Promise<void> | undefined
+  async function create(): Promise<void> {
+    try {
+      await pool.query(sql.create)
+    } catch (err) {
+      if (!isCreateRace(err)) throw err
+      await pool.query(sql.create) // the other instance has committed it by now
+    }
+  }
+  // Created once; a failed attempt (the server is down) is tried again on the next call.
+  const ensureTable = () =>
+    (ready ??= create().catch((err: unknown) => {
+      ready = undefined
+      throw err
+    }))
+  const sweepExpired = sweeper(window, async (before) => pool.query(sql.sweep, [before]))
+  return {
+    async read(keys, now) {
+      await ensureTable()
+      const { rows } = await pool.query<BucketRow>(
+        `SELECT key, failures, last_failure_at FROM "${table}" WHERE key = ANY($1::text[])`,
+        [keys],
+      )
+      return bucketsFromRows(keys, rows, now, window)
+    },
+    async addFailure(keys, now) {
+      await ensureTable()
+      // Sorted, so concurrent failures lock shared rows in one order.
+      await pool.query(
+        `${sql.insert} SELECT k, 1, $2::bigint FROM unnest($1::text[]) AS k ${sql.onConflict}`,
+        [[...keys].sort(), now, windowMs],
+      )
+      await sweepExpired(now)
+    },
+    async forget(key) {
+      await ensureTable()
+      await pool.query(sql.forget, [key])
+    },
+    close: async () => {},
   }
 }

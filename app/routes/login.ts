@@ -55,7 +55,7 @@ export function loginRoutes(ctx: AppContext): Router {
       ip: req.ip ?? 'unknown',
       deviceId: ctx.devices.deviceIdFor(deviceCookie(req), name),
     }
-    const wait = ctx.throttle.retryAfterSeconds(attempt, Date.now())
+    const wait = await ctx.throttle.retryAfterSeconds(attempt, Date.now())
     if (wait > 0) {
       log('login.throttled', attempt)
       res.set('Retry-After', String(wait))
@@ -63,11 +63,11 @@ export function loginRoutes(ctx: AppContext): Router {
     }
     const account = await ctx.accounts.verify(name, password)
     if (account === null) {
-      ctx.throttle.recordFailure(attempt, Date.now())
+      await ctx.throttle.recordFailure(attempt, Date.now())
       log('login.failed', attempt)
       return refuse(req, res, 401, LOGIN_FAILED, username)
     }
-    ctx.throttle.recordSuccess(attempt)
+    await ctx.throttle.recordSuccess(attempt)
     log('login.succeeded', attempt)
     await req.session.login(account.id, { data: { username: account.username, views: 0 } })
     if (attempt.deviceId === null) rememberDevice(req, res, ctx, account.username)

@@ -34,10 +34,10 @@ async function confirmIdentity(req: Request, ctx: AppContext): Promise<boolean> 
   const username = sessionData(req).username
   if (password === null || username === undefined) return false
   const attempt = { username, ip: req.ip ?? 'unknown', deviceId: null }
-  if (ctx.throttle.retryAfterSeconds(attempt, Date.now()) > 0) return false
+  if ((await ctx.throttle.retryAfterSeconds(attempt, Date.now())) > 0) return false
   const account = await ctx.accounts.verify(username, password)
   if (account?.id === req.session.userId) return true
-  ctx.throttle.recordFailure(attempt, Date.now())
+  await ctx.throttle.recordFailure(attempt, Date.now())
   ctx.log({ event: 'session.reauth-failed', ip: req.ip })
   return false
 }

@@ -1,13 +1,33 @@
+// The login throttle's policy (BF-1, BF-2) on every backend: one table of cases run against
+// memory, SQLite, Redis and PostgreSQL; then what the shared backends add (BF-4): two
+// instances count the same failures, and a backend that does not answer fails closed.
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type pg from 'pg'
+import { createClient } from 'redis'
+import { isTesseraError } from 'tessera'
+import { openPostgresPool } from '../../app/stores.js'
 import {
   createLoginThrottle,
   DEFAULT_THROTTLE_POLICY,
+  memoryThrottleBackend,
+  postgresThrottleBackend,
+  redisThrottleBackend,
+  sqliteThrottleBackend,
+  THROTTLE_TIMEOUT_MS,
   type LoginAttempt,
+  type LoginThrottle,
+  type ThrottleBackend,
+  type ThrottlePolicy,
 } from '../../app/throttle.js'
+import { serviceUrl, uniqueName } from '../helpers/services.js'
+import { startTcpProxy } from '../helpers/tcp-proxy.js'
 
 const T0 = Date.UTC(2026, 0, 1)
-const policy = {
+const policy: ThrottlePolicy = {
   ...DEFAULT_THROTTLE_POLICY,
   freeFailures: 2,
   ipFreeFailures: 5,
@@ -19,53 +39,319 @@ const fromIp = (ip: string, deviceId: string | null = null): LoginAttempt => ({
   deviceId,
 })
 
-describe('createLoginThrottle', () => {
-  it('lets the free failures through, then asks to wait a doubling delay', () => {
-    const throttle = createLoginThrottle(policy)
-    const a = fromIp('10.0.0.1')
-    throttle.recordFailure(a, T0)
-    assert.equal(throttle.retryAfterSeconds(a, T0), 0)
-    throttle.recordFailure(a, T0)
-    assert.equal(throttle.retryAfterSeconds(a, T0), 1)
-    throttle.recordFailure(a, T0 + 1000)
-    assert.equal(throttle.retryAfterSeconds(a, T0 + 1000), 2)
-    assert.equal(throttle.retryAfterSeconds(a, T0 + 3000), 0, 'a soft lock: it ends by itself')
-  })
+/**
+ * Opens backend `instance` (0 or 1: separate connections or handles) on a namespace (a key
+ * prefix, table or file); the same namespace through both instances is one shared state.
+ */
+type OpenBackend = (namespace: string, instance: 0 | 1) => ThrottleBackend
 
-  it('does not delay the same account from another IP below the account-wide limit', () => {
-    const throttle = createLoginThrottle(policy)
-    for (let i = 0; i < 4; i++) throttle.recordFailure(fromIp('10.0.0.1'), T0)
-    assert.ok(throttle.retryAfterSeconds(fromIp('10.0.0.1'), T0) > 0)
-    assert.equal(throttle.retryAfterSeconds(fromIp('10.0.0.2'), T0), 0)
-  })
+/** Throttles on one fresh namespace: `on(1)` is another instance sharing it with `on(0)`. */
+type Instances = (instance?: 0 | 1) => LoginThrottle
 
-  it('judges a trusted device only by its own failures, so a spray cannot lock it out', () => {
-    const throttle = createLoginThrottle(policy)
-    for (let i = 0; i < 50; i++) throttle.recordFailure(fromIp(`10.0.1.${i}`), T0)
-    assert.ok(throttle.retryAfterSeconds(fromIp('10.0.9.9'), T0) > 0, 'account-wide delay applies')
-    assert.equal(throttle.retryAfterSeconds(fromIp('10.0.9.9', 'device-1'), T0), 0)
-  })
+interface Case {
+  readonly name: string
+  /** Only for backends shared between instances (not memory). */
+  readonly sharedOnly?: boolean
+  run(on: Instances): Promise<void>
+}
 
-  it('delays a trusted device that keeps failing (a stolen device cookie is no free pass)', () => {
-    const throttle = createLoginThrottle(policy)
-    const device = fromIp('10.0.0.1', 'device-1')
-    for (let i = 0; i < 3; i++) throttle.recordFailure(device, T0)
-    assert.ok(throttle.retryAfterSeconds(device, T0) > 0)
-  })
+const CASES: readonly Case[] = [
+  {
+    name: 'lets the free failures through, then asks to wait a doubling delay',
+    async run(on) {
+      const throttle = on()
+      const a = fromIp('10.0.0.1')
+      await throttle.recordFailure(a, T0)
+      assert.equal(await throttle.retryAfterSeconds(a, T0), 0)
+      await throttle.recordFailure(a, T0)
+      assert.equal(await throttle.retryAfterSeconds(a, T0), 1)
+      await throttle.recordFailure(a, T0 + 1000)
+      assert.equal(await throttle.retryAfterSeconds(a, T0 + 1000), 2)
+      assert.equal(await throttle.retryAfterSeconds(a, T0 + 3000), 0, 'a soft lock: it ends')
+    },
+  },
+  {
+    name: 'does not delay the same account from another IP below the account-wide limit',
+    async run(on) {
+      const throttle = on()
+      for (let i = 0; i < 4; i++) await throttle.recordFailure(fromIp('10.0.0.1'), T0)
+      assert.ok((await throttle.retryAfterSeconds(fromIp('10.0.0.1'), T0)) > 0)
+      assert.equal(await throttle.retryAfterSeconds(fromIp('10.0.0.2'), T0), 0)
+    },
+  },
+  {
+    name: 'judges a trusted device only by its own failures, so a spray cannot lock it out',
+    async run(on) {
+      const throttle = on()
+      for (let i = 0; i < 50; i++) await throttle.recordFailure(fromIp(`10.0.1.${i}`), T0)
+      const other = await throttle.retryAfterSeconds(fromIp('10.0.9.9'), T0)
+      assert.ok(other > 0, 'account-wide delay applies')
+      assert.equal(await throttle.retryAfterSeconds(fromIp('10.0.9.9', 'device-1'), T0), 0)
+    },
+  },
+  {
+    name: 'delays a trusted device that keeps failing (a stolen device cookie is no free pass)',
+    async run(on) {
+      const throttle = on()
+      const device = fromIp('10.0.0.1', 'device-1')
+      for (let i = 0; i < 3; i++) await throttle.recordFailure(device, T0)
+      assert.ok((await throttle.retryAfterSeconds(device, T0)) > 0)
+    },
+  },
+  {
+    name: 'forgets failures after the window',
+    async run(on) {
+      const throttle = on()
+      const a = fromIp('10.0.0.1')
+      for (let i = 0; i < 10; i++) await throttle.recordFailure(a, T0)
+      const later = T0 + (policy.windowSeconds + 1) * 1000
+      assert.equal(await throttle.retryAfterSeconds(a, later), 0)
+    },
+  },
+  {
+    name: 'counts from one again when a failure comes after the window',
+    async run(on) {
+      const throttle = on()
+      const a = fromIp('10.0.0.1')
+      for (let i = 0; i < 10; i++) await throttle.recordFailure(a, T0)
+      const later = T0 + (policy.windowSeconds + 1) * 1000
+      await throttle.recordFailure(a, later)
+      assert.equal(await throttle.retryAfterSeconds(a, later), 0, 'one failure is free')
+      await throttle.recordFailure(a, later)
+      assert.equal(await throttle.retryAfterSeconds(a, later), 1)
+    },
+  },
+  {
+    name: 'a success forgets its account and IP, but not the IP-wide failures',
+    async run(on) {
+      const throttle = on()
+      const a = fromIp('10.0.0.1')
+      for (let i = 0; i < 2; i++) await throttle.recordFailure(a, T0)
+      assert.ok((await throttle.retryAfterSeconds(a, T0)) > 0)
+      await throttle.recordSuccess(a)
+      assert.equal(await throttle.retryAfterSeconds(a, T0), 0)
+      for (let i = 0; i < 5; i++)
+        await throttle.recordFailure({ username: `u${i}`, ip: '10.0.0.7', deviceId: null }, T0)
+      await throttle.recordSuccess({ username: 'u0', ip: '10.0.0.7', deviceId: null })
+      const zed = { username: 'zed', ip: '10.0.0.7', deviceId: null }
+      assert.ok((await throttle.retryAfterSeconds(zed, T0)) > 0, 'the spray is still counted')
+    },
+  },
+  {
+    name: 'shares failures across instances: failures through one throttle delay the next attempt through another',
+    sharedOnly: true,
+    async run(on) {
+      const a = fromIp('10.0.0.1')
+      await on(0).recordFailure(a, T0)
+      await on(1).recordFailure(a, T0)
+      assert.equal(await on(0).retryAfterSeconds(a, T0), 1)
+      assert.equal(await on(1).retryAfterSeconds(a, T0), 1)
+      await on(1).recordSuccess(a)
+      assert.equal(await on(0).retryAfterSeconds(a, T0), 0, 'a success is shared too')
+    },
+  },
+  {
+    name: 'a trusted device is still not locked out by failures through other instances',
+    sharedOnly: true,
+    async run(on) {
+      for (let i = 0; i < 50; i++) {
+        await on(i % 2 === 0 ? 0 : 1).recordFailure(fromIp(`10.0.1.${i}`), T0)
+        await on(0).recordFailure(fromIp('10.0.9.9'), T0) // the attacker on the owner's IP
+      }
+      assert.ok((await on(1).retryAfterSeconds(fromIp('10.0.9.9'), T0)) > 0)
+      assert.ok((await on(1).retryAfterSeconds(fromIp('10.0.2.2'), T0)) > 0)
+      assert.equal(await on(1).retryAfterSeconds(fromIp('10.0.9.9', 'device-1'), T0), 0)
+    },
+  },
+]
 
-  it('forgets failures after the window', () => {
-    const throttle = createLoginThrottle(policy)
-    const a = fromIp('10.0.0.1')
-    for (let i = 0; i < 10; i++) throttle.recordFailure(a, T0)
-    assert.equal(throttle.retryAfterSeconds(a, T0 + (policy.windowSeconds + 1) * 1000), 0)
+/** Registers every case for one backend, each case on a fresh namespace. */
+function describeCases(shared: boolean, open: OpenBackend, close: () => Promise<void>) {
+  const backends: ThrottleBackend[] = []
+  after(async () => {
+    for (const backend of backends) await backend.close()
+    await close()
   })
+  for (const c of CASES) {
+    if (c.sharedOnly === true && !shared) continue
+    it(c.name, async () => {
+      const namespace = uniqueName('throttle')
+      const throttles = new Map<0 | 1, LoginThrottle>()
+      const on: Instances = (instance = 0) => {
+        let throttle = throttles.get(instance)
+        if (throttle === undefined) {
+          const backend = open(namespace, instance)
+          backends.push(backend)
+          throttle = createLoginThrottle(policy, backend)
+          throttles.set(instance, throttle)
+        }
+        return throttle
+      }
+      await c.run(on)
+    })
+  }
+}
 
-  it('keeps at most maxEntries buckets', () => {
+/**
+ * Checks that every call of `throttle` fails with ERR_STORE_UNAVAILABLE, naming no user, once
+ * `cut()` has taken its service away (after one call that still works).
+ */
+async function checkFailsClosed(throttle: LoginThrottle, cut?: () => Promise<void>) {
+  const a = { username: 'secret-username', ip: '10.0.0.1', deviceId: null }
+  if (cut !== undefined) {
+    assert.equal(await throttle.retryAfterSeconds(a, T0), 0, 'works before the outage')
+    await cut()
+  }
+  for (const call of [
+    () => throttle.retryAfterSeconds(a, T0),
+    () => throttle.recordFailure(a, T0),
+    () => throttle.recordSuccess(a),
+  ]) {
+    await assert.rejects(call(), (err: unknown) => {
+      assert.ok(isTesseraError(err, 'ERR_STORE_UNAVAILABLE'))
+      assert.doesNotMatch(err.message, /secret-username/)
+      return true
+    })
+  }
+}
+
+describe('login throttle on memory', () => {
+  describeCases(
+    false,
+    () => memoryThrottleBackend(policy),
+    async () => {},
+  )
+
+  it('keeps at most maxEntries buckets', async () => {
     const throttle = createLoginThrottle({ ...policy, maxEntries: 10, freeFailures: 1 })
     for (let i = 0; i < 100; i++)
-      throttle.recordFailure({ username: `u${i}`, ip: `ip${i}`, deviceId: null }, T0)
+      await throttle.recordFailure({ username: `u${i}`, ip: `ip${i}`, deviceId: null }, T0)
     // The first user's buckets were evicted: no delay remembered for them.
-    assert.equal(throttle.retryAfterSeconds({ username: 'u0', ip: 'ip0', deviceId: null }, T0), 0)
-    assert.ok(throttle.retryAfterSeconds({ username: 'u99', ip: 'ip99', deviceId: null }, T0) > 0)
+    const first = await throttle.retryAfterSeconds(
+      { username: 'u0', ip: 'ip0', deviceId: null },
+      T0,
+    )
+    assert.equal(first, 0)
+    const last = { username: 'u99', ip: 'ip99', deviceId: null }
+    assert.ok((await throttle.retryAfterSeconds(last, T0)) > 0)
+  })
+
+  it('fails closed with ERR_STORE_UNAVAILABLE when its backend throws or hangs', async () => {
+    const broken = (call: () => Promise<never>): ThrottleBackend => ({
+      read: call,
+      addFailure: call,
+      forget: call,
+      close: async () => {},
+    })
+    const refused = async (): Promise<never> => {
+      throw new Error('connection refused')
+    }
+    await checkFailsClosed(createLoginThrottle(policy, broken(refused)))
+    await checkFailsClosed(
+      createLoginThrottle(
+        policy,
+        broken(() => new Promise(() => {})),
+      ),
+    )
+  })
+})
+
+describe('login throttle on SQLite', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tessera-throttle-'))
+  describeCases(
+    true,
+    (namespace) => sqliteThrottleBackend(path.join(dir, `${namespace}.db`), policy),
+    async () => rmSync(dir, { recursive: true, force: true }),
+  )
+})
+
+describe('login throttle on Redis', () => {
+  const url = serviceUrl('REDIS_URL')
+  if (url === undefined) return
+  const clients = [createClient({ url }), createClient({ url })] as const
+  before(async () => {
+    for (const client of clients) await client.connect()
+  })
+  describeCases(
+    true,
+    (namespace, instance) => redisThrottleBackend(clients[instance], `${namespace}:`, policy),
+    async () => {
+      for (const client of clients) await client.quit()
+    },
+  )
+
+  it('fails closed with ERR_STORE_UNAVAILABLE when Redis goes away', async () => {
+    const proxy = await startTcpProxy(Number(new URL(url).port || 6379))
+    const proxied = new URL(url)
+    proxied.hostname = '127.0.0.1'
+    proxied.port = String(proxy.port)
+    const client = createClient({
+      url: proxied.toString(),
+      socket: { reconnectStrategy: () => 100 },
+    })
+    client.on('error', () => {})
+    await client.connect()
+    try {
+      const bounded = client.withCommandOptions({ timeout: THROTTLE_TIMEOUT_MS })
+      const backend = redisThrottleBackend(bounded, `${uniqueName('throttle')}:`, policy)
+      await checkFailsClosed(createLoginThrottle(policy, backend), () => proxy.cut())
+    } finally {
+      client.destroy()
+      await proxy.close()
+    }
+  })
+})
+
+describe('login throttle on PostgreSQL', () => {
+  const url = serviceUrl('DATABASE_URL')
+  if (url === undefined) return
+  const pools: pg.Pool[] = []
+  const tables: string[] = []
+  let pool0: pg.Pool
+  let pool1: pg.Pool
+  before(async () => {
+    pool0 = await openPostgresPool(url)
+    pool1 = await openPostgresPool(url)
+    pools.push(pool0, pool1)
+  })
+  describeCases(
+    true,
+    (namespace, instance) => {
+      tables.push(namespace)
+      return postgresThrottleBackend(instance === 0 ? pool0 : pool1, namespace, policy)
+    },
+    async () => {
+      for (const table of new Set(tables)) await pool0.query(`DROP TABLE IF EXISTS "${table}"`)
+      for (const pool of pools) await pool.end()
+    },
+  )
+
+  it('creates its table once even when two instances start together', async () => {
+    const table = uniqueName('throttle')
+    tables.push(table)
+    const backends = [pool0, pool1, pool0, pool1].map((p) =>
+      postgresThrottleBackend(p, table, policy),
+    )
+    await Promise.all(backends.map((b) => b.addFailure(['k'], T0)))
+    const [bucket] = await backends[0]!.read(['k'], T0)
+    assert.equal(bucket?.failures, 4)
+  })
+
+  it('fails closed with ERR_STORE_UNAVAILABLE when PostgreSQL goes away', async () => {
+    const target = new URL(url)
+    const proxy = await startTcpProxy(Number(target.port || 5432))
+    const proxied = new URL(url)
+    proxied.hostname = '127.0.0.1'
+    proxied.port = String(proxy.port)
+    const pool = await openPostgresPool(proxied.toString())
+    const table = uniqueName('throttle')
+    tables.push(table)
+    try {
+      const backend = postgresThrottleBackend(pool, table, policy)
+      await checkFailsClosed(createLoginThrottle(policy, backend), () => proxy.cut())
+    } finally {
+      await pool.end()
+      await proxy.close()
+    }
   })
 })
