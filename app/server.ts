@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type NextFunction, type Request, type Response } from 'express'
-import { isTesseraError } from 'tessera'
+import { isTesseraError, type TesseraErrorCode } from 'tessera'
 import { csrf, session } from 'tessera/express'
 import {
   accountsDatabasePath,
@@ -24,7 +24,9 @@ import type { AppContext, EventLog } from './routes/context.js'
 import { openStore } from './stores.js'
 import {
   createLoginThrottle,
+  createSessionGuessThrottle,
   DEFAULT_THROTTLE_POLICY,
+  type SessionGuessThrottle,
   type ThrottleBackend,
   type ThrottlePolicy,
 } from './throttle.js'
@@ -88,6 +90,49 @@ function formsOnly(req: Request, _res: Response, next: NextFunction): void {
   next()
 }
 
+// Refusals that say a client sent a session cookie this app never issued (or edited one): what
+// guessing ids looks like. An expired session, a cross-site request or a store outage is not.
+const GUESS_CODES: ReadonlySet<TesseraErrorCode> = new Set<TesseraErrorCode>([
+  'ERR_SESSION_NOT_FOUND',
+  'ERR_TOKEN_MALFORMED',
+  'ERR_SIGNATURE_INVALID',
+  'ERR_JWT_ALG_NOT_ALLOWED',
+  'ERR_JWT_CLAIM_INVALID',
+])
+
+/** Counts a refused session cookie against its IP (BF-3); logs when the IP gets slowed down. */
+function countGuess(
+  ctx: AppContext,
+  guesses: SessionGuessThrottle,
+  code: TesseraErrorCode,
+  ip: string | undefined,
+): void {
+  if (!GUESS_CODES.has(code)) return
+  const client = ip ?? 'unknown'
+  // Off the request's path: this request already goes on without a session. A throttle outage
+  // loses the count, not the request (the session store is then likely out too, and answers 503).
+  guesses.recordRefusal(client, Date.now()).then(
+    (wait) => {
+      if (wait > 0) ctx.log({ event: 'session.guessing', ip: client, retryAfterSeconds: wait })
+    },
+    () => {},
+  )
+}
+
+/**
+ * Answers 429 to a client slowed down for sending refused session cookies, while it keeps
+ * sending cookies; a request without cookies (a first visit, the sign-in page) goes through.
+ */
+function refuseGuessers(guesses: SessionGuessThrottle) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.headers.cookie === undefined) return next()
+    const wait = guesses.blockedSeconds(req.ip ?? 'unknown', Date.now())
+    if (wait === 0) return next()
+    res.set('Retry-After', String(wait))
+    next(Object.assign(new Error('too many refused session cookies'), { status: 429 }))
+  }
+}
+
 /** Maps an error to a status without trusting anything but known shapes. */
 function statusOf(err: unknown): number {
   if (isTesseraError(err, 'ERR_CSRF_REJECTED')) return 403
@@ -136,14 +181,13 @@ export async function createServer(
   const accounts = await createAccounts(repo, config.scryptLogN)
   const primaryKey = config.keys[0]
   if (primaryKey === undefined) throw new Error('no session key')
+  const throttleBackend = options.throttleBackend ?? opened.throttleBackend(throttlePolicy)
+  const guesses = createSessionGuessThrottle(throttlePolicy, throttleBackend)
   const ctx: AppContext = {
     config,
     accounts,
     store,
-    throttle: createLoginThrottle(
-      throttlePolicy,
-      options.throttleBackend ?? opened.throttleBackend(throttlePolicy),
-    ),
+    throttle: createLoginThrottle(throttlePolicy, throttleBackend),
     devices: createDeviceCookies(primaryKey.key),
     log: options.log ?? logToStdout,
     recentAuthSeconds: options.recentAuthSeconds ?? 5 * 60,
@@ -158,6 +202,7 @@ export async function createServer(
   })
   app.get('/favicon.ico', (_req, res) => void res.status(204).end())
   app.use(healthRoutes(ctx))
+  app.use(refuseGuessers(guesses))
   app.use(formsOnly)
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }))
   app.use(
@@ -166,6 +211,7 @@ export async function createServer(
       keys: config.keys.map(({ id, key }) => ({ id, key })),
       store,
       ...SESSION_TIMEOUTS,
+      onReject: (code, request) => countGuess(ctx, guesses, code, request.ip),
     }),
   )
   app.use(csrf())

@@ -17,6 +17,11 @@ export interface ThrottlePolicy extends ThrottleWindow {
   readonly ipFreeFailures: number
   /** Failures per account from untrusted devices, over all IPs, before delays start. */
   readonly accountFreeFailures: number
+  /**
+   * Refused session cookies (unknown, forged, malformed) per IP before that IP is slowed down
+   * (BF-3). A user whose session ended sends one; a client guessing ids sends thousands.
+   */
+  readonly invalidSessionFreeFailures: number
   readonly baseDelaySeconds: number
   readonly maxDelaySeconds: number
 }
@@ -33,6 +38,7 @@ export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = {
   freeFailures: 5,
   ipFreeFailures: 50,
   accountFreeFailures: 100,
+  invalidSessionFreeFailures: 100,
   baseDelaySeconds: 1,
   maxDelaySeconds: 15 * 60,
   windowSeconds: 15 * 60,
@@ -84,13 +90,47 @@ function isLive(bucket: ThrottleBucket, now: number, window: ThrottleWindow): bo
   return now - bucket.lastFailureAt <= window.windowSeconds * 1000
 }
 
+/** A bucket's opaque key: the SHA-256 of its name, so no username or IP is stored in clear. */
+function bucketKey(name: string): string {
+  return createHash('sha256').update(name).digest('base64url')
+}
+
+/** Seconds a bucket with `free` failures allowed still asks to wait at `now`; 0 if none. */
+function waitSeconds(
+  policy: ThrottlePolicy,
+  bucket: ThrottleBucket | undefined,
+  free: number,
+  now: number,
+): number {
+  if (bucket === undefined || bucket.failures < free) return 0
+  const delay = Math.min(
+    policy.baseDelaySeconds * 2 ** (bucket.failures - free),
+    policy.maxDelaySeconds,
+  )
+  return Math.max(0, Math.ceil((bucket.lastFailureAt + delay * 1000 - now) / 1000))
+}
+
+// Bounded, and whatever goes wrong becomes one error without the driver's message in it; the
+// app answers it with 503 (fail closed), like a session store outage.
+async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer in time')), THROTTLE_TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([call(), timeout])
+  } catch (cause) {
+    throw new TesseraError('ERR_STORE_UNAVAILABLE', 'login throttle unavailable', { cause })
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Creates a throttle over `backend` (by default its own bounded memory). */
 export function createLoginThrottle(
   policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
   backend: ThrottleBackend = memoryThrottleBackend(policy),
 ): LoginThrottle {
-  const hashed = (name: string) => createHash('sha256').update(name).digest('base64url')
-
   function bucketsFor(a: LoginAttempt): [string, number][] {
     const named: [string, number][] =
       a.deviceId !== null
@@ -100,32 +140,7 @@ export function createLoginThrottle(
             [`ip:${a.ip}`, policy.ipFreeFailures],
             [`account:${a.username}`, policy.accountFreeFailures],
           ]
-    return named.map(([name, free]) => [hashed(name), free])
-  }
-
-  function waitSeconds(bucket: ThrottleBucket | undefined, free: number, now: number): number {
-    if (bucket === undefined || bucket.failures < free) return 0
-    const delay = Math.min(
-      policy.baseDelaySeconds * 2 ** (bucket.failures - free),
-      policy.maxDelaySeconds,
-    )
-    return Math.max(0, Math.ceil((bucket.lastFailureAt + delay * 1000 - now) / 1000))
-  }
-
-  // Bounded, and whatever goes wrong becomes one error without the driver's message in it; the
-  // app answers it with 503 (fail closed), like a session store outage.
-  async function guarded<T>(call: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no answer in time')), THROTTLE_TIMEOUT_MS)
-    })
-    try {
-      return await Promise.race([call(), timeout])
-    } catch (cause) {
-      throw new TesseraError('ERR_STORE_UNAVAILABLE', 'login throttle unavailable', { cause })
-    } finally {
-      clearTimeout(timer)
-    }
+    return named.map(([name, free]) => [bucketKey(name), free])
   }
 
   return {
@@ -137,7 +152,7 @@ export function createLoginThrottle(
           now,
         ),
       )
-      return Math.max(0, ...buckets.map(([, free], i) => waitSeconds(found[i], free, now)))
+      return Math.max(0, ...buckets.map(([, free], i) => waitSeconds(policy, found[i], free, now)))
     },
     async recordFailure(attempt, now) {
       await guarded(() =>
@@ -151,6 +166,60 @@ export function createLoginThrottle(
       // The IP and account-wide buckets stay: one good password must not reset a spray.
       const [first] = bucketsFor(attempt)
       if (first !== undefined) await guarded(() => backend.forget(first[0]))
+    },
+  }
+}
+
+/**
+ * Slows a client that presents refused session cookies in bursts, as one guessing session ids
+ * would (BF-3). Refusals are counted per IP in the shared backend, so every instance adds to one
+ * count; once an IP is past `invalidSessionFreeFailures`, the instance that counted it refuses
+ * that IP's requests that carry cookies for the delay, without asking the backend on every
+ * request (an instance learns of the block at the first refusal it counts itself).
+ */
+export interface SessionGuessThrottle {
+  /** Seconds `ip` must wait before sending cookies again, as this instance knows it; no I/O. */
+  blockedSeconds(ip: string, now: number): number
+  /**
+   * Counts one refused session cookie from `ip`; resolves to the seconds it must now wait (0
+   * while it is within the free refusals). Fails with ERR_STORE_UNAVAILABLE like the login
+   * throttle.
+   */
+  recordRefusal(ip: string, now: number): Promise<number>
+}
+
+/** Creates the session-guessing throttle over the same backend as the login throttle. */
+export function createSessionGuessThrottle(
+  policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
+  backend: ThrottleBackend = memoryThrottleBackend(policy),
+): SessionGuessThrottle {
+  // IPs this instance has found past the limit, and until when (epoch ms); bounded.
+  const blocked = new Map<string, number>()
+  return {
+    blockedSeconds(ip, now) {
+      const until = blocked.get(ip)
+      if (until === undefined) return 0
+      if (until <= now) {
+        blocked.delete(ip)
+        return 0
+      }
+      return Math.ceil((until - now) / 1000)
+    },
+    async recordRefusal(ip, now) {
+      const key = bucketKey(`session-guess:${ip}`)
+      await guarded(() => backend.addFailure([key], now))
+      const [bucket] = await guarded(() => backend.read([key], now))
+      const wait = waitSeconds(policy, bucket, policy.invalidSessionFreeFailures, now)
+      if (wait > 0) {
+        blocked.delete(ip)
+        blocked.set(ip, now + wait * 1000)
+        while (blocked.size > policy.maxEntries) {
+          const oldest = blocked.keys().next().value
+          if (oldest === undefined) break
+          blocked.delete(oldest)
+        }
+      }
+      return wait
     },
   }
 }

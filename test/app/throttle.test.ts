@@ -12,6 +12,7 @@ import { isTesseraError } from 'tessera'
 import { openPostgresPool } from '../../app/stores.js'
 import {
   createLoginThrottle,
+  createSessionGuessThrottle,
   DEFAULT_THROTTLE_POLICY,
   memoryThrottleBackend,
   postgresThrottleBackend,
@@ -20,6 +21,7 @@ import {
   THROTTLE_TIMEOUT_MS,
   type LoginAttempt,
   type LoginThrottle,
+  type SessionGuessThrottle,
   type ThrottleBackend,
   type ThrottlePolicy,
 } from '../../app/throttle.js'
@@ -32,6 +34,7 @@ const policy: ThrottlePolicy = {
   freeFailures: 2,
   ipFreeFailures: 5,
   accountFreeFailures: 8,
+  invalidSessionFreeFailures: 6,
 }
 const fromIp = (ip: string, deviceId: string | null = null): LoginAttempt => ({
   username: 'ann',
@@ -48,11 +51,14 @@ type OpenBackend = (namespace: string, instance: 0 | 1) => ThrottleBackend
 /** Throttles on one fresh namespace: `on(1)` is another instance sharing it with `on(0)`. */
 type Instances = (instance?: 0 | 1) => LoginThrottle
 
+/** The session-guessing throttle of each instance, over the same backend as `on(instance)`. */
+type GuessInstances = (instance?: 0 | 1) => SessionGuessThrottle
+
 interface Case {
   readonly name: string
   /** Only for backends shared between instances (not memory). */
   readonly sharedOnly?: boolean
-  run(on: Instances): Promise<void>
+  run(on: Instances, guessesOn: GuessInstances): Promise<void>
 }
 
 const CASES: readonly Case[] = [
@@ -163,6 +169,37 @@ const CASES: readonly Case[] = [
       assert.equal(await on(1).retryAfterSeconds(fromIp('10.0.9.9', 'device-1'), T0), 0)
     },
   },
+  {
+    name: 'slows an IP past its free refused session cookies with a doubling delay, and only that IP (BF-3)',
+    async run(_on, guessesOn) {
+      const guesses = guessesOn()
+      for (let i = 0; i < policy.invalidSessionFreeFailures - 1; i++) {
+        assert.equal(await guesses.recordRefusal('10.0.5.5', T0), 0)
+      }
+      assert.equal(guesses.blockedSeconds('10.0.5.5', T0), 0, 'within the free refusals')
+      assert.equal(await guesses.recordRefusal('10.0.5.5', T0), 1)
+      assert.equal(guesses.blockedSeconds('10.0.5.5', T0), 1)
+      assert.equal(await guesses.recordRefusal('10.0.5.5', T0 + 1000), 2)
+      assert.equal(guesses.blockedSeconds('10.0.5.5', T0 + 2000), 1)
+      assert.equal(guesses.blockedSeconds('10.0.5.5', T0 + 3000), 0, 'a soft block: it ends')
+      assert.equal(guesses.blockedSeconds('10.0.5.6', T0), 0, 'another IP is not slowed')
+      assert.equal(await guesses.recordRefusal('10.0.5.6', T0), 0)
+    },
+  },
+  {
+    name: 'counts refused session cookies from every instance toward one limit (BF-3, BF-4)',
+    sharedOnly: true,
+    async run(_on, guessesOn) {
+      for (let i = 0; i < policy.invalidSessionFreeFailures - 1; i++) {
+        assert.equal(await guessesOn(i % 2 === 0 ? 0 : 1).recordRefusal('10.0.6.6', T0), 0)
+      }
+      assert.ok((await guessesOn(1).recordRefusal('10.0.6.6', T0)) > 0)
+      assert.ok(guessesOn(1).blockedSeconds('10.0.6.6', T0) > 0)
+      // The other instance blocks at its own next refusal from that IP.
+      assert.ok((await guessesOn(0).recordRefusal('10.0.6.6', T0)) > 0)
+      assert.ok(guessesOn(0).blockedSeconds('10.0.6.6', T0) > 0)
+    },
+  },
 ]
 
 /** Registers every case for one backend, each case on a fresh namespace. */
@@ -176,18 +213,31 @@ function describeCases(shared: boolean, open: OpenBackend, close: () => Promise<
     if (c.sharedOnly === true && !shared) continue
     it(c.name, async () => {
       const namespace = uniqueName('throttle')
-      const throttles = new Map<0 | 1, LoginThrottle>()
-      const on: Instances = (instance = 0) => {
-        let throttle = throttles.get(instance)
-        if (throttle === undefined) {
-          const backend = open(namespace, instance)
+      const opened = new Map<0 | 1, ThrottleBackend>()
+      const backendOf = (instance: 0 | 1) => {
+        let backend = opened.get(instance)
+        if (backend === undefined) {
+          backend = open(namespace, instance)
           backends.push(backend)
-          throttle = createLoginThrottle(policy, backend)
-          throttles.set(instance, throttle)
+          opened.set(instance, backend)
         }
-        return throttle
+        return backend
       }
-      await c.run(on)
+      const throttles = new Map<0 | 1, LoginThrottle>()
+      const guesses = new Map<0 | 1, SessionGuessThrottle>()
+      const on: Instances = (instance = 0) => {
+        if (!throttles.has(instance)) {
+          throttles.set(instance, createLoginThrottle(policy, backendOf(instance)))
+        }
+        return throttles.get(instance)!
+      }
+      const guessesOn: GuessInstances = (instance = 0) => {
+        if (!guesses.has(instance)) {
+          guesses.set(instance, createSessionGuessThrottle(policy, backendOf(instance)))
+        }
+        return guesses.get(instance)!
+      }
+      await c.run(on, guessesOn)
     })
   }
 }
