@@ -3,6 +3,7 @@
 // store creates and migrates its tables on first use, or an operator runs `migrate` beforehand.
 import { TesseraError } from '../errors.js'
 import { postgresMigrations, postgresTables, type PostgresTables } from './postgres-schema.js'
+import { batched } from './batch.js'
 import { bounded, sweep, type Query } from './postgres-query.js'
 import { createPostgresRefreshTokens } from './postgres-tokens.js'
 import type { SessionRecord, SessionStore, Store } from './store.js'
@@ -19,6 +20,8 @@ export interface PostgresQueryable {
     text: string
     values?: unknown[]
     query_timeout?: number
+    /** A prepared statement's name: parsed and planned once per connection. */
+    name?: string
   }): Promise<PostgresResult>
 }
 
@@ -129,7 +132,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     }))
   const query: Query = async (op, text, values) => {
     await migrated()
-    return bounded(op, timeoutMs, () => pool.query({ text, values, query_timeout: timeoutMs }))
+    const name = statementName(text)
+    return bounded(op, timeoutMs, () =>
+      pool.query({ name, text, values, query_timeout: timeoutMs }),
+    )
   }
   const sessions = createPostgresSessions(query, t, now, batchSize)
   const refreshTokens = createPostgresRefreshTokens(query, t, batchSize)
@@ -161,6 +167,21 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
 }
 
+// Every query the store sends is one of a few texts, run on every request: as named (prepared)
+// statements, PostgreSQL parses and plans each once per connection instead of on every call. A
+// name stands for one text in this process (two stores on different tables get different
+// names), as pg requires.
+const statementNames = new Map<string, string>()
+
+function statementName(text: string): string {
+  let name = statementNames.get(text)
+  if (name === undefined) {
+    name = `tessera_${statementNames.size + 1}`
+    statementNames.set(text, name)
+  }
+  return name
+}
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) {
     throw new TesseraError('ERR_CONFIG_INVALID', `${name} must be a positive integer, got ${value}`)
@@ -168,8 +189,18 @@ function positiveInteger(name: string, value: number): number {
   return value
 }
 
-const SESSION_COLUMNS =
-  'id_hash, user_id, data, version, created_at, authenticated_at, last_seen_at, expires_at, meta'
+const SESSION_COLUMN_LIST = [
+  'id_hash',
+  'user_id',
+  'data',
+  'version',
+  'created_at',
+  'authenticated_at',
+  'last_seen_at',
+  'expires_at',
+  'meta',
+] as const
+const SESSION_COLUMNS = SESSION_COLUMN_LIST.join(', ')
 
 function createPostgresSessions(
   query: Query,
@@ -188,16 +219,109 @@ function createPostgresSessions(
     r.expiresAt,
     JSON.stringify(r.meta),
   ]
-  return {
-    async get(idHash) {
+  // get, replace and touch run on every request; calls made in the same turn of the event loop
+  // go out as one statement each (see batch.ts). Rows are locked in id order, so two batches
+  // (in this process or another) that share records cannot deadlock.
+  const get = batched<string, SessionRecord | null>(async (ids) => {
+    if (ids.length === 1) {
+      // A batch of one (no concurrent request): the plain statement, cheaper than the array form.
       const result = await query(
         'get',
         `SELECT ${SESSION_COLUMNS} FROM ${t.sessions} WHERE id_hash = $1 AND expires_at > $2`,
-        [idHash, now()],
+        [ids[0], now()],
       )
       const row = result.rows[0]
+      return [row === undefined ? null : decodeSession(row)]
+    }
+    const result = await query(
+      'get',
+      `SELECT ${SESSION_COLUMNS} FROM ${t.sessions} WHERE id_hash = ANY($1::text[]) AND expires_at > $2`,
+      [ids, now()],
+    )
+    const found = new Map<string, Record<string, unknown>>()
+    for (const row of result.rows) found.set(row.id_hash as string, row)
+    return ids.map((id) => {
+      const row = found.get(id)
       return row === undefined ? null : decodeSession(row)
+    })
+  }, String)
+
+  const replace = batched<{ record: SessionRecord; expectedVersion: number }, boolean>(
+    async (items) => {
+      const [one] = items
+      if (items.length === 1 && one !== undefined) {
+        const result = await query(
+          'replace',
+          `UPDATE ${t.sessions} SET user_id = $2, data = $3, version = $4, created_at = $5,
+             authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9
+           WHERE id_hash = $1 AND version = $10 AND expires_at > $11`,
+          [...values(one.record), one.expectedVersion, now()],
+        )
+        return [result.rowCount === 1]
+      }
+      const rows = items.map((i) => values(i.record))
+      const columns = SESSION_COLUMN_LIST.map((_, c) => rows.map((row) => row[c]))
+      const result = await query(
+        'replace',
+        `WITH v AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
+             $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[])
+             AS v(${SESSION_COLUMNS}, expected)),
+         locked AS MATERIALIZED (
+           SELECT s.id_hash FROM ${t.sessions} s JOIN v USING (id_hash)
+           WHERE s.version = v.expected AND s.expires_at > $11
+           ORDER BY s.id_hash FOR UPDATE OF s)
+         UPDATE ${t.sessions} s SET user_id = v.user_id, data = v.data, version = v.version,
+           created_at = v.created_at, authenticated_at = v.authenticated_at,
+           last_seen_at = v.last_seen_at, expires_at = v.expires_at, meta = v.meta
+         FROM v WHERE s.id_hash = v.id_hash AND s.id_hash IN (SELECT id_hash FROM locked)
+           AND s.version = v.expected AND s.expires_at > $11
+         RETURNING s.id_hash`,
+        [...columns, items.map((i) => i.expectedVersion), now()],
+      )
+      const replaced = new Set(result.rows.map((row) => row.id_hash as string))
+      return items.map((i) => replaced.has(i.record.idHash))
     },
+    (i) => i.record.idHash,
+  )
+
+  const touch = batched<{ idHash: string; lastSeenAt: number; expiresAt: number }, void>(
+    async (items) => {
+      const [one] = items
+      if (items.length === 1 && one !== undefined) {
+        await query(
+          'touch',
+          `UPDATE ${t.sessions} SET last_seen_at = $2, expires_at = $3
+           WHERE id_hash = $1 AND expires_at > $4`,
+          [one.idHash, one.lastSeenAt, one.expiresAt, now()],
+        )
+        return [undefined]
+      }
+      await query(
+        'touch',
+        `WITH v AS (
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+             AS v(id_hash, last_seen_at, expires_at)),
+         locked AS MATERIALIZED (
+           SELECT s.id_hash FROM ${t.sessions} s JOIN v USING (id_hash) WHERE s.expires_at > $4
+           ORDER BY s.id_hash FOR UPDATE OF s)
+         UPDATE ${t.sessions} s SET last_seen_at = v.last_seen_at, expires_at = v.expires_at
+         FROM v WHERE s.id_hash = v.id_hash AND s.id_hash IN (SELECT id_hash FROM locked)
+           AND s.expires_at > $4`,
+        [
+          items.map((i) => i.idHash),
+          items.map((i) => i.lastSeenAt),
+          items.map((i) => i.expiresAt),
+          now(),
+        ],
+      )
+      return items.map(() => undefined)
+    },
+    (i) => i.idHash,
+  )
+
+  return {
+    get,
 
     async create(record) {
       await query(
@@ -209,25 +333,9 @@ function createPostgresSessions(
       )
     },
 
-    async replace(record, expectedVersion) {
-      const result = await query(
-        'replace',
-        `UPDATE ${t.sessions} SET user_id = $2, data = $3, version = $4, created_at = $5,
-           authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9
-         WHERE id_hash = $1 AND version = $10 AND expires_at > $11`,
-        [...values(record), expectedVersion, now()],
-      )
-      return result.rowCount === 1
-    },
+    replace: (record, expectedVersion) => replace({ record, expectedVersion }),
 
-    async touch(idHash, lastSeenAt, expiresAt) {
-      await query(
-        'touch',
-        `UPDATE ${t.sessions} SET last_seen_at = $2, expires_at = $3
-         WHERE id_hash = $1 AND expires_at > $4`,
-        [idHash, lastSeenAt, expiresAt, now()],
-      )
-    },
+    touch: (idHash, lastSeenAt, expiresAt) => touch({ idHash, lastSeenAt, expiresAt }),
 
     async delete(idHash) {
       await query('delete', `DELETE FROM ${t.sessions} WHERE id_hash = $1`, [idHash])

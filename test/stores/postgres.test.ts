@@ -71,6 +71,100 @@ describe('postgres store', () => {
     assert.deepEqual(sortedIds(await store.sessions.listByUser('s')), [live.idHash])
   })
 
+  /** A store whose pool counts the statements it is sent, by the operation's first word. */
+  async function countingStore() {
+    const statements: string[] = []
+    const counted = {
+      query: (config: { text: string }) => {
+        statements.push(config.text.trim().split(/\s+/)[0]!.toUpperCase())
+        return pool().query(config as never)
+      },
+      connect: () => pool().connect(),
+    }
+    const store = createPostgresStore({ pool: counted as never, schema: await freshSchema() })
+    await store.sessions.get('warm-up') // migrates
+    statements.length = 0
+    return { store, statements }
+  }
+
+  it('sends the reads of one turn as one statement, each caller getting its own record', async () => {
+    const { store, statements } = await countingStore()
+    const records = [sessionRecord(), sessionRecord({ userId: 'u2' }), sessionRecord()]
+    for (const r of records) await store.sessions.create(r)
+    statements.length = 0
+    const found = await Promise.all([
+      ...records.map((r) => store.sessions.get(r.idHash)),
+      store.sessions.get('unknown'),
+    ])
+    assert.deepEqual(found, [...records, null])
+    assert.deepEqual(statements, ['SELECT'])
+  })
+
+  it('sends the compare-and-set writes of one turn as one statement, each judged on its own', async () => {
+    const { store, statements } = await countingStore()
+    const [a, b, c] = [sessionRecord(), sessionRecord(), sessionRecord()]
+    for (const r of [a, b, c]) await store.sessions.create(r)
+    statements.length = 0
+    const results = await Promise.all([
+      store.sessions.replace({ ...a, version: 2, data: { n: 'a' } }, 1),
+      store.sessions.replace({ ...b, version: 3, data: { n: 'b' } }, 2), // stale version
+      store.sessions.replace({ ...c, version: 2, data: { n: 'c' } }, 1),
+      store.sessions.replace({ ...sessionRecord(), version: 2 }, 1), // no such record
+    ])
+    assert.deepEqual(results, [true, false, true, false])
+    assert.deepEqual(statements, ['WITH'])
+    assert.deepEqual((await store.sessions.get(a.idHash))?.data, { n: 'a' })
+    assert.deepEqual((await store.sessions.get(b.idHash))?.data, b.data)
+    assert.equal((await store.sessions.get(c.idHash))?.version, 2)
+  })
+
+  it('lets exactly one of two same-turn writes of one session win its version check', async () => {
+    const { store } = await countingStore()
+    const r = sessionRecord()
+    await store.sessions.create(r)
+    const results = await Promise.all([
+      store.sessions.replace({ ...r, version: 2, data: { by: 'first' } }, 1),
+      store.sessions.replace({ ...r, version: 2, data: { by: 'second' } }, 1),
+    ])
+    assert.deepEqual(results, [true, false])
+    assert.deepEqual((await store.sessions.get(r.idHash))?.data, { by: 'first' })
+  })
+
+  it('moves the deadlines of the touches of one turn in one statement', async () => {
+    const { store, statements } = await countingStore()
+    const [a, b] = [sessionRecord(), sessionRecord()]
+    for (const r of [a, b]) await store.sessions.create(r)
+    statements.length = 0
+    const later = Date.now() + 7_200_000
+    await Promise.all([
+      store.sessions.touch(a.idHash, later - 1000, later),
+      store.sessions.touch(b.idHash, later - 2000, later + 1),
+    ])
+    assert.deepEqual(statements, ['WITH'])
+    assert.equal((await store.sessions.get(a.idHash))?.expiresAt, later)
+    assert.equal((await store.sessions.get(b.idHash))?.lastSeenAt, later - 2000)
+  })
+
+  it('never deadlocks when two processes write the same sessions in opposite orders', async () => {
+    const schema = await freshSchema()
+    const other = new pg.Pool({ connectionString: url, max: 4 })
+    try {
+      const one = createPostgresStore({ pool: pool(), schema })
+      const two = createPostgresStore({ pool: other, schema })
+      const records = Array.from({ length: 8 }, () => sessionRecord())
+      for (const r of records) await one.sessions.create(r)
+      for (let round = 0; round < 20; round++) {
+        const forward = records.map((r) => one.sessions.touch(r.idHash, Date.now(), r.expiresAt))
+        const backward = [...records]
+          .reverse()
+          .map((r) => two.sessions.touch(r.idHash, Date.now(), r.expiresAt))
+        await Promise.all([...forward, ...backward])
+      }
+    } finally {
+      await other.end()
+    }
+  })
+
   it('rejects a pool passed positionally instead of as { pool }', () => {
     assert.throws(
       () => createPostgresStore(pool() as never),
