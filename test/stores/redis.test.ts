@@ -174,11 +174,14 @@ describe('redis store during an outage', () => {
 
       await server.kill()
       const started = Date.now()
+      // A write refused while Redis is down must not be sent once it is back (the driver would
+      // otherwise keep it in its offline queue and replay it after reconnecting).
+      const refused = sessionRecord({ userId: 'outage-user' })
       const calls = [
         () => store.sessions.get(record.idHash),
         () => store.sessions.replace({ ...record, version: 2 }, 1),
         () => store.sessions.listByUser('outage-user'),
-        () => store.sessions.create(sessionRecord()),
+        () => store.sessions.create(refused),
         () => store.refreshTokens.use(record.idHash, Date.now()),
       ]
       for (const call of calls) {
@@ -200,6 +203,11 @@ describe('redis store during an outage', () => {
         if (!answered) await new Promise((resolve) => setTimeout(resolve, 50))
       }
       assert.equal(answered, true, 'the store answers again after the restart')
+      assert.equal(
+        await store.sessions.get(refused.idHash),
+        null,
+        'a refused write was not replayed',
+      )
       await store.sessions.create(record)
       assert.deepEqual(await store.sessions.get(record.idHash), record)
     } finally {
