@@ -3,7 +3,7 @@ import { decodeBase64url } from '../crypto/base64url.js'
 import type { JwsAlgorithm } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
 import { isJwsAlgorithm } from './algorithms.js'
-import { deepFreeze, memoByText, memoRepeated } from './memo.js'
+import { deepFreeze, memoBySlot, memoByText } from './memo.js'
 
 /** A verified JWS protected header: `alg` is always one tessera implements. */
 export interface JwsHeader {
@@ -27,9 +27,9 @@ const headerOf = memoByText(256, (segment) => {
   return checkHeader(raw, text)
 })
 
-// The claims of verified tokens seen more than once, frozen: a client sends the same token on
-// every request until it expires.
-const claimsOf = memoRepeated(1024, parsePayload, deepFreeze)
+// The claims of recently verified tokens, frozen: a client sends the same token on every request
+// until it expires.
+const claimsOf = memoBySlot(1024, (segment) => deepFreeze(parsePayload(segment)))
 
 function malformed(message: string): TesseraError {
   return new TesseraError('ERR_TOKEN_MALFORMED', message)
@@ -45,8 +45,8 @@ export function parseHeader(token: string, end: number): JwsHeader {
 }
 
 /**
- * The claims set of a token whose signature has been verified: `parsePayload`, and for a token
- * seen before, the frozen claims remembered from then. `signature` (the token's signature
+ * The claims set of a token whose signature has been verified: `parsePayload`, frozen, and for
+ * a token verified recently, the claims remembered from then. `signature` (the token's signature
  * segment, random) picks where the claims are remembered. Throws ERR_TOKEN_MALFORMED.
  */
 export function parseVerifiedClaims(segment: string, signature: string): Record<string, unknown> {

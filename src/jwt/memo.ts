@@ -33,26 +33,31 @@ export function memoByText<T>(
 /** Freezes an object and everything reachable from it (JSON values only: no cycles). */
 export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v)
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) deepFreeze(value[i] as unknown)
+    } else {
+      // JSON.parse makes plain objects: every enumerable key is an own one.
+      for (const key in value) deepFreeze(value[key])
+    }
     Object.freeze(value)
   }
   return value
 }
 
 /**
- * A memo for texts that may or may not repeat, such as the claims of bearer tokens: a token is
- * remembered the second time it is seen, so a stream of distinct tokens pays one array store
- * each and no freezing, while a client's token, sent again on every request, is parsed twice and
- * then never again. Direct-mapped: `slot` (any integer, spread evenly, such as characters of the
- * token's signature) picks the one place a text may live; a newer text takes the place over.
+ * A direct-mapped memo for texts that may or may not repeat, such as the claims of bearer tokens:
+ * `slot` (any integer, spread evenly, such as characters of the token's signature) picks the one
+ * place a text may live, and a newer text takes the place over. A value is kept the second time
+ * its text is seen: a stream of distinct texts costs one array store each and keeps no value
+ * alive (values kept only to be dropped cost the garbage collector more than they save), while a
+ * client's token, sent again on every request, is computed twice and then never again.
  *
- * `compute` must depend only on the text; its result is returned as is the first time and
- * frozen with `freeze` when remembered, so no caller can change what another one receives.
+ * `compute` must depend only on the text and return a value callers cannot change (a frozen
+ * object): callers of the same text may receive the same value.
  */
-export function memoRepeated<T>(
+export function memoBySlot<T>(
   slots: number,
   compute: (text: string) => T,
-  freeze: (value: T) => T,
 ): (text: string, slot: number) => T {
   const mask = slots - 1
   if (slots < 1 || (slots & mask) !== 0) throw new RangeError('slots must be a power of two')
@@ -61,13 +66,12 @@ export function memoRepeated<T>(
   return (text, slot) => {
     const i = slot & mask
     if (texts[i] !== text) {
-      const value = compute(text)
       texts[i] = text
       values[i] = undefined
-      return value
+      return compute(text)
     }
     let value = values[i]
-    if (value === undefined) values[i] = value = freeze(compute(text))
+    if (value === undefined) values[i] = value = compute(text)
     return value
   }
 }

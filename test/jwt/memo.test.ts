@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { deepFreeze, memoByText, memoRepeated } from '../../src/jwt/memo.js'
+import { deepFreeze, memoBySlot, memoByText } from '../../src/jwt/memo.js'
 
 describe('memoByText', () => {
   it('computes each text once and answers repeats from memory', () => {
@@ -35,28 +35,25 @@ describe('memoByText', () => {
   })
 })
 
-describe('memoRepeated', () => {
+describe('memoBySlot', () => {
   const counting = () => {
     const seen: string[] = []
-    const memo = memoRepeated(
-      4,
-      (t) => {
-        seen.push(t)
-        return { t, nested: { n: 1 } }
-      },
-      deepFreeze,
-    )
+    const memo = memoBySlot(4, (t) => {
+      seen.push(t)
+      return deepFreeze({ t, nested: { n: 1 } })
+    })
     return { seen, memo }
   }
 
-  it('returns a fresh mutable value the first time, then freezes and keeps it', () => {
+  it('keeps a value the second time its text comes, then hands every caller that value', () => {
     const { seen, memo } = counting()
     const first = memo('a', 0)
-    assert.equal(Object.isFrozen(first), false)
     const second = memo('a', 0)
+    assert.deepEqual(second, first)
+    assert.equal(memo('a', 0), second)
+    assert.equal(memo('a', 0), second)
     assert.equal(Object.isFrozen(second), true)
     assert.equal(Object.isFrozen(second.nested), true)
-    assert.equal(memo('a', 0), second)
     assert.deepEqual(seen, ['a', 'a'])
   })
 
@@ -65,22 +62,32 @@ describe('memoRepeated', () => {
     memo('a', 1)
     const a = memo('a', 1)
     memo('b', 2)
-    memo('b', 2)
+    const b = memo('b', 2)
     memo('c', 1 + 4) // the same slot as "a" once masked
     assert.notEqual(memo('a', 1), a)
-    assert.equal(memo('b', 2), memo('b', 2))
+    assert.equal(memo('b', 2), b)
     assert.deepEqual(seen, ['a', 'a', 'b', 'b', 'c', 'a'])
   })
 
   it('never answers for a different text in the same slot', () => {
     const { memo } = counting()
     memo('a', 3)
-    memo('a', 3)
     assert.equal(memo('b', 3).t, 'b')
   })
 
+  it('remembers nothing for a text whose computation throws', () => {
+    let calls = 0
+    const memo = memoBySlot(4, () => {
+      calls++
+      throw new Error('bad')
+    })
+    assert.throws(() => memo('x', 0), /bad/)
+    assert.throws(() => memo('x', 0), /bad/)
+    assert.equal(calls, 2)
+  })
+
   it('refuses a slot count that is not a power of two', () => {
-    assert.throws(() => memoRepeated(3, String, (v) => v), RangeError)
-    assert.throws(() => memoRepeated(0, String, (v) => v), RangeError)
+    assert.throws(() => memoBySlot(3, String), RangeError)
+    assert.throws(() => memoBySlot(0, String), RangeError)
   })
 })
