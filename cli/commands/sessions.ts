@@ -13,7 +13,7 @@ username registered in the reference app, looked up where the app keeps its acco
 that store: accounts.db under --data-dir (sqlite), the Redis or PostgreSQL of the sessions.
 
 Options:
-  --user <id>         whose sessions
+  --user <id>         whose sessions: a user id or a username
   --all               (revoke) end every session of the user
   --json              machine-readable output
 ${STORE_HELP}
