@@ -1,9 +1,12 @@
-// Accounts: usernames and scrypt password hashes, in SQLite under the data directory or in
-// memory. Verification costs the same whether or not the user exists.
+// Accounts: usernames and scrypt password hashes, kept where the sessions are (in memory, in
+// SQLite under the data directory, in Redis or in PostgreSQL), so that every instance sharing
+// a store shares the accounts too. Verification costs the same whether or not the user exists.
 import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import type { Pool } from 'pg'
+import { checkPostgresTable, guarded, postgresTableOnce, type RedisEval } from './backend-calls.js'
 
 /** Limits checked before any hashing, so hashing cannot be used to exhaust the CPU. */
 export const CREDENTIAL_LIMITS = {
@@ -25,13 +28,15 @@ export interface Account {
   readonly createdAt: number
 }
 
-/** Where accounts are kept. */
+/** Where accounts are kept; usernames are passed already normalised. */
 export interface AccountRepository {
-  findByUsername(username: string): Account | undefined
-  findById(id: string): Account | undefined
-  insert(account: Account): boolean
-  updateHash(id: string, passwordHash: string): void
-  close(): void
+  findByUsername(username: string): Promise<Account | undefined>
+  findById(id: string): Promise<Account | undefined>
+  /** Adds the account; false (never an error) when its username is taken, even concurrently. */
+  insert(account: Account): Promise<boolean>
+  updateHash(id: string, passwordHash: string): Promise<void>
+  /** Releases what the repository opened itself (not a client or pool it was given). */
+  close(): Promise<void>
 }
 
 /** Registration and password checks over a repository. */
@@ -40,9 +45,9 @@ export interface Accounts {
   register(username: string, password: string): Promise<Account | null>
   /** The account when the password matches, else null; unknown users take as long as known ones. */
   verify(username: string, password: string): Promise<Account | null>
-  findById(id: string): Account | undefined
-  findByUsername(username: string): Account | undefined
-  close(): void
+  findById(id: string): Promise<Account | undefined>
+  findByUsername(username: string): Promise<Account | undefined>
+  close(): Promise<void>
 }
 
 /** NFKC, so that the same visible name always maps to the same account (IN-6). */
@@ -100,27 +105,46 @@ export async function verifyPassword(
   return { ok, needsRehash }
 }
 
+/**
+ * The repository with every call bounded (about 1 s) and failing with ERR_STORE_UNAVAILABLE
+ * that names neither the user nor the driver's error, so that the app answers 503 (fail closed).
+ */
+export function guardedRepository(repo: AccountRepository): AccountRepository {
+  const call = <T>(run: () => Promise<T>) => guarded('accounts', run)
+  return {
+    findByUsername: (username) => call(() => repo.findByUsername(username)),
+    findById: (id) => call(() => repo.findById(id)),
+    insert: (account) => call(() => repo.insert(account)),
+    updateHash: (id, passwordHash) => call(() => repo.updateHash(id, passwordHash)),
+    close: () => repo.close(),
+  }
+}
+
 /** Accounts over a repository, hashing with scrypt N = 2^logN, r = 8, p = 1. */
-export async function createAccounts(repo: AccountRepository, logN: number): Promise<Accounts> {
+export async function createAccounts(
+  repository: AccountRepository,
+  logN: number,
+): Promise<Accounts> {
+  const repo = guardedRepository(repository)
   // Verified against when the user does not exist, so that costs the same work (EH-3, PW-2).
   const dummyHash = await hashPassword(randomBytes(16).toString('base64url'), logN)
   return {
     async register(rawUsername, password) {
       const username = normalizeUsername(rawUsername)
-      if (repo.findByUsername(username) !== undefined) return null
+      if ((await repo.findByUsername(username)) !== undefined) return null
       const account: Account = {
         id: randomUUID(),
         username,
         passwordHash: await hashPassword(password, logN),
         createdAt: Date.now(),
       }
-      return repo.insert(account) ? account : null
+      return (await repo.insert(account)) ? account : null
     },
     async verify(rawUsername, password) {
-      const account = repo.findByUsername(normalizeUsername(rawUsername))
+      const account = await repo.findByUsername(normalizeUsername(rawUsername))
       const result = await verifyPassword(password, account?.passwordHash ?? dummyHash, logN)
       if (account === undefined || !result.ok) return null
-      if (result.needsRehash) repo.updateHash(account.id, await hashPassword(password, logN))
+      if (result.needsRehash) await repo.updateHash(account.id, await hashPassword(password, logN))
       return account
     },
     findById: (id) => repo.findById(id),
@@ -134,22 +158,22 @@ export function memoryAccountRepository(): AccountRepository {
   const byId = new Map<string, Account>()
   const byName = new Map<string, Account>()
   return {
-    findByUsername: (username) => byName.get(username),
-    findById: (id) => byId.get(id),
-    insert(account) {
-      if (byName.has(account.username)) return false
+    findByUsername: async (username) => byName.get(username),
+    findById: async (id) => byId.get(id),
+    async insert(account) {
+      if (byName.has(account.username) || byId.has(account.id)) return false
       byId.set(account.id, account)
       byName.set(account.username, account)
       return true
     },
-    updateHash(id, passwordHash) {
+    async updateHash(id, passwordHash) {
       const account = byId.get(id)
       if (account === undefined) return
       const updated = { ...account, passwordHash }
       byId.set(id, updated)
       byName.set(account.username, updated)
     },
-    close() {},
+    async close() {},
   }
 }
 
@@ -157,7 +181,8 @@ interface AccountRow {
   id: string
   username: string
   password_hash: string
-  created_at: number
+  /** pg gives bigints as strings. */
+  created_at: number | string
 }
 
 function fromRow(row: AccountRow | undefined): Account | undefined {
@@ -167,7 +192,7 @@ function fromRow(row: AccountRow | undefined): Account | undefined {
         id: row.id,
         username: row.username,
         passwordHash: row.password_hash,
-        createdAt: row.created_at,
+        createdAt: Number(row.created_at),
       }
 }
 
@@ -194,10 +219,123 @@ export function sqliteAccountRepository(file: string): AccountRepository {
   )
   const update = db.prepare('UPDATE accounts SET password_hash = ? WHERE id = ?')
   return {
-    findByUsername: (username) => fromRow(byName.get(username)),
-    findById: (id) => fromRow(byId.get(id)),
-    insert: (a) => insert.run(a.id, a.username, a.passwordHash, a.createdAt).changes === 1,
-    updateHash: (id, hash) => void update.run(hash, id),
-    close: () => db.close(),
+    findByUsername: async (username) => fromRow(byName.get(username)),
+    findById: async (id) => fromRow(byId.get(id)),
+    insert: async (a) => insert.run(a.id, a.username, a.passwordHash, a.createdAt).changes === 1,
+    updateHash: async (id, hash) => void update.run(hash, id),
+    close: async () => void db.close(),
+  }
+}
+
+/**
+ * Accounts in a PostgreSQL table (created on first use, idempotently, even when several
+ * instances start together), through a pool the caller owns.
+ */
+export function postgresAccountRepository(pool: Pool, table: string): AccountRepository {
+  checkPostgresTable(table)
+  const ensureTable = postgresTableOnce(
+    pool,
+    `CREATE TABLE IF NOT EXISTS "${table}" (
+      id text PRIMARY KEY,
+      username text UNIQUE NOT NULL,
+      password_hash text NOT NULL,
+      created_at bigint NOT NULL
+    )`,
+  )
+  const select = 'SELECT id, username, password_hash, created_at FROM'
+  async function findBy(column: 'id' | 'username', value: string) {
+    await ensureTable()
+    const { rows } = await pool.query<AccountRow>(`${select} "${table}" WHERE ${column} = $1`, [
+      value,
+    ])
+    return fromRow(rows[0])
+  }
+  return {
+    findByUsername: (username) => findBy('username', username),
+    findById: (id) => findBy('id', id),
+    async insert(a) {
+      await ensureTable()
+      try {
+        // A username taken meanwhile (another instance registering it) inserts nothing.
+        const result = await pool.query(
+          `INSERT INTO "${table}" (id, username, password_hash, created_at)
+           VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING`,
+          [a.id, a.username, a.passwordHash, a.createdAt],
+        )
+        return result.rowCount === 1
+      } catch (err) {
+        // The same, should the conflict surface as an error (23505 unique_violation).
+        if ((err as { code?: unknown } | null)?.code === '23505') return false
+        throw err
+      }
+    },
+    async updateHash(id, passwordHash) {
+      await ensureTable()
+      await pool.query(`UPDATE "${table}" SET password_hash = $1 WHERE id = $2`, [passwordHash, id])
+    },
+    close: async () => {},
+  }
+}
+
+// KEYS[1] the username's key (its value: the id), KEYS[2] the account's hash; ARGV the account.
+// Both keys or neither: two instances registering one username at once make exactly one account.
+const REDIS_INSERT = `
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], 'id', ARGV[1], 'username', ARGV[2], 'passwordHash', ARGV[3],
+  'createdAt', ARGV[4])
+return 1`
+const REDIS_GET = `return redis.call('GET', KEYS[1])`
+const REDIS_HGETALL = `return redis.call('HGETALL', KEYS[1])`
+// KEYS[1] the account's hash; ARGV[1] the new password hash. An unknown id creates nothing.
+const REDIS_UPDATE_HASH = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
+end
+return 1`
+
+/** An account from HGETALL's flat [field, value, ...] reply; undefined when empty or partial. */
+function fromRedisHash(reply: unknown): Account | undefined {
+  if (!Array.isArray(reply)) return undefined
+  const fields = new Map<string, string>()
+  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), String(reply[i + 1]))
+  const id = fields.get('id')
+  const username = fields.get('username')
+  const passwordHash = fields.get('passwordHash')
+  const createdAt = fields.get('createdAt')
+  if (id === undefined || username === undefined || passwordHash === undefined) return undefined
+  return { id, username, passwordHash, createdAt: Number(createdAt) }
+}
+
+/**
+ * Accounts in Redis through a client the caller owns: a hash per account
+ * (`<prefix>{accounts}:id:<id>`) and a key per username holding the id
+ * (`<prefix>{accounts}:name:<username>`), both written by one script. The `{accounts}` hash tag
+ * puts every account key in one Redis Cluster slot, so that script may touch both keys there.
+ */
+export function redisAccountRepository(client: RedisEval, prefix: string): AccountRepository {
+  const idKey = (id: string) => `${prefix}{accounts}:id:${id}`
+  const nameKey = (username: string) => `${prefix}{accounts}:name:${username}`
+  const run = (script: string, keys: string[], args: string[] = []) =>
+    client.eval(script, { keys, arguments: args })
+  const findById = async (id: string) => fromRedisHash(await run(REDIS_HGETALL, [idKey(id)]))
+  return {
+    async findByUsername(username) {
+      // Accounts are never deleted, and the script writes the name key with the hash: an id
+      // found here has its hash.
+      const id = await run(REDIS_GET, [nameKey(username)])
+      return typeof id === 'string' ? findById(id) : undefined
+    },
+    findById,
+    async insert(a) {
+      const args = [a.id, a.username, a.passwordHash, String(a.createdAt)]
+      return (await run(REDIS_INSERT, [nameKey(a.username), idKey(a.id)], args)) === 1
+    },
+    async updateHash(id, passwordHash) {
+      await run(REDIS_UPDATE_HASH, [idKey(id)], [passwordHash])
+    },
+    close: async () => {},
   }
 }

@@ -5,12 +5,7 @@ import type { AddressInfo } from 'node:net'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { isTesseraError, type TesseraErrorCode } from 'tessera'
 import { csrf, session } from 'tessera/express'
-import {
-  accountsDatabasePath,
-  createAccounts,
-  memoryAccountRepository,
-  sqliteAccountRepository,
-} from './accounts.js'
+import { createAccounts, type AccountRepository } from './accounts.js'
 import type { AppConfig } from './config.js'
 import { createDeviceCookies } from './device.js'
 import { healthRoutes } from './routes/health.js'
@@ -48,11 +43,13 @@ export interface AppServer {
   close(): Promise<void>
 }
 
-/** Test seams: a tighter throttle policy or another backend for it, a quieter log. */
+/** Test seams: a tighter throttle policy or another backend for it or the accounts, a quieter log. */
 export interface CreateServerOptions {
   readonly throttlePolicy?: ThrottlePolicy
   /** Default: the store's own (see `OpenStore.throttleBackend`). */
   readonly throttleBackend?: ThrottleBackend
+  /** Default: the store's own (see `OpenStore.accountRepository`); the caller closes it. */
+  readonly accountRepository?: AccountRepository
   readonly log?: EventLog
   /** Seconds after sign-in during which revoking sessions needs no password; default 300. */
   readonly recentAuthSeconds?: number
@@ -174,10 +171,7 @@ export async function createServer(
   const opened = await openStore(config)
   const store = opened.store
   const throttlePolicy = options.throttlePolicy ?? DEFAULT_THROTTLE_POLICY
-  const repo =
-    config.store === 'memory'
-      ? memoryAccountRepository()
-      : sqliteAccountRepository(accountsDatabasePath(config.dataDir))
+  const repo = options.accountRepository ?? opened.accountRepository()
   const accounts = await createAccounts(repo, config.scryptLogN)
   const primaryKey = config.keys[0]
   if (primaryKey === undefined) throw new Error('no session key')
@@ -232,8 +226,7 @@ export async function createServer(
   return {
     app,
     async close() {
-      accounts.close()
-      await opened.close()
+      await opened.close() // closes the account repository it opened, too
     },
   }
 }

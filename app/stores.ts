@@ -1,9 +1,17 @@
-// Opens the configured session store, and the login throttle's backend in the same place.
-// Drivers load only for the store that needs them.
+// Opens the configured session store, and the login throttle's backend and the accounts in the
+// same place. Drivers load only for the store that needs them.
 import path from 'node:path'
 import { mkdirSync } from 'node:fs'
 import { createMemoryStore, type Store } from 'tessera'
 import type { Pool } from 'pg'
+import {
+  accountsDatabasePath,
+  memoryAccountRepository,
+  postgresAccountRepository,
+  redisAccountRepository,
+  sqliteAccountRepository,
+  type AccountRepository,
+} from './accounts.js'
 import type { StoreConfig } from './config.js'
 import {
   memoryThrottleBackend,
@@ -23,6 +31,12 @@ export interface OpenStore {
    * store, `throttle.db` under the data dir with SQLite, the same Redis client or pg pool.
    */
   throttleBackend(window: ThrottleWindow): ThrottleBackend
+  /**
+   * The accounts, kept where the sessions are, so that every instance on one Redis or
+   * PostgreSQL knows every user: in memory with the memory store (one process only),
+   * `accounts.db` under the data dir with SQLite, the same Redis client or pg pool.
+   */
+  accountRepository(): AccountRepository
   close(): Promise<void>
 }
 
@@ -31,7 +45,7 @@ export function throttleDatabasePath(dataDir: string): string {
   return path.join(dataDir, 'throttle.db')
 }
 
-/** The key prefix of the app's Redis store and login throttle. */
+/** The key prefix of the app's Redis store, login throttle and accounts. */
 export const REDIS_PREFIX = 'tessera-app:'
 
 /** The path of the SQLite session database under a data directory. */
@@ -43,6 +57,8 @@ export function sessionsDatabasePath(dataDir: string): string {
 export const POSTGRES_TABLE = 'tessera_app'
 /** The login throttle's table, created on first use. */
 export const POSTGRES_THROTTLE_TABLE = `${POSTGRES_TABLE}_login_throttle`
+/** The accounts' table, created on first use. */
+export const POSTGRES_ACCOUNTS_TABLE = `${POSTGRES_TABLE}_accounts`
 
 /** A pg pool for the app's PostgreSQL store: bounded connects, idle-client errors ignored. */
 export async function openPostgresPool(databaseUrl: string): Promise<Pool> {
@@ -56,22 +72,28 @@ export async function openPostgresPool(databaseUrl: string): Promise<Pool> {
   return pool
 }
 
-/** The store with its throttle backends, closed (throttles first) by `close`. */
-function opened(
-  store: Store,
-  throttleBackend: (window: ThrottleWindow) => ThrottleBackend,
-  release: () => Promise<void>,
-): OpenStore {
-  const backends: ThrottleBackend[] = []
+/** How a store opens the throttle backends and account repositories that live with it. */
+interface Companions {
+  throttle(window: ThrottleWindow): ThrottleBackend
+  accounts(): AccountRepository
+}
+
+/**
+ * The store with its throttle backends and account repositories, closed (those first) by
+ * `close`.
+ */
+function opened(store: Store, open: Companions, release: () => Promise<void>): OpenStore {
+  const companions: { close(): Promise<void> }[] = []
+  const tracked = <T extends { close(): Promise<void> }>(companion: T): T => {
+    companions.push(companion)
+    return companion
+  }
   return {
     store,
-    throttleBackend(window) {
-      const backend = throttleBackend(window)
-      backends.push(backend)
-      return backend
-    },
+    throttleBackend: (window) => tracked(open.throttle(window)),
+    accountRepository: () => tracked(open.accounts()),
     async close() {
-      for (const backend of backends) await backend.close()
+      for (const companion of companions) await companion.close()
       await release()
     },
   }
@@ -80,15 +102,20 @@ function opened(
 /** Opens the store named by the config: memory, SQLite under the data dir, Redis or PostgreSQL. */
 export async function openStore(config: StoreConfig): Promise<OpenStore> {
   switch (config.store) {
-    case 'memory':
-      return opened(createMemoryStore(), memoryThrottleBackend, async () => {})
+    case 'memory': {
+      const companions = { throttle: memoryThrottleBackend, accounts: memoryAccountRepository }
+      return opened(createMemoryStore(), companions, async () => {})
+    }
     case 'sqlite': {
       mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
       const { createSqliteStore } = await import('tessera/stores/sqlite')
       const store = createSqliteStore({ path: sessionsDatabasePath(config.dataDir) })
-      const throttle = (w: ThrottleWindow) =>
-        sqliteThrottleBackend(throttleDatabasePath(config.dataDir), w)
-      return opened(store, throttle, async () => store.close?.())
+      const companions = {
+        throttle: (w: ThrottleWindow) =>
+          sqliteThrottleBackend(throttleDatabasePath(config.dataDir), w),
+        accounts: () => sqliteAccountRepository(accountsDatabasePath(config.dataDir)),
+      }
+      return opened(store, companions, async () => store.close?.())
     }
     case 'redis': {
       const { createClient } = await import('redis')
@@ -104,16 +131,21 @@ export async function openStore(config: StoreConfig): Promise<OpenStore> {
       const store = createRedisStore({ client, prefix: REDIS_PREFIX })
       // The driver's timeout also drops a command waiting in the offline queue while Redis is down.
       const bounded = client.withCommandOptions({ timeout: THROTTLE_TIMEOUT_MS })
-      const throttle = (w: ThrottleWindow) => redisThrottleBackend(bounded, REDIS_PREFIX, w)
-      return opened(store, throttle, async () => void (await client.quit()))
+      const companions = {
+        throttle: (w: ThrottleWindow) => redisThrottleBackend(bounded, REDIS_PREFIX, w),
+        accounts: () => redisAccountRepository(bounded, REDIS_PREFIX),
+      }
+      return opened(store, companions, async () => void (await client.quit()))
     }
     case 'postgres': {
       const { createPostgresStore } = await import('tessera/stores/postgres')
       const pool = await openPostgresPool(config.databaseUrl ?? '')
       const store = createPostgresStore({ pool, table: POSTGRES_TABLE })
-      const throttle = (w: ThrottleWindow) =>
-        postgresThrottleBackend(pool, POSTGRES_THROTTLE_TABLE, w)
-      return opened(store, throttle, async () => pool.end())
+      const companions = {
+        throttle: (w: ThrottleWindow) => postgresThrottleBackend(pool, POSTGRES_THROTTLE_TABLE, w),
+        accounts: () => postgresAccountRepository(pool, POSTGRES_ACCOUNTS_TABLE),
+      }
+      return opened(store, companions, async () => pool.end())
     }
   }
 }

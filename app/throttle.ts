@@ -7,7 +7,13 @@
 import { createHash } from 'node:crypto'
 import Database from 'better-sqlite3'
 import type { Pool } from 'pg'
-import { TesseraError } from 'tessera'
+import {
+  BACKEND_TIMEOUT_MS,
+  checkPostgresTable,
+  guarded,
+  postgresTableOnce,
+  type RedisEval,
+} from './backend-calls.js'
 
 /** The limits; every delay doubles per failure past the free ones, up to the maximum. */
 export interface ThrottlePolicy extends ThrottleWindow {
@@ -84,7 +90,7 @@ export interface ThrottleBackend {
 }
 
 /** How long a backend call may take before the throttle fails closed. */
-export const THROTTLE_TIMEOUT_MS = 1000
+export const THROTTLE_TIMEOUT_MS = BACKEND_TIMEOUT_MS
 
 function isLive(bucket: ThrottleBucket, now: number, window: ThrottleWindow): boolean {
   return now - bucket.lastFailureAt <= window.windowSeconds * 1000
@@ -110,21 +116,8 @@ function waitSeconds(
   return Math.max(0, Math.ceil((bucket.lastFailureAt + delay * 1000 - now) / 1000))
 }
 
-// Bounded, and whatever goes wrong becomes one error without the driver's message in it; the
-// app answers it with 503 (fail closed), like a session store outage.
-async function guarded<T>(call: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('no answer in time')), THROTTLE_TIMEOUT_MS)
-  })
-  try {
-    return await Promise.race([call(), timeout])
-  } catch (cause) {
-    throw new TesseraError('ERR_STORE_UNAVAILABLE', 'login throttle unavailable', { cause })
-  } finally {
-    clearTimeout(timer)
-  }
-}
+/** Bounded, failing closed with ERR_STORE_UNAVAILABLE (see `guarded`). */
+const guardedThrottle = <T>(call: () => Promise<T>) => guarded('login throttle', call)
 
 /** Creates a throttle over `backend` (by default its own bounded memory). */
 export function createLoginThrottle(
@@ -146,7 +139,7 @@ export function createLoginThrottle(
   return {
     async retryAfterSeconds(attempt, now) {
       const buckets = bucketsFor(attempt)
-      const found = await guarded(() =>
+      const found = await guardedThrottle(() =>
         backend.read(
           buckets.map(([key]) => key),
           now,
@@ -155,7 +148,7 @@ export function createLoginThrottle(
       return Math.max(0, ...buckets.map(([, free], i) => waitSeconds(policy, found[i], free, now)))
     },
     async recordFailure(attempt, now) {
-      await guarded(() =>
+      await guardedThrottle(() =>
         backend.addFailure(
           bucketsFor(attempt).map(([key]) => key),
           now,
@@ -165,7 +158,7 @@ export function createLoginThrottle(
     async recordSuccess(attempt) {
       // The IP and account-wide buckets stay: one good password must not reset a spray.
       const [first] = bucketsFor(attempt)
-      if (first !== undefined) await guarded(() => backend.forget(first[0]))
+      if (first !== undefined) await guardedThrottle(() => backend.forget(first[0]))
     },
   }
 }
@@ -207,8 +200,8 @@ export function createSessionGuessThrottle(
     },
     async recordRefusal(ip, now) {
       const key = bucketKey(`session-guess:${ip}`)
-      await guarded(() => backend.addFailure([key], now))
-      const [bucket] = await guarded(() => backend.read([key], now))
+      await guardedThrottle(() => backend.addFailure([key], now))
+      const [bucket] = await guardedThrottle(() => backend.read([key], now))
       const wait = waitSeconds(policy, bucket, policy.invalidSessionFreeFailures, now)
       if (wait > 0) {
         blocked.delete(ip)
@@ -355,9 +348,7 @@ export function sqliteThrottleBackend(file: string, window: ThrottleWindow): Thr
 }
 
 /** The one method of a node-redis v5 client the Redis backend calls. */
-export interface ThrottleRedis {
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
-}
+export type ThrottleRedis = RedisEval
 
 // KEYS[1] the bucket, a hash {f: failures, t: last failure}; ARGV now, window (ms).
 const REDIS_FAIL = `
@@ -403,14 +394,6 @@ export function redisThrottleBackend(
   }
 }
 
-const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,50}$/
-
-/** Another instance created the table or index at the same moment. */
-function isCreateRace(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code
-  return code === '23505' || code === '42P07' || code === '42710'
-}
-
 /**
  * Buckets in a PostgreSQL table (created on first use, idempotently), one row per bucket;
  * rows past their window are deleted after a failure, at most once a minute per instance.
@@ -420,26 +403,10 @@ export function postgresThrottleBackend(
   table: string,
   window: ThrottleWindow,
 ): ThrottleBackend {
-  if (!PG_IDENTIFIER.test(table)) {
-    throw new TesseraError('ERR_CONFIG_INVALID', `table must match ${PG_IDENTIFIER.source}`)
-  }
+  checkPostgresTable(table)
   const sql = throttleSql(table, (n) => `$${n}`)
   const windowMs = window.windowSeconds * 1000
-  let ready: Promise<void> | undefined
-  async function create(): Promise<void> {
-    try {
-      await pool.query(sql.create)
-    } catch (err) {
-      if (!isCreateRace(err)) throw err
-      await pool.query(sql.create) // the other instance has committed it by now
-    }
-  }
-  // Created once; a failed attempt (the server is down) is tried again on the next call.
-  const ensureTable = () =>
-    (ready ??= create().catch((err: unknown) => {
-      ready = undefined
-      throw err
-    }))
+  const ensureTable = postgresTableOnce(pool, sql.create)
   const sweepExpired = sweeper(window, async (before) => pool.query(sql.sweep, [before]))
   return {
     async read(keys, now) {

@@ -9,10 +9,11 @@ const USAGE = `usage: tessera sessions list --user <id> [--json] [store options]
        tessera sessions revoke --user <id> (--all | <handle>) [--json] [store options]
 
 Lists or ends a user's sessions in the configured store. --user takes a user id, or a
-username registered in the reference app's accounts under --data-dir.
+username registered in the reference app, looked up where the app keeps its accounts with
+that store: accounts.db under --data-dir (sqlite), the Redis or PostgreSQL of the sessions.
 
 Options:
-  --user <id>         whose sessions
+  --user <id>         whose sessions: a user id or a username
   --all               (revoke) end every session of the user
   --json              machine-readable output
 ${STORE_HELP}
@@ -62,7 +63,7 @@ export const sessionsCommand: Command = {
     }
     const { config, opened } = await openConfiguredStore(values)
     try {
-      const userId = resolveUserId(config, values.user)
+      const userId = await resolveUserId(config, opened, values.user)
       const handleOfHash = sessionHandleFunction(loadSessionKeys(process.env, config.dataDir).keys)
       const handleOf = (record: SessionRecord) => handleOfHash(record.idHash)
       const sessions = opened.store.sessions

@@ -1,6 +1,6 @@
 // Opening the configured store (and the accounts, to accept a username for --user).
 import { existsSync } from 'node:fs'
-import { accountsDatabasePath, sqliteAccountRepository } from '../../app/accounts.js'
+import { accountsDatabasePath, guardedRepository, normalizeUsername } from '../../app/accounts.js'
 import { STORE_OPTIONS, storeConfig, type StoreConfig } from '../../app/config.js'
 import { openStore, type OpenStore } from '../../app/stores.js'
 
@@ -31,14 +31,18 @@ export async function openConfiguredStore(
   return { config, opened: await openStore(config) }
 }
 
-/** The user id for `--user`: a username known to the app's accounts maps to its id. */
-export function resolveUserId(config: StoreConfig, user: string): string {
-  const file = accountsDatabasePath(config.dataDir)
-  if (!existsSync(file)) return user
-  const repo = sqliteAccountRepository(file)
-  try {
-    return repo.findByUsername(user.normalize('NFKC'))?.id ?? user
-  } finally {
-    repo.close()
-  }
+/**
+ * The user id for `--user`: a username known to the app's accounts maps to its id. The accounts
+ * are read where the app keeps them with this store: `accounts.db` under the data dir with
+ * SQLite (not created when missing), the store's Redis or PostgreSQL; none with memory.
+ */
+export async function resolveUserId(
+  config: StoreConfig,
+  opened: OpenStore,
+  user: string,
+): Promise<string> {
+  if (config.store === 'memory') return user
+  if (config.store === 'sqlite' && !existsSync(accountsDatabasePath(config.dataDir))) return user
+  const repo = guardedRepository(opened.accountRepository()) // closed with `opened`
+  return (await repo.findByUsername(normalizeUsername(user)))?.id ?? user
 }

@@ -29,7 +29,7 @@ describe('accounts', () => {
     assert.ok(account)
     const stronger = await createAccounts(repo, 11)
     assert.ok(await stronger.verify('dora', 'correct horse'))
-    assert.match(repo.findById(account.id)?.passwordHash ?? '', /^scrypt\$11\$/)
+    assert.match((await repo.findById(account.id))?.passwordHash ?? '', /^scrypt\$11\$/)
   })
 
   it('refuses a second account with the same NFKC-normalised name', async () => {

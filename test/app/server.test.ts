@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { uniqueName } from '../helpers/services.js'
 import { startTestApp } from '../helpers/test-app.js'
 import { csrfTokenOf, WebClient } from '../helpers/web-client.js'
 
@@ -207,13 +208,15 @@ describe('reference app on the networked stores', () => {
         [store === 'redis' ? 'redisUrl' : 'databaseUrl']: url,
       })
       try {
-        const laptop = await registered(app, 'networked')
+        // The accounts outlive the app in the shared store: a name of its own for every run.
+        const username = uniqueName('networked')
+        const laptop = await registered(app, username)
         for (const expected of [1, 2]) {
           assert.match((await laptop.get('/profile')).body, new RegExp(`views">${expected}<`))
         }
         const phone = new WebClient(app.url, 'phone')
         await phone.submit('/login', '/login', {
-          username: 'networked',
+          username,
           password: 'correct horse battery',
         })
         const page = await laptop.get('/sessions')

@@ -5,8 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import type pg from 'pg'
+import { after, describe, it } from 'node:test'
 import { createClient } from 'redis'
 import { isTesseraError } from 'tessera'
 import { openPostgresPool } from '../../app/stores.js'
@@ -26,7 +25,7 @@ import {
   type ThrottlePolicy,
 } from '../../app/throttle.js'
 import { serviceUrl, uniqueName } from '../helpers/services.js'
-import { startTcpProxy } from '../helpers/tcp-proxy.js'
+import { postgresInstances, proxiedService, redisInstances } from '../helpers/service-instances.js'
 
 const T0 = Date.UTC(2026, 0, 1)
 const policy: ThrottlePolicy = {
@@ -318,27 +317,16 @@ describe('login throttle on SQLite', () => {
 describe('login throttle on Redis', () => {
   const url = serviceUrl('REDIS_URL')
   if (url === undefined) return
-  const clients = [createClient({ url }), createClient({ url })] as const
-  before(async () => {
-    for (const client of clients) await client.connect()
-  })
+  const { clients, close } = redisInstances(url)
   describeCases(
     true,
     (namespace, instance) => redisThrottleBackend(clients[instance], `${namespace}:`, policy),
-    async () => {
-      for (const client of clients) await client.quit()
-    },
+    close,
   )
 
   it('fails closed with ERR_STORE_UNAVAILABLE when Redis goes away', async () => {
-    const proxy = await startTcpProxy(Number(new URL(url).port || 6379))
-    const proxied = new URL(url)
-    proxied.hostname = '127.0.0.1'
-    proxied.port = String(proxy.port)
-    const client = createClient({
-      url: proxied.toString(),
-      socket: { reconnectStrategy: () => 100 },
-    })
+    const { proxy, url: proxied } = await proxiedService(url, 6379)
+    const client = createClient({ url: proxied, socket: { reconnectStrategy: () => 100 } })
     client.on('error', () => {})
     await client.connect()
     try {
@@ -355,32 +343,18 @@ describe('login throttle on Redis', () => {
 describe('login throttle on PostgreSQL', () => {
   const url = serviceUrl('DATABASE_URL')
   if (url === undefined) return
-  const pools: pg.Pool[] = []
-  const tables: string[] = []
-  let pool0: pg.Pool
-  let pool1: pg.Pool
-  before(async () => {
-    pool0 = await openPostgresPool(url)
-    pool1 = await openPostgresPool(url)
-    pools.push(pool0, pool1)
-  })
+  const pg = postgresInstances(url)
   describeCases(
     true,
-    (namespace, instance) => {
-      tables.push(namespace)
-      return postgresThrottleBackend(instance === 0 ? pool0 : pool1, namespace, policy)
-    },
-    async () => {
-      for (const table of new Set(tables)) await pool0.query(`DROP TABLE IF EXISTS "${table}"`)
-      for (const pool of pools) await pool.end()
-    },
+    (namespace, instance) =>
+      postgresThrottleBackend(pg.pool(instance), pg.track(namespace), policy),
+    pg.close,
   )
 
   it('creates its table once even when two instances start together', async () => {
-    const table = uniqueName('throttle')
-    tables.push(table)
-    const backends = [pool0, pool1, pool0, pool1].map((p) =>
-      postgresThrottleBackend(p, table, policy),
+    const table = pg.table('throttle')
+    const backends = [0, 1, 0, 1].map((i) =>
+      postgresThrottleBackend(pg.pool(i === 0 ? 0 : 1), table, policy),
     )
     await Promise.all(backends.map((b) => b.addFailure(['k'], T0)))
     const [bucket] = await backends[0]!.read(['k'], T0)
@@ -388,16 +362,10 @@ describe('login throttle on PostgreSQL', () => {
   })
 
   it('fails closed with ERR_STORE_UNAVAILABLE when PostgreSQL goes away', async () => {
-    const target = new URL(url)
-    const proxy = await startTcpProxy(Number(target.port || 5432))
-    const proxied = new URL(url)
-    proxied.hostname = '127.0.0.1'
-    proxied.port = String(proxy.port)
-    const pool = await openPostgresPool(proxied.toString())
-    const table = uniqueName('throttle')
-    tables.push(table)
+    const { proxy, url: proxied } = await proxiedService(url, 5432)
+    const pool = await openPostgresPool(proxied)
     try {
-      const backend = postgresThrottleBackend(pool, table, policy)
+      const backend = postgresThrottleBackend(pool, pg.table('throttle'), policy)
       await checkFailsClosed(createLoginThrottle(policy, backend), () => proxy.cut())
     } finally {
       await pool.end()

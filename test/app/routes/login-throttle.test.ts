@@ -1,11 +1,9 @@
 // The sign-in throttle through the app: it fails closed when its backend is down, and two app
 // servers on one Redis share it (BF-4).
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { DEFAULT_THROTTLE_POLICY, type ThrottleBackend } from '../../../app/throttle.js'
+import { appWithLog, assertFailedClosed, refused, SECRET_USER } from '../../helpers/outage.js'
 import { serviceUrl, uniqueName } from '../../helpers/services.js'
 import { startTestApp } from '../../helpers/test-app.js'
 import { WebClient } from '../../helpers/web-client.js'
@@ -13,37 +11,20 @@ import { WebClient } from '../../helpers/web-client.js'
 const PASSWORD = 'correct horse battery'
 
 describe('POST /login when the throttle backend is down', () => {
-  const logged: Readonly<Record<string, unknown>>[] = []
-  const down = async (): Promise<never> => {
-    throw new Error('connection refused')
-  }
   const backend: ThrottleBackend = {
-    read: down,
-    addFailure: down,
-    forget: down,
+    read: refused,
+    addFailure: refused,
+    forget: refused,
     close: async () => {},
   }
-  let app: Awaited<ReturnType<typeof startTestApp>>
-  before(async () => {
-    app = await startTestApp({}, { throttleBackend: backend, log: (e) => logged.push(e) })
-  })
-  after(async () => {
-    await app.close()
-  })
+  const app = appWithLog({ throttleBackend: backend })
 
   it('fails closed with 503, no stack trace and no username in the page or the log', async () => {
-    const res = await new WebClient(app.url).submit('/login', '/login', {
-      username: 'secret-user',
+    const res = await new WebClient(app.url()).submit('/login', '/login', {
+      username: SECRET_USER,
       password: PASSWORD,
     })
-    assert.equal(res.status, 503)
-    assert.doesNotMatch(res.body, /secret-user|TesseraError|connection refused|\n\s+at /)
-    const errors = logged.filter((e) => String(e.event).startsWith('request.error'))
-    assert.deepEqual(
-      errors.map((e) => [e.event, e.status, e.code]),
-      [['request.error', 503, 'ERR_STORE_UNAVAILABLE']],
-    )
-    assert.doesNotMatch(JSON.stringify(logged), /secret-user|correct horse/)
+    assertFailedClosed(res, app.logged)
   })
 })
 
@@ -60,16 +41,15 @@ describe('two app servers on one Redis', () => {
     accountFreeFailures: 1_000_000,
   }
   const username = uniqueName('user')
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-app-'))
   let a: Awaited<ReturnType<typeof startTestApp>>
   let b: Awaited<ReturnType<typeof startTestApp>>
   before(async () => {
-    // One data dir, so both servers see the same accounts.db, as two processes on one host.
-    a = await startTestApp({ store: 'redis', redisUrl: url, dataDir }, { throttlePolicy })
-    b = await startTestApp({ store: 'redis', redisUrl: url, dataDir }, { throttlePolicy })
+    // Each with its own data dir, as on two machines: the accounts are in Redis too.
+    a = await startTestApp({ store: 'redis', redisUrl: url }, { throttlePolicy })
+    b = await startTestApp({ store: 'redis', redisUrl: url }, { throttlePolicy })
   })
   after(async () => {
-    await a.close(true)
+    await a.close()
     await b.close()
   })
 

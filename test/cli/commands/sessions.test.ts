@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { loadSessionKeys } from '../../../app/config.js'
 import { runCli } from '../../helpers/cli.js'
+import { serviceUrl, uniqueName } from '../../helpers/services.js'
 import { startTestApp } from '../../helpers/test-app.js'
 import { WebClient } from '../../helpers/web-client.js'
 
@@ -104,6 +105,47 @@ describe('tessera sessions', () => {
   for (const [name, args] of usage) {
     it(`exits 2 for ${name}`, async () => {
       assert.equal((await runCli([...args, '--data-dir', dataDir])).code, 2)
+    })
+  }
+})
+
+describe('tessera sessions --user on a shared store', () => {
+  const stores = [
+    ['postgres', 'DATABASE_URL', serviceUrl('DATABASE_URL')],
+    ['redis', 'REDIS_URL', serviceUrl('REDIS_URL')],
+  ] as const
+  for (const [store, variable, url] of stores) {
+    if (url === undefined) continue
+    it(`${store}: resolves a username from the accounts in ${store}, not from a data dir`, async () => {
+      const app = await startTestApp({
+        store,
+        ...(store === 'postgres' ? { databaseUrl: url } : { redisUrl: url }),
+      })
+      const username = uniqueName('cli')
+      try {
+        const form = { username, password: 'correct horse battery' }
+        const registered = await new WebClient(app.url, 'laptop').submit(
+          '/register',
+          '/register',
+          form,
+        )
+        assert.equal(registered.status, 303)
+      } finally {
+        await app.close()
+      }
+      // Another data dir than the app's: the CLI finds the account where the sessions are.
+      const cliDir = mkdtempSync(path.join(tmpdir(), 'tessera-cli-shared-'))
+      const r = await runCli(
+        ['sessions', 'list', '--user', username, '--store', store, '--data-dir', cliDir, '--json'],
+        { [variable]: url },
+      ).finally(() => rmSync(cliDir, { recursive: true, force: true }))
+      assert.equal(r.code, 0, r.stderr)
+      const listing = JSON.parse(r.stdout) as Listing
+      assert.notEqual(listing.userId, username, 'the username maps to the account id')
+      assert.deepEqual(
+        listing.sessions.map((s) => s.userAgent),
+        ['laptop'],
+      )
     })
   }
 })
