@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { AppConfig } from '../../app/config.js'
 import { startServer, type CreateServerOptions, type RunningApp } from '../../app/server.js'
+import { DEFAULT_THROTTLE_POLICY } from '../../app/throttle.js'
 
 /** A config for tests: server carrier, memory store, a random key, scrypt N = 2^10. */
 export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
@@ -30,7 +31,24 @@ export async function startTestApp(
   options: CreateServerOptions = {},
 ): Promise<RunningApp & { config: AppConfig; close(keepData?: boolean): Promise<void> }> {
   const config = testConfig(overrides)
-  const running = await startServer(config, { log: () => {}, ...options })
+  // On Redis and PostgreSQL the app's throttle counters live under fixed names that every test
+  // suite on the same server shares, and all their clients are 127.0.0.1: the IP-wide and
+  // account-wide limits would be reached by the failures of unrelated suites. A test that checks
+  // those limits passes its own policy.
+  const shared = config.store === 'redis' || config.store === 'postgres'
+  const throttlePolicy = shared
+    ? {
+        ...DEFAULT_THROTTLE_POLICY,
+        ipFreeFailures: 1_000_000,
+        accountFreeFailures: 1_000_000,
+        invalidSessionFreeFailures: 1_000_000,
+      }
+    : undefined
+  const running = await startServer(config, {
+    log: () => {},
+    ...(throttlePolicy === undefined ? {} : { throttlePolicy }),
+    ...options,
+  })
   return {
     ...running,
     config,
