@@ -227,21 +227,23 @@ export function sqliteAccountRepository(file: string): AccountRepository {
   }
 }
 
+/** The idempotent DDL of the accounts table (run on first use, or by `tessera migrate`). */
+export function postgresAccountsTableSql(table: string): string {
+  checkPostgresTable(table)
+  return `CREATE TABLE IF NOT EXISTS "${table}" (
+      id text PRIMARY KEY,
+      username text UNIQUE NOT NULL,
+      password_hash text NOT NULL,
+      created_at bigint NOT NULL
+    )`
+}
+
 /**
  * Accounts in a PostgreSQL table (created on first use, idempotently, even when several
  * instances start together), through a pool the caller owns.
  */
 export function postgresAccountRepository(pool: Pool, table: string): AccountRepository {
-  checkPostgresTable(table)
-  const ensureTable = postgresTableOnce(
-    pool,
-    `CREATE TABLE IF NOT EXISTS "${table}" (
-      id text PRIMARY KEY,
-      username text UNIQUE NOT NULL,
-      password_hash text NOT NULL,
-      created_at bigint NOT NULL
-    )`,
-  )
+  const ensureTable = postgresTableOnce(pool, postgresAccountsTableSql(table))
   const select = 'SELECT id, username, password_hash, created_at FROM'
   async function findBy(column: 'id' | 'username', value: string) {
     await ensureTable()

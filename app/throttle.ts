@@ -265,6 +265,12 @@ function sweeper(window: ThrottleWindow, sweep: (before: number) => Promise<unkn
   }
 }
 
+/** The idempotent DDL of the throttle table (run on first use, or by `tessera migrate`). */
+export function postgresThrottleTableSql(table: string): string {
+  checkPostgresTable(table)
+  return throttleSql(table, (n) => `$${n}`).create
+}
+
 /** The table and index, and the upsert's conflict clause; `p(n)` writes the nth parameter. */
 function throttleSql(table: string, p: (n: number) => string) {
   return {

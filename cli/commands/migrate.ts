@@ -1,12 +1,20 @@
 import { parseArgs } from 'node:util'
-import { openPostgresPool, openStore, POSTGRES_TABLE } from '../../app/stores.js'
+import { postgresAccountsTableSql } from '../../app/accounts.js'
+import {
+  openPostgresPool,
+  openStore,
+  POSTGRES_ACCOUNTS_TABLE,
+  POSTGRES_TABLE,
+  POSTGRES_THROTTLE_TABLE,
+} from '../../app/stores.js'
+import { postgresThrottleTableSql } from '../../app/throttle.js'
 import { print, printJson, STORE_HELP, type Command } from './output.js'
 import { configuredStore, STORE_OPTIONS } from './store.js'
 
 const USAGE = `usage: tessera migrate [--json] [store options]
 
 Creates the store's tables and indexes, or brings them up to date, for operators who do not let
-the app itself run DDL. Safe to run while the app runs, and from several machines at once.
+the app itself run DDL; on PostgreSQL also the app's accounts and sign-in throttle tables. Safe to run while the app runs, and from several machines at once.
 PostgreSQL and SQLite have a schema; memory and Redis have none, so there is nothing to do.
 
 Options:
@@ -31,6 +39,9 @@ export const migrateCommand: Command = {
       const pool = await openPostgresPool(config.databaseUrl ?? '')
       try {
         migrationsApplied = await migratePostgres({ pool, table: POSTGRES_TABLE })
+        // The reference app's own tables, which it otherwise creates on first use.
+        await pool.query(postgresAccountsTableSql(POSTGRES_ACCOUNTS_TABLE))
+        await pool.query(postgresThrottleTableSql(POSTGRES_THROTTLE_TABLE))
       } finally {
         await pool.end()
       }

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { runCli } from '../../helpers/cli.js'
-import { serviceUrl } from '../../helpers/services.js'
+import { serviceUrl, uniqueName } from '../../helpers/services.js'
 
 describe('tessera migrate', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-migrate-'))
@@ -47,6 +47,44 @@ describe('tessera migrate', () => {
   describe('on PostgreSQL', () => {
     const url = serviceUrl('DATABASE_URL')
     if (url === undefined) return
+    it("creates the app's accounts and throttle tables too, in a database that had none", async () => {
+      // A database of its own: the shared one may already hold these tables from other suites.
+      const name = uniqueName('migrate')
+        .toLowerCase()
+        .replace(/[^a-z0-9_]/g, '_')
+      const admin = new pg.Client({ connectionString: url })
+      await admin.connect()
+      try {
+        await admin.query(`CREATE DATABASE "${name}"`)
+        const target = new URL(url)
+        target.pathname = `/${name}`
+        const r = await runCli(['migrate', '--store', 'postgres', '--json'], {
+          DATABASE_URL: target.toString(),
+        })
+        assert.equal(r.code, 0, r.stderr)
+        const client = new pg.Client({ connectionString: target.toString() })
+        await client.connect()
+        try {
+          const { rows } = await client.query<{ table_name: string }>(
+            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'tessera_app%' ORDER BY 1",
+          )
+          const tables = rows.map((row) => row.table_name)
+          for (const t of [
+            'tessera_app_accounts',
+            'tessera_app_login_throttle',
+            'tessera_app_sessions',
+          ]) {
+            assert.ok(tables.includes(t), `${t} in ${tables.join(', ')}`)
+          }
+        } finally {
+          await client.end()
+        }
+      } finally {
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+        await admin.end()
+      }
+    })
+
     it('creates the tables, and a second run applies nothing new', async () => {
       const first = await runCli(['migrate', '--store', 'postgres', '--json'], {
         DATABASE_URL: url,
