@@ -243,7 +243,7 @@ export function postgresAccountsTableSql(table: string): string {
  * instances start together), through a pool the caller owns.
  */
 export function postgresAccountRepository(pool: Pool, table: string): AccountRepository {
-  const ensureTable = postgresTableOnce(pool, postgresAccountsTableSql(table))
+  const ensureTable = postgresTableOnce(pool, table, postgresAccountsTableSql(table))
   const select = 'SELECT id, username, password_hash, created_at FROM'
   async function findBy(column: 'id' | 'username', value: string) {
     await ensureTable()

@@ -49,15 +49,22 @@ function isCreateRace(err: unknown): boolean {
 /**
  * A function that runs `createSql` (idempotent: `IF NOT EXISTS`) once, before the first query.
  * Two instances creating the same table at once can still collide in the catalog; the loser
- * runs it again, by when the other has committed. A failed attempt (the server is down) is
- * tried again on the next call.
+ * runs it again, by when the other has committed. A role that may not run DDL gets "permission
+ * denied" even for a table that exists, so then the table is looked up instead: an operator may
+ * have created it with `tessera migrate`. A failed attempt (the server is down) is tried again on
+ * the next call.
  */
-export function postgresTableOnce(pool: Pool, createSql: string): () => Promise<void> {
+export function postgresTableOnce(
+  pool: Pool,
+  table: string,
+  createSql: string,
+): () => Promise<void> {
   let ready: Promise<void> | undefined
   async function create(): Promise<void> {
     try {
       await pool.query(createSql)
     } catch (err) {
+      if (isPermissionDenied(err) && (await tableExists(pool, table))) return
       if (!isCreateRace(err)) throw err
       await pool.query(createSql)
     }
@@ -67,4 +74,16 @@ export function postgresTableOnce(pool: Pool, createSql: string): () => Promise<
       ready = undefined
       throw err
     }))
+}
+
+function isPermissionDenied(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '42501'
+}
+
+async function tableExists(pool: Pool, table: string): Promise<boolean> {
+  const { rows } = await pool.query<{ present: boolean }>(
+    'SELECT to_regclass($1) IS NOT NULL AS present',
+    [`"${table}"`],
+  )
+  return rows[0]?.present === true
 }

@@ -412,7 +412,7 @@ export function postgresThrottleBackend(
   checkPostgresTable(table)
   const sql = throttleSql(table, (n) => `$${n}`)
   const windowMs = window.windowSeconds * 1000
-  const ensureTable = postgresTableOnce(pool, sql.create)
+  const ensureTable = postgresTableOnce(pool, table, sql.create)
   const sweepExpired = sweeper(window, async (before) => pool.query(sql.sweep, [before]))
   return {
     async read(keys, now) {

@@ -5,8 +5,47 @@ import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
 import pg from 'pg'
+import { postgresAccountRepository } from '../../../app/accounts.js'
+import { postgresThrottleBackend } from '../../../app/throttle.js'
 import { runCli } from '../../helpers/cli.js'
 import { serviceUrl, uniqueName } from '../../helpers/services.js'
+
+/**
+ * After `tessera migrate`, the app's accounts and throttle work for a role that may read and
+ * write those tables but not create anything (PostgreSQL 15 grants no CREATE on public).
+ */
+async function checkWithoutDdl(admin: pg.Client, target: URL, database: string): Promise<void> {
+  const role = `${database}_app`
+  const owner = new pg.Client({ connectionString: target.toString() })
+  await owner.connect()
+  await admin.query(`CREATE ROLE "${role}" LOGIN`)
+  try {
+    await owner.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`)
+    await owner.query(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON tessera_app_accounts, tessera_app_login_throttle TO "${role}"`,
+    )
+    const asApp = new URL(target)
+    asApp.username = role
+    const pool = new pg.Pool({ connectionString: asApp.toString(), max: 2 })
+    try {
+      const accounts = postgresAccountRepository(pool, 'tessera_app_accounts')
+      const account = { id: 'a1', username: 'ann', passwordHash: 'h', createdAt: 1 }
+      assert.equal(await accounts.insert(account), true)
+      assert.equal((await accounts.findByUsername('ann'))?.id, 'a1')
+      const throttle = postgresThrottleBackend(pool, 'tessera_app_login_throttle', {
+        windowSeconds: 900,
+        maxEntries: 10,
+      })
+      await throttle.addFailure(['k'], Date.now())
+      assert.equal((await throttle.read(['k'], Date.now()))[0]?.failures, 1)
+    } finally {
+      await pool.end()
+    }
+  } finally {
+    await owner.end()
+    await admin.query(`DROP OWNED BY "${role}" CASCADE`).catch(() => {})
+  }
+}
 
 describe('tessera migrate', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-migrate-'))
@@ -69,6 +108,7 @@ describe('tessera migrate', () => {
             "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'tessera_app%' ORDER BY 1",
           )
           const tables = rows.map((row) => row.table_name)
+          await checkWithoutDdl(admin, target, name)
           for (const t of [
             'tessera_app_accounts',
             'tessera_app_login_throttle',
@@ -81,6 +121,7 @@ describe('tessera migrate', () => {
         }
       } finally {
         await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+        await admin.query(`DROP ROLE IF EXISTS "${name}_app"`)
         await admin.end()
       }
     })
