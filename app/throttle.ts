@@ -82,8 +82,11 @@ export interface ThrottleBucket {
 export interface ThrottleBackend {
   /** The live bucket of each key, in order; undefined where there is none. */
   read(keys: readonly string[], now: number): Promise<(ThrottleBucket | undefined)[]>
-  /** One more failure at `now` in each bucket; a forgotten bucket starts again at 1. */
-  addFailure(keys: readonly string[], now: number): Promise<void>
+  /**
+   * One more failure at `now` in each bucket (a forgotten bucket starts again at 1); resolves to
+   * each bucket as it now is, in order, so counting and reading take one round trip.
+   */
+  addFailure(keys: readonly string[], now: number): Promise<ThrottleBucket[]>
   forget(key: string): Promise<void>
   /** Releases what the backend opened itself (not a client or pool it was given). */
   close(): Promise<void>
@@ -200,8 +203,7 @@ export function createSessionGuessThrottle(
     },
     async recordRefusal(ip, now) {
       const key = bucketKey(`session-guess:${ip}`)
-      await guardedThrottle(() => backend.addFailure([key], now))
-      const [bucket] = await guardedThrottle(() => backend.read([key], now))
+      const [bucket] = await guardedThrottle(() => backend.addFailure([key], now))
       const wait = waitSeconds(policy, bucket, policy.invalidSessionFreeFailures, now)
       if (wait > 0) {
         blocked.delete(ip)
@@ -233,16 +235,18 @@ export function memoryThrottleBackend(window: ThrottleWindow): ThrottleBackend {
   return {
     read: async (keys, now) => keys.map((key) => live(key, now)),
     async addFailure(keys, now) {
-      for (const key of keys) {
-        const failures = live(key, now)?.failures ?? 0
+      const updated = keys.map((key) => {
+        const bucket = { failures: (live(key, now)?.failures ?? 0) + 1, lastFailureAt: now }
         buckets.delete(key) // re-inserted last: the map's order is least recently failed first
-        buckets.set(key, { failures: failures + 1, lastFailureAt: now })
-      }
+        buckets.set(key, bucket)
+        return bucket
+      })
       while (buckets.size > window.maxEntries) {
         const oldest = buckets.keys().next().value
         if (oldest === undefined) break
         buckets.delete(oldest)
       }
+      return updated
     },
     forget: async (key) => void buckets.delete(key),
     close: async () => buckets.clear(),
@@ -285,6 +289,7 @@ function throttleSql(table: string, p: (n: number) => string) {
         failures = CASE WHEN excluded.last_failure_at - b.last_failure_at > ${p(3)}
           THEN 1 ELSE b.failures + 1 END,
         last_failure_at = excluded.last_failure_at`,
+    returning: 'RETURNING key, failures, last_failure_at',
     forget: `DELETE FROM "${table}" WHERE key = ${p(1)}`,
     sweep: `DELETE FROM "${table}" WHERE last_failure_at < ${p(1)}`,
   }
@@ -315,6 +320,19 @@ function bucketsFromRows(
   })
 }
 
+/** The buckets a failure just wrote, in the order of `keys` (each was written, so each is live). */
+function bucketsAfterFailure(
+  keys: readonly string[],
+  rows: readonly BucketRow[],
+): ThrottleBucket[] {
+  const byKey = new Map(rows.map((r) => [r.key, r]))
+  return keys.map((key) => {
+    const row = byKey.get(key)
+    if (row === undefined) throw new Error('a failure was recorded but its bucket was not returned')
+    return { failures: Number(row.failures), lastFailureAt: Number(row.last_failure_at) }
+  })
+}
+
 /** The name of the SQLite table in the throttle's own database file. */
 const SQLITE_TABLE = 'login_throttle'
 
@@ -331,13 +349,15 @@ export function sqliteThrottleBackend(file: string, window: ThrottleWindow): Thr
   const select = db.prepare<[string], BucketRow>(
     `SELECT key, failures, last_failure_at FROM "${SQLITE_TABLE}" WHERE key = ?`,
   )
-  const upsert = db.prepare(`${sql.insert} VALUES (?, 1, ?) ${sql.onConflict}`)
+  const upsert = db.prepare<[string, number, number], BucketRow>(
+    `${sql.insert} VALUES (?, 1, ?) ${sql.onConflict} ${sql.returning}`,
+  )
   const forget = db.prepare(sql.forget)
   const sweep = db.prepare(sql.sweep)
   const windowMs = window.windowSeconds * 1000
-  const addAll = db.transaction((keys: readonly string[], now: number) => {
-    for (const key of keys) upsert.run(key, now, windowMs)
-  })
+  const addAll = db.transaction((keys: readonly string[], now: number) =>
+    keys.flatMap((key) => upsert.get(key, now, windowMs) ?? []),
+  )
   const sweepExpired = sweeper(window, async (before) => sweep.run(before))
   return {
     async read(keys, now) {
@@ -345,8 +365,9 @@ export function sqliteThrottleBackend(file: string, window: ThrottleWindow): Thr
       return bucketsFromRows(keys, rows, now, window)
     },
     async addFailure(keys, now) {
-      addAll.immediate(keys, now)
+      const rows = addAll.immediate(keys, now)
       await sweepExpired(now)
+      return bucketsAfterFailure(keys, rows)
     },
     forget: async (key) => void forget.run(key),
     close: async () => void db.close(),
@@ -365,7 +386,7 @@ end
 redis.call('HINCRBY', KEYS[1], 'f', 1)
 redis.call('HSET', KEYS[1], 't', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1`
+return redis.call('HMGET', KEYS[1], 'f', 't')`
 const REDIS_READ = `return redis.call('HMGET', KEYS[1], 'f', 't')`
 const REDIS_FORGET = `return redis.call('DEL', KEYS[1])`
 
@@ -381,19 +402,23 @@ export function redisThrottleBackend(
   const windowMs = String(window.windowSeconds * 1000)
   const run = (script: string, key: string, args: string[] = []) =>
     client.eval(script, { keys: [`${prefix}throttle:${key}`], arguments: args })
+  // A bucket's reply, {failures, last failure}, as the row the SQL backends would give.
+  const rowsOf = (keys: readonly string[], replies: unknown[]): BucketRow[] =>
+    replies.flatMap((reply, i): BucketRow[] => {
+      const [failures, lastFailureAt] = Array.isArray(reply) ? (reply as unknown[]) : []
+      const key = keys[i]
+      if (key === undefined || failures === null || failures === undefined) return []
+      return [{ key, failures: String(failures), last_failure_at: String(lastFailureAt) }]
+    })
   return {
     async read(keys, now) {
       const replies = await Promise.all(keys.map((key) => run(REDIS_READ, key)))
-      const rows = replies.flatMap((reply, i): BucketRow[] => {
-        const [failures, lastFailureAt] = Array.isArray(reply) ? (reply as unknown[]) : []
-        const key = keys[i]
-        if (key === undefined || failures === null || failures === undefined) return []
-        return [{ key, failures: String(failures), last_failure_at: String(lastFailureAt) }]
-      })
-      return bucketsFromRows(keys, rows, now, window)
+      return bucketsFromRows(keys, rowsOf(keys, replies), now, window)
     },
     async addFailure(keys, now) {
-      await Promise.all(keys.map((key) => run(REDIS_FAIL, key, [String(now), windowMs])))
+      const args = [String(now), windowMs]
+      const replies = await Promise.all(keys.map((key) => run(REDIS_FAIL, key, args)))
+      return bucketsAfterFailure(keys, rowsOf(keys, replies))
     },
     forget: async (key) => void (await run(REDIS_FORGET, key)),
     close: async () => {},
@@ -426,11 +451,13 @@ export function postgresThrottleBackend(
     async addFailure(keys, now) {
       await ensureTable()
       // Sorted, so concurrent failures lock shared rows in one order.
-      await pool.query(
-        `${sql.insert} SELECT k, 1, $2::bigint FROM unnest($1::text[]) AS k ${sql.onConflict}`,
+      const { rows } = await pool.query<BucketRow>(
+        `${sql.insert} SELECT k, 1, $2::bigint FROM unnest($1::text[]) AS k ${sql.onConflict}
+         ${sql.returning}`,
         [[...keys].sort(), now, windowMs],
       )
       await sweepExpired(now)
+      return bucketsAfterFailure(keys, rows)
     },
     async forget(key) {
       await ensureTable()
