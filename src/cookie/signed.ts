@@ -1,5 +1,5 @@
 import { safeEqualSameLength } from '../crypto/hash.js'
-import { hmacSha256Base64url } from '../crypto/hmac.js'
+import { hmacBase64url } from '../crypto/hmac.js'
 import type { Keyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
 import { MAX_COOKIE_HEADER_BYTES } from './codec.js'
@@ -46,7 +46,11 @@ export function signValue(value: string, keyring: Keyring, options: SignedValueO
   }
   const entry = primarySecret(keyring)
   const head = `${encodedKeyId(entry)}.${value}`
-  const mac = hmacSha256Base64url(hmacKey(entry, options.purpose).key, `${options.name}=${head}`)
+  const mac = hmacBase64url(
+    'sha256',
+    hmacKey(entry, options.purpose).key,
+    `${options.name}=${head}`,
+  )
   return `${head}.${mac}`
 }
 
@@ -72,7 +76,8 @@ export function verifyValue(
   const entry = secretsByEncodedId(keyring).get(signed.slice(0, firstDot))
   if (entry === undefined) return null
   const head = signed.slice(0, lastDot)
-  const expected = hmacSha256Base64url(
+  const expected = hmacBase64url(
+    'sha256',
     hmacKey(entry, options.purpose).key,
     `${options.name}=${head}`,
   )

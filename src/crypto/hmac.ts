@@ -17,10 +17,15 @@ export function hmac(
   return createHmac(hash, key).update(data).digest()
 }
 
-/** HMAC-SHA256 of `data` under `key`, as base64url without padding (43 characters). */
-export function hmacSha256Base64url(
+/**
+ * HMAC with the given hash, as base64url without padding (43 characters for SHA-256): cheaper
+ * than the raw bytes when the tag is compared as text, as MACs in cookies and JWS are, because no
+ * digest Buffer is allocated.
+ */
+export function hmacBase64url(
+  hash: HmacHash,
   key: Uint8Array | KeyObject,
   data: string | Uint8Array,
 ): string {
-  return createHmac('sha256', key).update(data).digest('base64url')
+  return createHmac(hash, key).update(data).digest('base64url')
 }

@@ -1,6 +1,5 @@
 import {
   constants,
-  createHmac,
   sign,
   verify,
   type KeyObject,
@@ -9,6 +8,7 @@ import {
 } from 'node:crypto'
 import { decodeBase64url } from './base64url.js'
 import { safeEqualSameLength } from './hash.js'
+import { hmac, hmacBase64url, type HmacHash } from './hmac.js'
 
 /** How a JWS algorithm uses its key (RFC 7518 §3, RFC 8037 §3.1). */
 export type SignatureScheme = 'hmac' | 'pkcs1' | 'pss' | 'ecdsa' | 'eddsa'
@@ -39,8 +39,8 @@ export function createSigner(
   key: SignatureKey,
 ): SignBytes {
   if (scheme === 'hmac') {
-    const h = hash as 'sha256'
-    return (data) => createHmac(h, key).update(data).digest()
+    const h = hash as HmacHash
+    return (data) => hmac(h, key, data)
   }
   const input = keyOptions(scheme, key as KeyObject) as SignKeyObjectInput
   return (data) => sign(hash, typeof data === 'string' ? Buffer.from(data) : data, input)
@@ -60,12 +60,11 @@ export function createVerifier(
   signatureBytes: number | null,
 ): VerifyEncoded {
   if (scheme === 'hmac') {
-    const h = hash as 'sha256'
+    const h = hash as HmacHash
     // Unpadded base64url: 4 characters per 3 bytes, rounded up.
     const chars = Math.ceil(((signatureBytes as number) * 4) / 3)
     return (data, signature) =>
-      signature.length === chars &&
-      safeEqualSameLength(createHmac(h, key).update(data).digest('base64url'), signature)
+      signature.length === chars && safeEqualSameLength(hmacBase64url(h, key, data), signature)
   }
   const input = keyOptions(scheme, key as KeyObject) as VerifyKeyObjectInput
   return (data, signature) => {

@@ -4,7 +4,7 @@
 // key-derivation labels to do it.
 import { deriveKey } from '../crypto/aead.js'
 import { sha256 } from '../crypto/hash.js'
-import { hmacSha256 } from '../crypto/hmac.js'
+import { hmacBase64url } from '../crypto/hmac.js'
 import { secretKeyObject, toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
 import { unsealValue, type UnsealedValue } from '../cookie/sealed.js'
 import { verifyJwt, type VerifiedJwt, type VerifyJwtOptions } from '../jwt/verify.js'
@@ -25,7 +25,7 @@ export function sessionHandleFunction(keyring: Keyring): (idHash: string) => str
     throw new TesseraError('ERR_KEY_INVALID', 'keys must hold at least one session secret')
   }
   const key = secretKeyObject(deriveKey(secret, HANDLE_PURPOSE))
-  return (idHash) => hmacSha256(key, idHash).toString('base64url').slice(0, HANDLE_LENGTH)
+  return (idHash) => hmacBase64url('sha256', key, idHash).slice(0, HANDLE_LENGTH)
 }
 
 /**

@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { aeadOpen, aeadSeal, deriveKey } from '../../src/crypto/aead.js'
 import { decodeBase64url, encodeBase64url } from '../../src/crypto/base64url.js'
 import { safeEqual, safeEqualSameLength, sha256 } from '../../src/crypto/hash.js'
-import { hmacSha256, hmacSha256Base64url } from '../../src/crypto/hmac.js'
+import { hmac, hmacBase64url, hmacSha256 } from '../../src/crypto/hmac.js'
 import { randomId } from '../../src/crypto/random.js'
 import { isTesseraError } from '../../src/errors.js'
 
@@ -92,9 +92,15 @@ describe('sha256, hmacSha256 and safeEqual', () => {
       fc.property(fc.string(), fc.string(), (a, b) => safeEqualSameLength(a, b) === (a === b)),
     )
   })
-  it('hmacSha256Base64url is the base64url of hmacSha256', () => {
+  it('hmacBase64url is the base64url of the HMAC, for every hash', () => {
     const key = randomBytes(32)
-    assert.equal(hmacSha256Base64url(key, 'data'), hmacSha256(key, 'data').toString('base64url'))
+    assert.equal(
+      hmacBase64url('sha256', key, 'data'),
+      hmacSha256(key, 'data').toString('base64url'),
+    )
+    for (const hash of ['sha384', 'sha512'] as const) {
+      assert.equal(hmacBase64url(hash, key, 'data'), hmac(hash, key, 'data').toString('base64url'))
+    }
   })
 })
 
