@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { createClient } from 'redis'
 import { isTesseraError } from 'tessera'
 import {
   createAccounts,
@@ -19,9 +18,13 @@ import {
   type AccountRepository,
 } from '../../app/accounts.js'
 import { BACKEND_TIMEOUT_MS } from '../../app/backend-calls.js'
-import { openPostgresPool } from '../../app/stores.js'
 import { serviceUrl, uniqueName } from '../helpers/services.js'
-import { postgresInstances, proxiedService, redisInstances } from '../helpers/service-instances.js'
+import {
+  postgresInstances,
+  redisInstances,
+  withProxiedPostgres,
+  withProxiedRedis,
+} from '../helpers/service-instances.js'
 
 /**
  * Opens repository `instance` (0 or 1: separate connections or handles) on a namespace (a key
@@ -244,17 +247,10 @@ describe('account repository on Redis', () => {
   )
 
   it('fails closed with ERR_STORE_UNAVAILABLE when Redis goes away', async () => {
-    const { proxy, url: proxied } = await proxiedService(url, 6379)
-    const client = createClient({ url: proxied, socket: { reconnectStrategy: () => 100 } })
-    client.on('error', () => {})
-    await client.connect()
-    try {
+    await withProxiedRedis(url, async (client, proxy) => {
       const repo = redisAccountRepository(client, `${uniqueName('accounts')}:`)
       await checkFailsClosed(repo, async () => proxy.freeze())
-    } finally {
-      client.destroy()
-      await proxy.close()
-    }
+    })
   })
 })
 
@@ -299,15 +295,9 @@ describe('account repository on PostgreSQL', () => {
   })
 
   it('fails closed with ERR_STORE_UNAVAILABLE when PostgreSQL goes away', async () => {
-    const { proxy, url: proxied } = await proxiedService(url, 5432)
-    const pool = await openPostgresPool(proxied)
-    try {
+    await withProxiedPostgres(url, async (pool, proxy) => {
       const repo = postgresAccountRepository(pool, pg.table('accounts'))
       await checkFailsClosed(repo, async () => proxy.freeze())
-    } finally {
-      await proxy.restore()
-      await pool.end()
-      await proxy.close()
-    }
+    })
   })
 })

@@ -6,9 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { createClient } from 'redis'
 import { isTesseraError } from 'tessera'
-import { openPostgresPool } from '../../app/stores.js'
 import {
   createLoginThrottle,
   createSessionGuessThrottle,
@@ -25,7 +23,12 @@ import {
   type ThrottlePolicy,
 } from '../../app/throttle.js'
 import { serviceUrl, uniqueName } from '../helpers/services.js'
-import { postgresInstances, proxiedService, redisInstances } from '../helpers/service-instances.js'
+import {
+  postgresInstances,
+  redisInstances,
+  withProxiedPostgres,
+  withProxiedRedis,
+} from '../helpers/service-instances.js'
 
 const T0 = Date.UTC(2026, 0, 1)
 const policy: ThrottlePolicy = {
@@ -325,18 +328,11 @@ describe('login throttle on Redis', () => {
   )
 
   it('fails closed with ERR_STORE_UNAVAILABLE when Redis goes away', async () => {
-    const { proxy, url: proxied } = await proxiedService(url, 6379)
-    const client = createClient({ url: proxied, socket: { reconnectStrategy: () => 100 } })
-    client.on('error', () => {})
-    await client.connect()
-    try {
+    await withProxiedRedis(url, async (client, proxy) => {
       const bounded = client.withCommandOptions({ timeout: THROTTLE_TIMEOUT_MS })
       const backend = redisThrottleBackend(bounded, `${uniqueName('throttle')}:`, policy)
       await checkFailsClosed(createLoginThrottle(policy, backend), () => proxy.cut())
-    } finally {
-      client.destroy()
-      await proxy.close()
-    }
+    })
   })
 })
 
@@ -362,14 +358,9 @@ describe('login throttle on PostgreSQL', () => {
   })
 
   it('fails closed with ERR_STORE_UNAVAILABLE when PostgreSQL goes away', async () => {
-    const { proxy, url: proxied } = await proxiedService(url, 5432)
-    const pool = await openPostgresPool(proxied)
-    try {
+    await withProxiedPostgres(url, async (pool, proxy) => {
       const backend = postgresThrottleBackend(pool, pg.table('throttle'), policy)
       await checkFailsClosed(createLoginThrottle(policy, backend), () => proxy.cut())
-    } finally {
-      await pool.end()
-      await proxy.close()
-    }
+    })
   })
 })

@@ -63,3 +63,42 @@ export async function proxiedService(
   proxied.port = String(proxy.port)
   return { proxy, url: proxied.toString() }
 }
+
+/**
+ * Runs `use` with a Redis client connected through a TCP proxy to `url`'s server, so the test can
+ * cut or freeze the path without touching the shared server; closes both after.
+ */
+export async function withProxiedRedis(
+  url: string,
+  use: (client: RedisClient, proxy: TcpProxy) => Promise<void>,
+): Promise<void> {
+  const { proxy, url: proxied } = await proxiedService(url, 6379)
+  const client = createClient({
+    url: proxied,
+    socket: { reconnectStrategy: () => 100 },
+  })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    await use(client, proxy)
+  } finally {
+    client.destroy()
+    await proxy.close()
+  }
+}
+
+/** The same for a PostgreSQL pool (restored before it ends, so ending does not hang). */
+export async function withProxiedPostgres(
+  url: string,
+  use: (pool: pg.Pool, proxy: TcpProxy) => Promise<void>,
+): Promise<void> {
+  const { proxy, url: proxied } = await proxiedService(url, 5432)
+  const pool = await openPostgresPool(proxied)
+  try {
+    await use(pool, proxy)
+  } finally {
+    await proxy.restore()
+    await pool.end()
+    await proxy.close()
+  }
+}
