@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isTesseraError } from '../../src/errors.js'
+import { createKeyring } from '../../src/crypto/keyring.js'
+import { generateKey } from '../../src/jwt/generate.js'
 import { createSessionInspector, sessionIdHash } from '../../src/session/inspect.js'
 import { createSessionManager, type SessionManagerOptions } from '../../src/session/manager.js'
 import type { Session } from '../../src/session/session.js'
@@ -83,10 +85,10 @@ describe('createSessionInspector', () => {
     assert.notEqual(createSessionInspector(testKeys()).handleOf(record.idHash), session.handle)
   })
 
-  it('refuses keys without a session secret', () => {
+  it('refuses keys without a session secret (a keyring of signing keys only)', () => {
     assert.throws(
-      () => createSessionInspector([]),
-      (err) => isTesseraError(err),
+      () => createSessionInspector(createKeyring([generateKey('EdDSA')])),
+      (err) => isTesseraError(err, 'ERR_KEY_INVALID') && /session secret/.test(err.message),
     )
   })
 })
