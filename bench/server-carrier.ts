@@ -3,11 +3,12 @@
 // express-session. Each server runs in its own child process; autocannon runs here.
 //   npx tsc -p . && node dist/bench/server-carrier.js [seconds=5] [connections=50] [rounds=3]
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { cpuMicros } from './proc-cpu.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repo = path.resolve(here, '..', '..')
@@ -44,14 +45,6 @@ interface Row {
   /** CPU time the server process spent per request (µs): robust to other load on the machine. */
   readonly cpuMicros: number
   readonly errors: number
-}
-
-const TICK_MICROS = 10_000 // Linux clock ticks are 1/100 s (getconf CLK_TCK)
-
-/** User + system CPU time of a process so far, in µs (Linux /proc). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS
 }
 
 async function start(v: Variant, dir: string): Promise<{ child: ChildProcess; url: string }> {

@@ -12,6 +12,7 @@ import autocannon from 'autocannon'
 import pg from 'pg'
 import { createClient } from 'redis'
 import { migratePostgres } from '../src/stores/postgres.js'
+import { cpuMicros, cpuMicrosByName } from './proc-cpu.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONNECTIONS = 10
@@ -31,6 +32,9 @@ interface Result {
   readonly requestsPerSecond: number
   readonly p99Ms: number
   readonly errors: number
+  /** CPU per request (µs) of the app server, and of the Redis or PostgreSQL server processes. */
+  readonly serverCpu: number
+  readonly storeCpu: number
 }
 
 const redis = createClient({ url: REDIS_URL })
@@ -78,12 +82,17 @@ async function measure(label: string, contender: string, namespace: string): Pro
         ],
       })
     await load(1) // warm-up: JIT, connection pools, caches
+    const storeProcesses = () => cpuMicrosByName('postgres') + cpuMicrosByName('redis-server')
+    const [serverBefore, storeBefore] = [cpuMicros(child.pid!), storeProcesses()]
     const result = await load(SECONDS)
+    const requests = Math.max(1, result.requests.total)
     return {
       label,
       requestsPerSecond: result.requests.average,
       p99Ms: result.latency.p99,
       errors: result.non2xx + result.errors + result.timeouts,
+      serverCpu: (cpuMicros(child.pid!) - serverBefore) / requests,
+      storeCpu: (storeProcesses() - storeBefore) / requests,
     }
   } finally {
     child.kill('SIGKILL')
@@ -172,11 +181,15 @@ try {
 
 const bare = results[0]!.requestsPerSecond
 const row = (r: Result) =>
-  `| ${r.label} | ${Math.round(r.requestsPerSecond)} | ${(r.requestsPerSecond / bare).toFixed(2)}× | ${r.p99Ms} | ${r.errors} |`
+  `| ${r.label} | ${Math.round(r.requestsPerSecond)} | ${(r.requestsPerSecond / bare).toFixed(2)}× | ${r.p99Ms} | ${Math.round(r.serverCpu)} | ${Math.round(r.storeCpu)} | ${r.errors} |`
 console.log(`\n${CONNECTIONS} connections, ${SECONDS} s each, one session per connection\n`)
-console.log('| server | req/s | vs bare Express | p99 ms | errors |\n|---|---|---|---|---|')
+console.log(
+  '| server | req/s | vs bare Express | p99 ms | server CPU µs/req | store CPU µs/req | errors |\n|---|---|---|---|---|---|---|',
+)
 for (const r of results) console.log(row(r))
-console.log('\n| scale | req/s | vs bare Express | p99 ms | errors |\n|---|---|---|---|---|')
+console.log(
+  '\n| scale | req/s | vs bare Express | p99 ms | server CPU µs/req | store CPU µs/req | errors |\n|---|---|---|---|---|---|---|',
+)
 for (const r of scale) console.log(row(r))
 const p99Ratio = (a: number, b: number) => (scale[b]!.p99Ms / scale[a]!.p99Ms).toFixed(2)
 console.log(
