@@ -19,6 +19,18 @@ Options:
 ${STORE_HELP}
 `
 
+// A handle is 22 base64url characters, so one in 64 begins with "-", which parseArgs would take
+// for an option (and refuse). Such an argument is passed after "--", where it is a positional.
+const DASHED_HANDLE = /^-[A-Za-z0-9_-]{21}$/
+
+/** `argv` with any handle that begins with "-" moved after "--" (unless "--" is already there). */
+export function handlesAsPositionals(argv: readonly string[]): string[] {
+  if (argv.includes('--')) return [...argv]
+  const dashed = argv.filter((arg) => DASHED_HANDLE.test(arg))
+  if (dashed.length === 0) return [...argv]
+  return [...argv.filter((arg) => !DASHED_HANDLE.test(arg)), '--', ...dashed]
+}
+
 /** A listing's row: never the id or its hash, only the handle the web page shows too. */
 function row(
   record: SessionRecord,
@@ -41,7 +53,7 @@ export const sessionsCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args: handlesAsPositionals(argv),
       options: {
         ...STORE_OPTIONS,
         user: { type: 'string' },

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { parseArgs } from 'node:util'
 import { loadSessionKeys } from '../../../app/config.js'
+import { handlesAsPositionals } from '../../../cli/commands/sessions.js'
 import { runCli } from '../../helpers/cli.js'
 import { serviceUrl, uniqueName } from '../../helpers/services.js'
 import { startTestApp } from '../../helpers/test-app.js'
@@ -148,4 +150,28 @@ describe('tessera sessions --user on a shared store', () => {
       )
     })
   }
+})
+
+describe('tessera sessions argument parsing', () => {
+  it('takes a handle that begins with "-" as the handle, not an option', () => {
+    const handle = '-gAbcdefghijklmnopqrst'
+    assert.deepEqual(handlesAsPositionals(['revoke', '--user', 'erin', handle, '--json']), [
+      'revoke',
+      '--user',
+      'erin',
+      '--json',
+      '--',
+      handle,
+    ])
+    assert.deepEqual(
+      parseArgs({
+        args: handlesAsPositionals(['revoke', '--user', 'erin', handle]),
+        options: { user: { type: 'string' } },
+        allowPositionals: true,
+      }).positionals,
+      ['revoke', handle],
+    )
+    assert.deepEqual(handlesAsPositionals(['revoke', '--', handle]), ['revoke', '--', handle])
+    assert.deepEqual(handlesAsPositionals(['list', '--user', 'erin']), ['list', '--user', 'erin'])
+  })
 })
