@@ -2,7 +2,7 @@
 // the same way: calls bounded in time whose failures name no driver detail, and PostgreSQL
 // tables created on first use even when several instances start together.
 import type { Pool } from 'pg'
-import { TesseraError } from 'tessera'
+import { TesseraError } from 'tessera-session'
 
 /** How long a call to a shared backend may take before the app fails closed (503). */
 export const BACKEND_TIMEOUT_MS = 1000

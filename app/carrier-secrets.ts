@@ -7,7 +7,7 @@ import {
   sessionIdHash,
   type SessionInspector,
   type Store,
-} from 'tessera'
+} from 'tessera-session'
 import type { SessionKey } from './config.js'
 
 function inspectorOf(keys: readonly SessionKey[]): SessionInspector {

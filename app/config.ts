@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { TesseraError } from 'tessera'
+import { TesseraError } from 'tessera-session'
 
 export const CARRIERS = ['cookie', 'server', 'token'] as const
 export const STORES = ['memory', 'sqlite', 'redis', 'postgres'] as const

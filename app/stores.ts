@@ -2,7 +2,7 @@
 // same place. Drivers load only for the store that needs them.
 import path from 'node:path'
 import { mkdirSync } from 'node:fs'
-import { createMemoryStore, type Store } from 'tessera'
+import { createMemoryStore, type Store } from 'tessera-session'
 import type { Pool } from 'pg'
 import {
   accountsDatabasePath,
@@ -108,7 +108,7 @@ export async function openStore(config: StoreConfig): Promise<OpenStore> {
     }
     case 'sqlite': {
       mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
-      const { createSqliteStore } = await import('tessera/stores/sqlite')
+      const { createSqliteStore } = await import('tessera-session/stores/sqlite')
       const store = createSqliteStore({ path: sessionsDatabasePath(config.dataDir) })
       const companions = {
         throttle: (w: ThrottleWindow) =>
@@ -119,7 +119,7 @@ export async function openStore(config: StoreConfig): Promise<OpenStore> {
     }
     case 'redis': {
       const { createClient } = await import('redis')
-      const { createRedisStore } = await import('tessera/stores/redis')
+      const { createRedisStore } = await import('tessera-session/stores/redis')
       // Reconnect at most 0.5 s apart, so requests recover within ~2 s of Redis coming back
       // (node-redis's default backoff grows to 2 s between attempts; see docs/stores.md).
       const client = createClient({
@@ -138,7 +138,7 @@ export async function openStore(config: StoreConfig): Promise<OpenStore> {
       return opened(store, companions, async () => void (await client.quit()))
     }
     case 'postgres': {
-      const { createPostgresStore } = await import('tessera/stores/postgres')
+      const { createPostgresStore } = await import('tessera-session/stores/postgres')
       const pool = await openPostgresPool(config.databaseUrl ?? '')
       const store = createPostgresStore({ pool, table: POSTGRES_TABLE })
       const companions = {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { Cookie, MemoryStore } from 'express-session'
 import type { CookieOptions } from 'express-session'
-import { createMemoryStore } from 'tessera'
+import { createMemoryStore } from 'tessera-session'
 
 const N = Number(process.env.N ?? 50_000)
 

@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import express from 'express'
-import { createMemoryStore } from 'tessera'
-import { session } from 'tessera/express'
-import { createSqliteStore } from 'tessera/stores/sqlite'
+import { createMemoryStore } from 'tessera-session'
+import { session } from 'tessera-session/express'
+import { createSqliteStore } from 'tessera-session/stores/sqlite'
 
 interface Data {
   username?: string

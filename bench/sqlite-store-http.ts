@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import express from 'express'
-import { createMemoryStore } from 'tessera'
-import type { Store } from 'tessera'
-import { createSqliteStore } from 'tessera/stores/sqlite'
+import { createMemoryStore } from 'tessera-session'
+import type { Store } from 'tessera-session'
+import { createSqliteStore } from 'tessera-session/stores/sqlite'
 
 const VARIANTS = ['bare', 'memory', 'sqlite-per-request', 'sqlite-group-commit'] as const
 type Variant = (typeof VARIANTS)[number]

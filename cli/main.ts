@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The tessera command line. Exit codes: 0 ok, 1 failed, 2 usage.
-import { isTesseraError } from 'tessera'
+import { isTesseraError } from 'tessera-session'
 import { COMMANDS, type Command } from './commands/index.js'
 import { UsageError } from './commands/output.js'
 

@@ -1,6 +1,6 @@
 // What every route needs: the config, the accounts, the throttle, and helpers for pages.
 import type { NextFunction, Request, Response } from 'express'
-import type { SessionData, Store } from 'tessera'
+import type { SessionData, Store } from 'tessera-session'
 import type { Accounts } from '../accounts.js'
 import type { AppConfig } from '../config.js'
 import type { DeviceCookies } from '../device.js'
@@ -24,7 +24,7 @@ export interface AppContext {
 export type EventLog = (entry: Readonly<Record<string, unknown>>) => void
 
 // The data this app keeps in a session, declared once for every `req.session`.
-declare module 'tessera' {
+declare module 'tessera-session' {
   interface SessionData {
     username?: string
     views?: number

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express'
-import { parseCookie } from 'tessera/cookie'
-import { decodeJwtUnsafe } from 'tessera/jwt'
+import { parseCookie } from 'tessera-session/cookie'
+import { decodeJwtUnsafe } from 'tessera-session/jwt'
 import {
   findSession,
   openSealedCookie,

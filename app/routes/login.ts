@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express'
-import { parseCookie } from 'tessera/cookie'
+import { parseCookie } from 'tessera-session/cookie'
 import { CREDENTIAL_LIMITS, normalizeUsername } from '../accounts.js'
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS } from '../device.js'
 import type { LoginAttempt } from '../throttle.js'

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { decodeJwtUnsafe } from 'tessera/jwt'
+import { decodeJwtUnsafe } from 'tessera-session/jwt'
 import {
   findSession,
   openSealedCookie,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { JWS_ALGORITHMS, generateKey, type JwsAlgorithm } from 'tessera/jwt'
+import { JWS_ALGORITHMS, generateKey, type JwsAlgorithm } from 'tessera-session/jwt'
 import { print, printJson, UsageError, type Command } from './output.js'
 
 const USAGE = `usage: tessera key generate [--alg <alg>] [--json]

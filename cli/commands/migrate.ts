@@ -35,7 +35,7 @@ export const migrateCommand: Command = {
     const config = configuredStore(values)
     let migrationsApplied = 0
     if (config.store === 'postgres') {
-      const { migratePostgres } = await import('tessera/stores/postgres')
+      const { migratePostgres } = await import('tessera-session/stores/postgres')
       const pool = await openPostgresPool(config.databaseUrl ?? '')
       try {
         migrationsApplied = await migratePostgres({ pool, table: POSTGRES_TABLE })

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import type { SessionRecord } from 'tessera'
+import type { SessionRecord } from 'tessera-session'
 import { sessionHandleFunction } from '../../app/carrier-secrets.js'
 import { loadSessionKeys } from '../../app/config.js'
 import { isoTime, print, printJson, STORE_HELP, UsageError, type Command } from './output.js'

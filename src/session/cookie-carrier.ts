@@ -33,7 +33,7 @@ import { bounded } from './server-carrier.js'
 import { readCookie } from './session-cookie.js'
 
 /** The purpose a cookie carrier's seal is bound to (with the cookie name). */
-export const COOKIE_CARRIER_PURPOSE = 'tessera/cookie-carrier/v1'
+export const COOKIE_CARRIER_PURPOSE = 'tessera-session/cookie-carrier/v1'
 
 /** Options of `createCookieCarrier`. */
 export interface CookieCarrierOptions {

@@ -8,7 +8,7 @@ import type { TesseraErrorCode } from '../errors.js'
  * empty. Values must be JSON-serialisable.
  *
  * @example
- * declare module 'tessera' {
+ * declare module 'tessera-session' {
  *   interface SessionData { username?: string; count?: number }
  * }
  */

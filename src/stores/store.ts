@@ -95,7 +95,7 @@ export interface RefreshTokenStore {
 /**
  * A complete store: sessions and refresh tokens. Implementations: `createMemoryStore`,
  * `createSqliteStore`, `createRedisStore`, `createPostgresStore`; each passes `testStore` from
- * `tessera/testing`.
+ * `tessera-session/testing`.
  */
 export interface Store {
   readonly sessions: SessionStore

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Request } from 'express'
-import { session, type RequestSession } from 'tessera/express'
+import { session, type RequestSession } from 'tessera-session/express'
 
 // The application's way: declare the data once, for every `req.session`.
-declare module 'tessera' {
+declare module 'tessera-session' {
   interface SessionData {
     typeCheckVisits?: number
   }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { isTesseraError } from 'tessera'
+import { isTesseraError } from 'tessera-session'
 import {
   createAccounts,
   memoryAccountRepository,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { isTesseraError } from 'tessera'
+import { isTesseraError } from 'tessera-session'
 import { devKeyPath, loadConfig, SESSION_KEY_VARIABLE } from '../../app/config.js'
 
 const dirs: string[] = []
