@@ -4,9 +4,14 @@
 import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import Database from 'better-sqlite3'
 import type { Pool } from 'pg'
-import { checkPostgresTable, guarded, postgresTableOnce, type RedisEval } from './backend-calls.js'
+import {
+  checkPostgresTable,
+  guarded,
+  openSqliteFile,
+  postgresTableOnce,
+  type RedisEval,
+} from './backend-calls.js'
 
 /** Limits checked before any hashing, so hashing cannot be used to exhaust the CPU. */
 export const CREDENTIAL_LIMITS = {
@@ -204,7 +209,7 @@ export function accountsDatabasePath(dataDir: string): string {
 /** Accounts in SQLite at `file` (created with its table on first use). */
 export function sqliteAccountRepository(file: string): AccountRepository {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-  const db = new Database(file)
+  const db = openSqliteFile(file)
   db.pragma('journal_mode = WAL')
   db.exec(`CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY,

@@ -5,12 +5,12 @@
 // process's memory, or the store every instance shares (SQLite, Redis, PostgreSQL), so that
 // several instances count the same failures (BF-4).
 import { createHash } from 'node:crypto'
-import Database from 'better-sqlite3'
 import type { Pool } from 'pg'
 import {
   BACKEND_TIMEOUT_MS,
   checkPostgresTable,
   guarded,
+  openSqliteFile,
   postgresTableOnce,
   type RedisEval,
 } from './backend-calls.js'
@@ -342,7 +342,7 @@ const SQLITE_TABLE = 'login_throttle'
  * flood of failed logins then never holds the write lock that registrations or sessions wait on.
  */
 export function sqliteThrottleBackend(file: string, window: ThrottleWindow): ThrottleBackend {
-  const db = new Database(file)
+  const db = openSqliteFile(file)
   db.pragma('journal_mode = WAL')
   const sql = throttleSql(SQLITE_TABLE, () => '?') // better-sqlite3 binds `?` in order
   db.exec(sql.create)
