@@ -8,10 +8,10 @@ import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.j
 import type { SessionRecord, Store } from '../stores/store.js'
 import type { Carrier, CarrierCookieOptions, CarrierRequest } from './carrier.js'
 import { checkCsrf, createCsrfTokens } from './csrf.js'
-import { createCookieCarrier, type CookieCarrierOptions } from './cookie-carrier.js'
+import { createCookieCarrier, type CookieCarrierOptions } from './carriers/cookie/cookie-carrier.js'
 import { sessionHandleFunction } from './inspect.js'
-import { createServerCarrier } from './server-carrier.js'
-import { createTokenCarrier, type TokenCarrierOptions } from './token-carrier.js'
+import { createServerCarrier } from './carriers/server/server-carrier.js'
+import { createTokenCarrier, type TokenCarrierOptions } from './carriers/token/token-carrier.js'
 import type { ResponseSink, SessionData, SessionEvent } from './request-session.js'
 import { Session, type SessionContext } from './session.js'
 

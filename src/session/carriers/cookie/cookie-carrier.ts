@@ -3,14 +3,14 @@
 // (TO-5). Without a store nothing is kept on the server. With a store, signed-in sessions also
 // get a small record (no data) so that list, revoke and logout-everywhere work, and every request
 // checks that record through a cache that answers for at most one second (LO-2).
-import { parseCookie } from '../cookie/codec.js'
-import { sealValue, unsealValue } from '../cookie/sealed.js'
-import { sha256 } from '../crypto/hash.js'
-import type { Keyring } from '../crypto/keyring.js'
-import { randomId } from '../crypto/random.js'
-import { TesseraError, type TesseraErrorCode } from '../errors.js'
-import type { SessionRecord, Store } from '../stores/store.js'
-import { authCookie, clearAuthCookie } from './auth-cookie.js'
+import { parseCookie } from '../../../cookie/codec.js'
+import { sealValue, unsealValue } from '../../../cookie/sealed.js'
+import { sha256 } from '../../../crypto/hash.js'
+import type { Keyring } from '../../../crypto/keyring.js'
+import { randomId } from '../../../crypto/random.js'
+import { TesseraError, type TesseraErrorCode } from '../../../errors.js'
+import type { SessionRecord, Store } from '../../../stores/store.js'
+import { authCookie, clearAuthCookie } from '../../auth-cookie.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -18,7 +18,7 @@ import {
   type CarrierLoad,
   type CarrierRequest,
   type CarrierWrite,
-} from './carrier.js'
+} from '../../carrier.js'
 import {
   checkChunkOptions,
   DEFAULT_MAX_CHUNKS,
@@ -26,11 +26,11 @@ import {
   presentChunkNames,
   splitCookieValue,
 } from './cookie-chunks.js'
-import { decodeCookieState, encodeCookieState } from './record-codec.js'
-import { createRevocationCache, type RevocationCache } from './revocation-cache.js'
-import { createVerifiedCache } from './verified-cache.js'
-import { bounded } from './server-carrier.js'
-import { readCookie } from './session-cookie.js'
+import { decodeCookieState, encodeCookieState } from '../../record-codec.js'
+import { createRevocationCache, type RevocationCache } from '../../revocation-cache.js'
+import { createVerifiedCache } from '../../verified-cache.js'
+import { bounded } from '../server/server-carrier.js'
+import { readCookie } from '../../session-cookie.js'
 
 /** The purpose a cookie carrier's seal is bound to (with the cookie name). */
 export const COOKIE_CARRIER_PURPOSE = 'tessera-session/cookie-carrier/v1'

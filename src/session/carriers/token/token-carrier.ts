@@ -4,12 +4,12 @@
 // of truth on refresh, and the compare-and-set that keeps updates from being lost) and the
 // refresh tokens' hashes. Every request checks its session's record through a cache that answers
 // for at most one second, so a revoked session's access tokens die within a second everywhere.
-import { sha256 } from '../crypto/hash.js'
-import type { Keyring } from '../crypto/keyring.js'
-import { randomId } from '../crypto/random.js'
-import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
-import type { SessionRecord, Store } from '../stores/store.js'
-import { authCookie, clearAuthCookie, type AuthCookieOptions } from './auth-cookie.js'
+import { sha256 } from '../../../crypto/hash.js'
+import type { Keyring } from '../../../crypto/keyring.js'
+import { randomId } from '../../../crypto/random.js'
+import { isTesseraError, TesseraError, type TesseraErrorCode } from '../../../errors.js'
+import type { SessionRecord, Store } from '../../../stores/store.js'
+import { authCookie, clearAuthCookie, type AuthCookieOptions } from '../../auth-cookie.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -17,13 +17,13 @@ import {
   type CarrierLoad,
   type CarrierRequest,
   type CarrierWrite,
-} from './carrier.js'
-import { createRevocationCache } from './revocation-cache.js'
+} from '../../carrier.js'
+import { createRevocationCache } from '../../revocation-cache.js'
 import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
-import { bounded } from './server-carrier.js'
-import { readCookie } from './session-cookie.js'
+import { bounded } from '../server/server-carrier.js'
+import { readCookie } from '../../session-cookie.js'
 import { createAccessTokens, integer, type AccessTokenOptions } from './access-token.js'
-import { accessTokenKeys } from './inspect.js'
+import { accessTokenKeys } from '../../inspect.js'
 
 /** Where the token carrier accepts its access token from. */
 export type AccessTokenSource = 'cookie' | 'bearer' | 'both'

@@ -1,9 +1,9 @@
 // The `server` carrier: the browser holds only an opaque 256-bit random id; the record lives in
 // a store under the id's SHA-256, so a leaked store yields no live cookie (SID-1..SID-4).
-import { sha256 } from '../crypto/hash.js'
-import { RANDOM_ID_BYTES, randomBytesBuffer } from '../crypto/random.js'
-import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
-import type { SessionRecord, Store } from '../stores/store.js'
+import { sha256 } from '../../../crypto/hash.js'
+import { RANDOM_ID_BYTES, randomBytesBuffer } from '../../../crypto/random.js'
+import { isTesseraError, TesseraError, type TesseraErrorCode } from '../../../errors.js'
+import type { SessionRecord, Store } from '../../../stores/store.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -11,8 +11,8 @@ import {
   type CarrierLoad,
   type CarrierRequest,
   type CarrierWrite,
-} from './carrier.js'
-import { clearingCookie, readCookie, sessionCookie } from './session-cookie.js'
+} from '../../carrier.js'
+import { clearingCookie, readCookie, sessionCookie } from '../../session-cookie.js'
 
 /** Options of `createServerCarrier`. */
 export interface ServerCarrierOptions {
