@@ -29,8 +29,8 @@ import {
 import { decodeCookieState, encodeCookieState } from '../../record-codec.js'
 import { createRevocationCache, type RevocationCache } from '../../revocation-cache.js'
 import { createVerifiedCache } from '../../verified-cache.js'
-import { bounded } from '../server/server-carrier.js'
 import { readCookie } from '../../session-cookie.js'
+import { storeCaller } from '../../store-call.js'
 
 /** The purpose a cookie carrier's seal is bound to (with the cookie name). */
 export const COOKIE_CARRIER_PURPOSE = 'tessera-session/cookie-carrier/v1'
@@ -51,7 +51,7 @@ export interface CookieCarrierOptions {
    * bytes; 1 turns chunking off. Larger state is refused with `ERR_COOKIE_INVALID`. Default 3.
    */
   readonly maxChunks?: number | undefined
-  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 2. */
+  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 1. */
   readonly storeTimeoutSeconds?: number | undefined
   /** The clock of the revocation cache, epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined
@@ -73,10 +73,8 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   checkChunkOptions(maxChunks)
   const now = options.now ?? Date.now
   const touchIntervalMs = (options.touchIntervalSeconds ?? 60) * 1000
-  const storeTimeoutMs = (options.storeTimeoutSeconds ?? 2) * 1000
   // SO-1: every store call is bounded, so a hung store answers 503 fast.
-  const storeCall = <T>(operation: string, pending: Promise<T>): Promise<T> =>
-    bounded(operation, pending, storeTimeoutMs)
+  const storeCall = storeCaller(options.storeTimeoutSeconds)
   const binding = { name: cookie.name, purpose: COOKIE_CARRIER_PURPOSE }
   const openedSeals = createVerifiedCache<Opened>()
   const live: RevocationCache<SessionRecord | null> | null =
