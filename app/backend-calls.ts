@@ -1,29 +1,8 @@
 // What every backend the app shares between instances (the login throttle, the accounts) does
 // the same way: calls bounded in time whose failures name no driver detail, and PostgreSQL
 // tables created on first use even when several instances start together.
-import { createRequire } from 'node:module'
-import type BetterSqlite3 from 'better-sqlite3'
 import type { Pool } from 'pg'
 import { TesseraError } from 'tessera-session'
-
-/**
- * Opens the SQLite file `file` with better-sqlite3, loaded on first use: it is an optional peer
- * dependency, and the CLI's commands that never open a SQLite file (`--help`, `inspect`, a Redis
- * or PostgreSQL store) must run without it installed.
- */
-export function openSqliteFile(file: string): BetterSqlite3.Database {
-  let Database: typeof BetterSqlite3
-  try {
-    Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3
-  } catch (cause) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      'the SQLite store needs the optional peer dependency better-sqlite3 ^12 (npm install better-sqlite3)',
-      { cause },
-    )
-  }
-  return new Database(file)
-}
 
 /** How long a call to a shared backend may take before the app fails closed (503). */
 export const BACKEND_TIMEOUT_MS = 1000
