@@ -1,8 +1,8 @@
-// Reading and writing a carrier's own cookie: one name, fixed attributes (HttpOnly,
-// SameSite=Lax, Path=/, Secure and __Host- when the request is HTTPS), no Domain. Serialising
-// goes through the cookie codec, never by hand (CK-8).
+// Reading and writing a carrier's own cookie: one name, the attributes of CarrierCookieOptions
+// (HttpOnly; by default SameSite=Lax, Path=/, no Domain; Secure and __Host- when the request is
+// HTTPS). Serialising goes through the cookie codec, never by hand (CK-8).
 import { parseCookieAll } from '../cookie/codec.js'
-import { authCookie, clearAuthCookie } from './auth-cookie.js'
+import { authCookie, carrierCookieAttributes, clearAuthCookie } from './auth-cookie.js'
 import { cookieIdentity, type CarrierCookieOptions, type CarrierRequest } from './carrier.js'
 
 /**
@@ -25,11 +25,11 @@ export function sessionCookie(
   value: string,
 ): string {
   const { name, secure } = cookieIdentity(options, request)
-  return authCookie(name, value, { secure, maxAgeSeconds: options.maxAgeSeconds })
+  return authCookie(name, value, carrierCookieAttributes(options, secure))
 }
 
 /** The `Set-Cookie` value that deletes the carrier's cookie (same name and path, Max-Age=0; LO-3). */
 export function clearingCookie(options: CarrierCookieOptions, request: CarrierRequest): string {
   const { name, secure } = cookieIdentity(options, request)
-  return clearAuthCookie(name, { secure })
+  return clearAuthCookie(name, carrierCookieAttributes(options, secure))
 }

@@ -10,7 +10,7 @@ import type { Keyring } from '../../../crypto/keyring.js'
 import { randomId } from '../../../crypto/random.js'
 import { TesseraError, type TesseraErrorCode } from '../../../errors.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
-import { authCookie, clearAuthCookie } from '../../auth-cookie.js'
+import { authCookie, carrierCookieAttributes, clearAuthCookie } from '../../auth-cookie.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -88,7 +88,7 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
       expiresAt: record.expiresAt,
     })
     const chunks = splitCookieValue(name, sealed, { maxChunks })
-    const at = { secure, maxAgeSeconds: cookie.maxAgeSeconds }
+    const at = carrierCookieAttributes(cookie, secure)
     const setCookies = chunks.map((c) => authCookie(c.name, c.value, at, now()))
     const written = new Set(chunks.map((c) => c.name))
     for (const stale of presentNames(request, name)) {
@@ -100,7 +100,8 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   function clear(request: CarrierRequest): string[] {
     const { name, secure } = cookieIdentity(cookie, request)
     const names = presentNames(request, name)
-    return (names.length === 0 ? [name] : names).map((n) => clearAuthCookie(n, { secure }))
+    const at = carrierCookieAttributes(cookie, secure)
+    return (names.length === 0 ? [name] : names).map((n) => clearAuthCookie(n, at))
   }
 
   function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {

@@ -9,7 +9,12 @@ import type { Keyring } from '../../../crypto/keyring.js'
 import { randomId } from '../../../crypto/random.js'
 import { TesseraError, type TesseraErrorCode } from '../../../errors.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
-import { authCookie, clearAuthCookie, type AuthCookieOptions } from '../../auth-cookie.js'
+import {
+  authCookie,
+  carrierCookieAttributes,
+  clearAuthCookie,
+  type AuthCookieOptions,
+} from '../../auth-cookie.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -87,29 +92,32 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     return { access: name, refresh: `${name}${REFRESH_SUFFIX}`, secure }
   }
 
-  function attributes(secure: boolean, sameSite: 'Lax' | 'Strict'): AuthCookieOptions {
-    return { secure, sameSite, maxAgeSeconds: cookie.maxAgeSeconds }
+  /** The access cookie's attributes (the application's SameSite), or the refresh cookie's (Strict). */
+  function attributes(secure: boolean, refresh: boolean): AuthCookieOptions {
+    const at = carrierCookieAttributes(cookie, secure)
+    return refresh ? { ...at, sameSite: 'Strict' } : at
   }
 
   function accessCookie(record: SessionRecord, request: CarrierRequest): string {
     const n = names(request)
     const at = now()
-    return authCookie(n.access, tokens.sign(record, at), attributes(n.secure, 'Lax'), at)
+    return authCookie(n.access, tokens.sign(record, at), attributes(n.secure, false), at)
   }
 
   // RT-7: the refresh cookie is SameSite=Strict, so no cross-site request can make the
-  // middleware rotate it. Its Path is `/` (and its name `__Host-`) because the refresh happens
-  // inside the middleware on whatever route the expired access token reaches; see carriers.md.
+  // middleware rotate it. Its Path is the access cookie's (`/` by default, and its name then
+  // `__Host-`) because the refresh happens inside the middleware on whatever route the expired
+  // access token reaches; see carriers.md.
   function refreshCookie(token: string, request: CarrierRequest): string {
     const n = names(request)
-    return authCookie(n.refresh, token, attributes(n.secure, 'Strict'), now())
+    return authCookie(n.refresh, token, attributes(n.secure, true), now())
   }
 
   function clear(request: CarrierRequest): string[] {
     const n = names(request)
     return [
-      clearAuthCookie(n.access, attributes(n.secure, 'Lax')),
-      clearAuthCookie(n.refresh, attributes(n.secure, 'Strict')),
+      clearAuthCookie(n.access, attributes(n.secure, false)),
+      clearAuthCookie(n.refresh, attributes(n.secure, true)),
     ]
   }
 
