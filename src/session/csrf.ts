@@ -7,6 +7,7 @@ import { encodeBase64url } from '../crypto/base64url.js'
 import { safeEqual } from '../crypto/hash.js'
 import { hmacSha256 } from '../crypto/hmac.js'
 import { secretKeyObject, type Keyring } from '../crypto/keyring.js'
+import { CSRF_PURPOSE } from './carrier-keys.js'
 
 /** The request headers the CSRF decision looks at. Header values are raw. */
 export interface CsrfRequest {
@@ -87,7 +88,6 @@ export interface CsrfTokens {
   verify(binding: string, token: unknown): boolean
 }
 
-const CSRF_PURPOSE = 'tessera/csrf/v1'
 const TOKEN_LENGTH = 43
 
 /**

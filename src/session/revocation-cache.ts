@@ -1,4 +1,4 @@
-import { TesseraError } from '../errors.js'
+import { positiveInteger } from '../options.js'
 
 /**
  * The longest a revocation check may be answered from memory: a session revoked in any process
@@ -49,20 +49,13 @@ interface Entry<Value> {
 export function createRevocationCache<Value>(
   options: RevocationCacheOptions = {},
 ): RevocationCache<Value> {
-  const lifetimeMs = options.lifetimeMs ?? MAX_REVOCATION_CACHE_MS
-  if (!Number.isInteger(lifetimeMs) || lifetimeMs < 1 || lifetimeMs > MAX_REVOCATION_CACHE_MS) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `revocation cache lifetimeMs must be an integer from 1 to ${MAX_REVOCATION_CACHE_MS}, got ${String(lifetimeMs)}`,
-    )
-  }
-  const maxEntries = options.maxEntries ?? 10_000
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `revocation cache maxEntries must be a positive integer, got ${String(maxEntries)}`,
-    )
-  }
+  const lifetimeMs = positiveInteger(
+    options,
+    'lifetimeMs',
+    MAX_REVOCATION_CACHE_MS,
+    MAX_REVOCATION_CACHE_MS,
+  )
+  const maxEntries = positiveInteger(options, 'maxEntries', 10_000)
   const now = options.now ?? Date.now
   // A Map iterates in insertion order, and entries are re-inserted when refreshed, so the first
   // key is always the oldest: eviction is O(1).

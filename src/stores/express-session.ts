@@ -17,6 +17,7 @@
 // - Refresh tokens live in the same store, under `<keyPrefix>t:<idHash>`, with one record per
 //   family (`<keyPrefix>f:<familyId>`) listing its tokens, so a family can be revoked.
 import { TesseraError } from '../errors.js'
+import { positiveInteger } from '../options.js'
 import type {
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -74,13 +75,7 @@ export function createExpressSessionAdapter(options: ExpressSessionAdapterOption
     )
   }
   const keyPrefix = options.keyPrefix ?? 'tessera:'
-  const timeoutMs = options.callTimeoutMs ?? 2000
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `callTimeoutMs must be a positive integer, got ${timeoutMs}`,
-    )
-  }
+  const timeoutMs = positiveInteger(options, 'callTimeoutMs', 2000)
   const clock = options.clock ?? Date
   const io = createIo(options.store, keyPrefix, timeoutMs)
   return {

@@ -1,5 +1,5 @@
 // An in-process store: bounded, expiring, returning copies. For tests and single-process apps.
-import { TesseraError } from '../errors.js'
+import { intervalSeconds, positiveInteger } from '../options.js'
 import type {
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -17,7 +17,7 @@ export interface MemoryStoreOptions {
    * `maxEntries` at once, so that a full store scans once per batch rather than on every write.
    */
   readonly maxEntries?: number
-  /** How often expired records are swept (an unref'd timer); default 60. Reads never return them anyway. */
+  /** How often expired records are swept (an unref'd timer); `0` turns it off; default 60. Reads never return them anyway. */
   readonly sweepIntervalSeconds?: number
   /** Where "now" comes from when deciding what has expired; default `Date.now`. */
   readonly clock?: { now(): number }
@@ -185,21 +185,6 @@ class ExpiringTable<V extends { expiresAt: number }> {
   }
 }
 
-function checkOptions(maxEntries: number, sweepIntervalSeconds: number): void {
-  if (!Number.isInteger(maxEntries) || maxEntries <= 0) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `maxEntries must be a positive integer, got ${maxEntries}`,
-    )
-  }
-  if (!(sweepIntervalSeconds > 0) || sweepIntervalSeconds > 2_147_483) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `sweepIntervalSeconds must be a positive number of seconds up to 2147483, got ${sweepIntervalSeconds}`,
-    )
-  }
-}
-
 /**
  * An in-memory store: bounded by `maxEntries`, never returns an expired record, returns copies,
  * and sweeps on a timer that does not keep the process alive. State is per process: use SQLite,
@@ -209,18 +194,19 @@ function checkOptions(maxEntries: number, sweepIntervalSeconds: number): void {
  * app.use(session({ carrier: 'server', keys, store: createMemoryStore({ maxEntries: 50_000 }) }))
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
-  const maxEntries = options.maxEntries ?? 100_000
-  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 60
-  checkOptions(maxEntries, sweepIntervalSeconds)
+  const maxEntries = positiveInteger(options, 'maxEntries', 100_000)
+  const sweepEvery = intervalSeconds(options, 'sweepIntervalSeconds', 60)
   const clock = options.clock ?? Date
   const sessions = new ExpiringTable<SessionEntry>((e) => e.userId, maxEntries, clock)
   const tokens = new ExpiringTable<RefreshTokenRecord>((t) => t.familyId, maxEntries, clock)
-  const timer = setInterval(() => {
-    const now = clock.now()
-    sessions.sweep(now)
-    tokens.sweep(now)
-  }, sweepIntervalSeconds * 1000)
-  timer.unref()
+  const timer =
+    sweepEvery === 0
+      ? undefined
+      : setInterval(() => {
+          const now = clock.now()
+          sessions.sweep(now)
+          tokens.sweep(now)
+        }, sweepEvery * 1000).unref()
   return {
     sessions: memorySessions(sessions, clock),
     refreshTokens: memoryRefreshTokens(tokens),

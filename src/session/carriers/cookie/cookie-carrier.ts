@@ -29,11 +29,9 @@ import {
 import { decodeCookieState, encodeCookieState } from '../../record-codec.js'
 import { createRevocationCache, type RevocationCache } from '../../revocation-cache.js'
 import { createVerifiedCache } from '../../verified-cache.js'
+import { COOKIE_CARRIER_PURPOSE } from '../../carrier-keys.js'
 import { readCookie } from '../../session-cookie.js'
 import { storeCaller } from '../../store-call.js'
-
-/** The purpose a cookie carrier's seal is bound to (with the cookie name). */
-export const COOKIE_CARRIER_PURPOSE = 'tessera-session/cookie-carrier/v1'
 
 /** Options of `createCookieCarrier`. */
 export interface CookieCarrierOptions {

@@ -7,7 +7,8 @@
 import { sha256 } from '../../../crypto/hash.js'
 import type { Keyring } from '../../../crypto/keyring.js'
 import { randomId } from '../../../crypto/random.js'
-import { TesseraError, type TesseraErrorCode } from '../../../errors.js'
+import type { TesseraErrorCode } from '../../../errors.js'
+import { integerOption, oneOf } from '../../../options.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
 import { authCookie, clearAuthCookie, type AuthCookieOptions } from '../../auth-cookie.js'
 import {
@@ -23,8 +24,8 @@ import type { RefreshReuse } from './refresh-family.js'
 import { createRefreshFlow } from './refresh-flow.js'
 import { readCookie } from '../../session-cookie.js'
 import { storeCaller } from '../../store-call.js'
-import { createAccessTokens, integer, type AccessTokenOptions } from './access-token.js'
-import { accessTokenKeys } from '../../inspect.js'
+import { createAccessTokens, type AccessTokenOptions } from './access-token.js'
+import { accessTokenKeys } from '../../carrier-keys.js'
 
 /** Where the token carrier accepts its access token from. */
 export type AccessTokenSource = 'cookie' | 'bearer' | 'both'
@@ -73,11 +74,8 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   const absoluteMs = options.absoluteTimeoutSeconds * 1000
   // SO-1: every store call is bounded, so a hung store answers 503 fast.
   const storeCall = storeCaller(options.storeTimeoutSeconds)
-  const graceSeconds = integer(options.refreshGraceSeconds, 5, 0, 60, 'refreshGraceSeconds')
-  const accept = options.accept ?? 'both'
-  if (accept !== 'cookie' && accept !== 'bearer' && accept !== 'both') {
-    throw new TesseraError('ERR_CONFIG_INVALID', "accept must be 'cookie', 'bearer' or 'both'")
-  }
+  const graceSeconds = integerOption(options, 'refreshGraceSeconds', 5, { min: 0, max: 60 })
+  const accept = oneOf(options, 'accept', 'both', ['cookie', 'bearer', 'both'])
   const tokens = createAccessTokens(options.jwtKeys ?? accessTokenKeys(options.keys), options)
   const live =
     options.revocationCheck === false ? null : createRevocationCache<SessionRecord | null>({ now })
