@@ -7,6 +7,7 @@ import { REPO_ROOT } from './helpers/paths.js'
 // Layers from the bottom up; a file may import only from its own layer or a lower one.
 const LAYERS: Record<string, number> = {
   'src/errors.ts': 0,
+  'src/clock.ts': 0,
   'src/options.ts': 0,
   'src/crypto': 1,
   'src/cookie': 2,

@@ -3,6 +3,7 @@
 // touch, bounded compare-and-set retries, events). Framework-free: it reads header values and
 // hands back Set-Cookie strings through a sink.
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Clock } from '../clock.js'
 import { toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
 import { invalidOption, oneOf, positiveInteger, positiveNumber, stringOption } from '../options.js'
@@ -29,7 +30,7 @@ export interface ServerCarrierConfig {
  */
 export interface CookieCarrierConfig extends Omit<
   CookieCarrierOptions,
-  'keys' | 'cookie' | 'now' | 'touchIntervalSeconds' | 'storeTimeoutSeconds'
+  'keys' | 'cookie' | 'clock' | 'touchIntervalSeconds' | 'storeTimeoutSeconds'
 > {
   readonly carrier: 'cookie'
 }
@@ -37,7 +38,7 @@ export interface CookieCarrierConfig extends Omit<
 /** The `token` carrier: a short-lived JWT plus a rotating refresh token, both in cookies. */
 export interface TokenCarrierConfig extends Omit<
   TokenCarrierOptions,
-  'keys' | 'cookie' | 'now' | 'absoluteTimeoutSeconds' | 'storeTimeoutSeconds'
+  'keys' | 'cookie' | 'clock' | 'absoluteTimeoutSeconds' | 'storeTimeoutSeconds'
 > {
   readonly carrier: 'token'
 }
@@ -82,8 +83,8 @@ export interface CommonSessionOptions {
   readonly onReject?: (code: TesseraErrorCode, request: CarrierRequest) => void
   /** Hears lifecycle events (no secrets in them). */
   readonly onEvent?: (event: SessionEvent) => void
-  /** Current time in epoch ms. Default `Date.now`. */
-  readonly clock?: () => number
+  /** Where the time comes from (`now()` in epoch ms), for tests: `fakeClock()`. Default `Date`. */
+  readonly clock?: Clock
 }
 
 /** What a read-only request gets while the store is unavailable; see `storeOutage`. */
@@ -143,7 +144,7 @@ export function createSessionManager<Data extends object = SessionData>(
   if (keyring.secrets.length === 0) {
     throw new TesseraError('ERR_KEY_INVALID', 'keys must include at least one secret (no alg)')
   }
-  const clock = options.clock ?? Date.now
+  const clock: Clock = options.clock ?? Date
   const { onReject, onEvent } = options
   const carrier = buildCarrier(options, cookieOptions(options, absolute), {
     keyring,
@@ -160,7 +161,7 @@ export function createSessionManager<Data extends object = SessionData>(
   const ctx: SessionContext = {
     carrier,
     maxUpdateAttempts: attempts,
-    now: clock,
+    now: () => clock.now(),
     expiresAt: (createdAt, now) => Math.min(now + idle * 1000, createdAt + absolute * 1000),
     touchDue: (record, now) => now - record.lastSeenAt >= touch * 1000,
     handleOf,
@@ -187,7 +188,7 @@ export function createSessionManager<Data extends object = SessionData>(
   async function loadRecord(
     request: CarrierRequest,
   ): Promise<{ record: SessionRecord | null; setCookies: readonly string[] }> {
-    const now = clock()
+    const now = clock.now()
     const loaded = await carrier.load(request, now)
     if (loaded.record === null) {
       if (loaded.reason !== null) reject(loaded.reason, request)
@@ -251,7 +252,7 @@ function servesAnonymously(
 function buildCarrier(
   options: SessionManagerOptions,
   cookie: CarrierCookieOptions,
-  shared: { keyring: Keyring; clock: () => number; absolute: number; touch: number },
+  shared: { keyring: Keyring; clock: Clock; absolute: number; touch: number },
 ): Carrier {
   switch (options.carrier) {
     case 'server':
@@ -271,7 +272,7 @@ function buildCarrier(
         ...options,
         keys: shared.keyring,
         cookie,
-        now: shared.clock,
+        clock: shared.clock,
         touchIntervalSeconds: shared.touch,
         storeTimeoutSeconds: storeTimeout(options),
       })
@@ -283,7 +284,7 @@ function buildCarrier(
         ...options,
         keys: shared.keyring,
         cookie,
-        now: shared.clock,
+        clock: shared.clock,
         absoluteTimeoutSeconds: shared.absolute,
         storeTimeoutSeconds: storeTimeout(options),
         onRefreshReuse: (reuse) => {

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import { positiveInteger } from '../options.js'
 
 /**
@@ -12,8 +13,8 @@ export interface RevocationCacheOptions {
   readonly lifetimeMs?: number
   /** Bound on the number of keys kept; the oldest are dropped first. Default 10 000. */
   readonly maxEntries?: number
-  /** The clock, epoch milliseconds. Default `Date.now`. */
-  readonly now?: () => number
+  /** Where the time comes from. Default `Date`. */
+  readonly clock?: Clock
 }
 
 /**
@@ -43,7 +44,7 @@ interface Entry<Value> {
  * Creates a revocation cache. A failed lookup is never cached: the next request asks again.
  *
  * @example
- * const cache = createRevocationCache<SessionRecord | null>({ now: clock.now })
+ * const cache = createRevocationCache<SessionRecord | null>({ clock })
  * const record = await cache.get(sidHash, () => store.sessions.get(sidHash))
  */
 export function createRevocationCache<Value>(
@@ -56,7 +57,8 @@ export function createRevocationCache<Value>(
     MAX_REVOCATION_CACHE_MS,
   )
   const maxEntries = positiveInteger(options, 'maxEntries', 10_000)
-  const now = options.now ?? Date.now
+  const clock = options.clock ?? Date
+  const now = () => clock.now()
   // A Map iterates in insertion order, and entries are re-inserted when refreshed, so the first
   // key is always the oldest: eviction is O(1).
   const entries = new Map<string, Entry<Value>>()

@@ -16,6 +16,7 @@
 //   `deleteExpired` leaves expiry to the store's own TTL and returns 0.
 // - Refresh tokens live in the same store, under `<keyPrefix>t:<idHash>`, with one record per
 //   family (`<keyPrefix>f:<familyId>`) listing its tokens, so a family can be revoked.
+import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
 import { positiveInteger } from '../options.js'
 import type {
@@ -45,7 +46,7 @@ export interface ExpressSessionAdapterOptions {
   /** A call that has not answered by then fails with ERR_STORE_UNAVAILABLE. Default 2000 ms. */
   readonly callTimeoutMs?: number
   /** Where the adapter reads the time (epoch ms). Default `Date`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 interface Wrapped {

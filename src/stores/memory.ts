@@ -1,4 +1,5 @@
 // An in-process store: bounded, expiring, returning copies. For tests and single-process apps.
+import type { Clock } from '../clock.js'
 import { intervalSeconds, positiveInteger } from '../options.js'
 import type {
   RefreshTokenRecord,
@@ -20,7 +21,7 @@ export interface MemoryStoreOptions {
   /** How often expired records are swept (an unref'd timer); `0` turns it off; default 60. Reads never return them anyway. */
   readonly sweepIntervalSeconds?: number
   /** Where "now" comes from when deciding what has expired; default `Date.now`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 // One stored session, kept small: the key holds the id hash and `data` stays a JSON string, which
@@ -103,9 +104,9 @@ class ExpiringTable<V extends { expiresAt: number }> {
   readonly #index = new MultiIndex()
   readonly #indexKey: (value: V) => string | null
   readonly #maxEntries: number
-  readonly #clock: { now(): number }
+  readonly #clock: Clock
 
-  constructor(indexKey: (value: V) => string | null, maxEntries: number, clock: { now(): number }) {
+  constructor(indexKey: (value: V) => string | null, maxEntries: number, clock: Clock) {
     this.#indexKey = indexKey
     this.#maxEntries = maxEntries
     this.#clock = clock
@@ -216,10 +217,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   }
 }
 
-function memorySessions(
-  table: ExpiringTable<SessionEntry>,
-  clock: { now(): number },
-): SessionStore {
+function memorySessions(table: ExpiringTable<SessionEntry>, clock: Clock): SessionStore {
   return {
     async get(idHash) {
       return table.live(idHash)?.toRecord(idHash) ?? null

@@ -1,6 +1,7 @@
 // A Store on PostgreSQL through `pg` 8: a Pool the caller creates and ends. Parameterised SQL
 // only; the two identifiers (schema, table) are validated and quoted once at startup. The
 // store creates and migrates its tables on first use, or an operator runs `migrate` beforehand.
+import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
 import { intervalSeconds, positiveInteger } from '../options.js'
 import { postgresMigrations, postgresTables, type PostgresTables } from './postgres-schema.js'
@@ -47,7 +48,7 @@ export interface PostgresStoreOptions {
   /** Create and migrate the tables on first use. Default true; false when an operator runs `migrate`. */
   readonly migrate?: boolean
   /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 /** Options of `migratePostgres`: the same pool, schema and table as the store. */

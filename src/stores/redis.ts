@@ -26,6 +26,7 @@
 // Compare-and-set, touch and delete of a record are one Lua script each, on the record's slot.
 // A refresh token's family never changes, so tokens are hash-tagged by family: revoking a family
 // and using a token are single-slot scripts; the idHash → family pointer is written once.
+import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
 import { invalidOption, positiveInteger } from '../options.js'
 import type { SessionRecord, SessionStore, Store } from './store.js'
@@ -60,7 +61,7 @@ export interface RedisStoreOptions {
   /** A command that has not answered by then fails with ERR_STORE_UNAVAILABLE. Default 1000 ms. */
   readonly commandTimeoutMs?: number
   /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 /**

@@ -1,5 +1,6 @@
 // tessera/stores/sqlite: the embedded default. Sessions survive a restart; concurrent writes are
 // committed together (group commit) and acknowledged only once committed.
+import type { Clock } from '../clock.js'
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -28,7 +29,7 @@ interface CommonOptions {
   /** Rows deleted per sweep transaction, so a sweep never holds the write lock for long; default 1000. */
   readonly sweepBatchSize?: number
   /** Where "now" comes from when deciding what has expired; default `Date.now`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 /**

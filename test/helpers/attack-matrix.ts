@@ -139,7 +139,7 @@ async function startVariant(
     const options = {
       carrier: variant.carrier,
       keys: instanceKeys,
-      clock: clock.now,
+      clock,
       ...(store === undefined ? { store: undefined } : {}),
       ...extra,
       ...more,

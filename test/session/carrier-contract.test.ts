@@ -153,7 +153,7 @@ for (const carrier of ['server', 'cookie', 'token'] as const) {
     async function withClock(fn: (c: Client, clock: FakeClock, t: TestApp) => Promise<void>) {
       const clock = fakeClock(Date.UTC(2026, 0, 1))
       await withApp(
-        { carrier, clock: clock.now, idleTimeoutSeconds: 600, absoluteTimeoutSeconds: 1800 },
+        { carrier, clock, idleTimeoutSeconds: 600, absoluteTimeoutSeconds: 1800 },
         (t, server) => fn(client(server.url), clock, t),
         createMemoryStore({ clock }),
       )

@@ -4,6 +4,7 @@
 // of truth on refresh, and the compare-and-set that keeps updates from being lost) and the
 // refresh tokens' hashes. Every request checks its session's record through a cache that answers
 // for at most one second, so a revoked session's access tokens die within a second everywhere.
+import type { Clock } from '../../../clock.js'
 import { sha256 } from '../../../crypto/hash.js'
 import type { Keyring } from '../../../crypto/keyring.js'
 import { randomId } from '../../../crypto/random.js'
@@ -55,8 +56,8 @@ export interface TokenCarrierOptions extends AccessTokenOptions {
   readonly onRefreshReuse?: ((reuse: RefreshReuse) => void) | undefined
   /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 1. */
   readonly storeTimeoutSeconds?: number | undefined
-  /** The clock of writes and of the revocation cache, epoch ms. Default `Date.now`. */
-  readonly now?: (() => number) | undefined
+  /** The clock of writes and of the revocation cache. Default `Date`. */
+  readonly clock?: Clock | undefined
 }
 
 const REFRESH_SUFFIX = '-refresh'
@@ -70,7 +71,8 @@ const BEARER = /^Bearer +([A-Za-z0-9_.-]+)$/i
  */
 export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   const { store, cookie } = options
-  const now = options.now ?? Date.now
+  const clock = options.clock ?? Date
+  const now = () => clock.now()
   const absoluteMs = options.absoluteTimeoutSeconds * 1000
   // SO-1: every store call is bounded, so a hung store answers 503 fast.
   const storeCall = storeCaller(options.storeTimeoutSeconds)
@@ -78,7 +80,9 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   const accept = oneOf(options, 'accept', 'both', ['cookie', 'bearer', 'both'])
   const tokens = createAccessTokens(options.jwtKeys ?? accessTokenKeys(options.keys), options)
   const live =
-    options.revocationCheck === false ? null : createRevocationCache<SessionRecord | null>({ now })
+    options.revocationCheck === false
+      ? null
+      : createRevocationCache<SessionRecord | null>({ clock })
 
   function names(request: CarrierRequest): { access: string; refresh: string; secure: boolean } {
     const { name, secure } = cookieIdentity(cookie, request)
