@@ -1,5 +1,5 @@
-// CSRF defence for cookie-authenticated requests (SECURITY-CHECKLIST CS-1..CS-4): a pure
-// decision from the browser's own headers (Fetch Metadata, then Origin, then Referer), and a
+// CSRF defence for cookie-authenticated requests (docs/security-requirements.md: CS-1..CS-4): a
+// pure decision from the browser's own headers (Fetch Metadata, then Origin, then Referer), and a
 // per-session synchronizer token for HTML forms, bound to the session's secret-derived key so it
 // rotates whenever the session id does (FX-2).
 import { deriveKey } from '../crypto/aead.js'

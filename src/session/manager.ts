@@ -1,7 +1,7 @@
-// The session manager: the contract of DESIGN.md that every carrier shares (lazy sessions,
-// login rotation, idle and absolute timeouts enforced here with the manager's clock, throttled
-// touch, bounded compare-and-set retries, events). Framework-free: it reads header values and
-// hands back Set-Cookie strings through a sink.
+// The session manager: the carrier contract of docs/design.md that every carrier shares (lazy
+// sessions, login rotation, idle and absolute timeouts enforced here with the manager's clock,
+// throttled touch, bounded compare-and-set retries, events). Framework-free: it reads header values
+// and hands back Set-Cookie strings through a sink.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Clock } from '../clock.js'
 import { toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'

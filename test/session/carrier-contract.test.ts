@@ -1,6 +1,6 @@
-// The contract of DESIGN.md, run against every carrier over real HTTP through the Express
-// adapter: the same app, the same routes, one option apart. Carrier-specific behaviour is tested
-// in cookie-carrier.test.ts, token-carrier.test.ts and test/adapters/express.test.ts.
+// The carrier contract of docs/design.md, run against every carrier over real HTTP through the
+// Express adapter: the same app, the same routes, one option apart. Carrier-specific behaviour is
+// tested in cookie-carrier.test.ts, token-carrier.test.ts and test/adapters/express.test.ts.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { ExpressSessionOptions } from '../../src/adapters/express.js'
