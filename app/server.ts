@@ -212,6 +212,9 @@ export async function createServer(
   }
 
   const app = express()
+  // Behind a TLS-terminating proxy it trusts, req.secure, req.ip and req.host come from the
+  // proxy's X-Forwarded-* headers: Secure __Host- cookies, and the throttles count real clients.
+  app.set('trust proxy', config.trustProxy)
   app.disable('x-powered-by')
   app.set('etag', false) // pages are no-store; an ETag would only cost a hash per response
   app.use(securityHeaders)

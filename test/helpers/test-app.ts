@@ -21,6 +21,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     keys: [{ id: 'test', key: randomBytes(32) }],
     keySource: 'test',
     scryptLogN: 10,
+    trustProxy: false,
     ...overrides,
   }
 }
