@@ -11,7 +11,7 @@ import express, {
 } from 'express'
 import { isTesseraError, type TesseraErrorCode } from 'tessera-session'
 import { csrf, session } from 'tessera-session/express'
-import { createAccounts, type AccountRepository } from './accounts.js'
+import { createAccounts, type AccountRepository, type PasswordKdf } from './accounts.js'
 import type { AppConfig } from './config.js'
 import { createDeviceCookies } from './device.js'
 import { healthRoutes } from './routes/health.js'
@@ -59,6 +59,8 @@ export interface CreateServerOptions {
   readonly log?: EventLog
   /** Seconds after sign-in during which revoking sessions needs no password; default 300. */
   readonly recentAuthSeconds?: number
+  /** The key derivation of password hashes and checks; default scrypt (a test counts calls). */
+  readonly passwordKdf?: PasswordKdf
 }
 
 function logToStdout(entry: Readonly<Record<string, unknown>>): void {
@@ -196,7 +198,7 @@ export async function createServer(
   const store = opened.store
   const throttlePolicy = options.throttlePolicy ?? DEFAULT_THROTTLE_POLICY
   const repo = options.accountRepository ?? opened.accountRepository()
-  const accounts = await createAccounts(repo, config.scryptLogN)
+  const accounts = await createAccounts(repo, config.scryptLogN, options.passwordKdf)
   const primaryKey = config.keys[0]
   if (primaryKey === undefined) throw new Error('no session key')
   const throttleBackend = options.throttleBackend ?? opened.throttleBackend(throttlePolicy)

@@ -28,6 +28,11 @@ export interface ThrottlePolicy extends ThrottleWindow {
    * (BF-3). A user whose session ended sends one; a client guessing ids sends thousands.
    */
   readonly invalidSessionFreeFailures: number
+  /**
+   * Registrations per IP, taken or not, before delays start: each costs a password hash, and
+   * a flood of them would both burn the CPU and probe which names exist.
+   */
+  readonly registrationFreeAttempts: number
   readonly baseDelaySeconds: number
   readonly maxDelaySeconds: number
 }
@@ -45,6 +50,7 @@ export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = {
   ipFreeFailures: 50,
   accountFreeFailures: 100,
   invalidSessionFreeFailures: 100,
+  registrationFreeAttempts: 10,
   baseDelaySeconds: 1,
   maxDelaySeconds: 15 * 60,
   windowSeconds: 15 * 60,
@@ -65,9 +71,35 @@ export interface LoginAttempt {
 export interface LoginThrottle {
   /** Seconds the client must wait before trying again, or 0. */
   retryAfterSeconds(attempt: LoginAttempt, now: number): Promise<number>
+  /**
+   * Reserves one sign-in attempt before its password is checked: counts it as a failure in
+   * each of its buckets, atomically in the backend, unless one of them asks to wait (then
+   * nothing is counted). Of any number of attempts that arrive together, only as many as the
+   * buckets allow are granted; the others get the wait.
+   */
+  reserve(attempt: LoginAttempt, now: number): Promise<Reservation>
+  /**
+   * Reserves one registration from `ip` the same way (every registration counts, none is taken
+   * back); resolves to 0 when it may go ahead, else the seconds to wait.
+   */
+  reserveRegistration(ip: string, now: number): Promise<number>
+  /** Counts one failure that had no reservation. */
   recordFailure(attempt: LoginAttempt, now: number): Promise<void>
+  /** Forgets the account+IP (or device) failures: the password matched. */
   recordSuccess(attempt: LoginAttempt): Promise<void>
 }
+
+/** What `reserve` decided: go ahead (already counted as a failure), or wait this long. */
+export type Reservation =
+  | {
+      readonly granted: true
+      /**
+       * The password matched: the attempt was no failure. Forgets the account+IP (or device)
+       * bucket and takes the attempt back from the others.
+       */
+      succeeded(): Promise<void>
+    }
+  | { readonly granted: false; readonly retryAfterSeconds: number }
 
 /** One counter: how many failures, the last at `lastFailureAt` (epoch ms). */
 export interface ThrottleBucket {
@@ -87,6 +119,8 @@ export interface ThrottleBackend {
    * each bucket as it now is, in order, so counting and reading take one round trip.
    */
   addFailure(keys: readonly string[], now: number): Promise<ThrottleBucket[]>
+  /** One failure fewer in each bucket (never below 0): counted attempts that were none. */
+  takeBack(keys: readonly string[]): Promise<void>
   forget(key: string): Promise<void>
   /** Releases what the backend opened itself (not a client or pool it was given). */
   close(): Promise<void>
@@ -139,17 +173,61 @@ export function createLoginThrottle(
     return named.map(([name, free]) => [bucketKey(name), free])
   }
 
-  return {
+  const waitFor = (
+    buckets: readonly [string, number][],
+    found: readonly (ThrottleBucket | undefined)[],
+    now: number,
+  ) => Math.max(0, ...buckets.map(([, free], i) => waitSeconds(policy, found[i], free, now)))
+  const read = (buckets: readonly [string, number][], now: number) =>
+    guardedThrottle(() =>
+      backend.read(
+        buckets.map(([key]) => key),
+        now,
+      ),
+    )
+
+  /**
+   * Counts one attempt in `buckets` when none asks to wait; resolves to 0 when it did, else
+   * the seconds to wait (and nothing stays counted). Attempts that arrive together all read
+   * the same counts, so the read alone would let them all through; the add, atomic in the
+   * backend, puts them in order. An attempt whose add took a bucket past both its free
+   * failures and what it read plus itself came after another that was let through meanwhile:
+   * it takes its count back and waits.
+   */
+  async function reserveIn(buckets: readonly [string, number][], now: number): Promise<number> {
+    const before = await read(buckets, now)
+    const wait = waitFor(buckets, before, now)
+    if (wait > 0) return wait
+    const keys = buckets.map(([key]) => key)
+    const after = await guardedThrottle(() => backend.addFailure(keys, now))
+    const overtaken = buckets.some(
+      ([, free], i) => (after[i]?.failures ?? 0) > Math.max(free, (before[i]?.failures ?? 0) + 1),
+    )
+    if (!overtaken) return 0
+    await guardedThrottle(() => backend.takeBack(keys))
+    return Math.max(1, waitFor(buckets, after, now))
+  }
+
+  const throttle: LoginThrottle = {
     async retryAfterSeconds(attempt, now) {
       const buckets = bucketsFor(attempt)
-      const found = await guardedThrottle(() =>
-        backend.read(
-          buckets.map(([key]) => key),
-          now,
-        ),
-      )
-      return Math.max(0, ...buckets.map(([, free], i) => waitSeconds(policy, found[i], free, now)))
+      return waitFor(buckets, await read(buckets, now), now)
     },
+    async reserve(attempt, now) {
+      const buckets = bucketsFor(attempt)
+      const wait = await reserveIn(buckets, now)
+      if (wait > 0) return { granted: false, retryAfterSeconds: wait }
+      return {
+        granted: true,
+        async succeeded() {
+          await throttle.recordSuccess(attempt)
+          const rest = buckets.slice(1).map(([key]) => key)
+          if (rest.length > 0) await guardedThrottle(() => backend.takeBack(rest))
+        },
+      }
+    },
+    reserveRegistration: (ip, now) =>
+      reserveIn([[bucketKey(`register-ip:${ip}`), policy.registrationFreeAttempts]], now),
     async recordFailure(attempt, now) {
       await guardedThrottle(() =>
         backend.addFailure(
@@ -164,6 +242,7 @@ export function createLoginThrottle(
       if (first !== undefined) await guardedThrottle(() => backend.forget(first[0]))
     },
   }
+  return throttle
 }
 
 /**
@@ -247,6 +326,14 @@ export function memoryThrottleBackend(window: ThrottleWindow): ThrottleBackend {
         buckets.delete(oldest)
       }
       return updated
+    },
+    async takeBack(keys) {
+      for (const key of keys) {
+        const bucket = buckets.get(key)
+        if (bucket !== undefined && bucket.failures > 0) {
+          buckets.set(key, { ...bucket, failures: bucket.failures - 1 })
+        }
+      }
     },
     forget: async (key) => void buckets.delete(key),
     close: async () => buckets.clear(),
@@ -353,6 +440,12 @@ export function sqliteThrottleBackend(file: string, window: ThrottleWindow): Thr
     `${sql.insert} VALUES (?, 1, ?) ${sql.onConflict} ${sql.returning}`,
   )
   const forget = db.prepare(sql.forget)
+  const takeBack = db.prepare(
+    `UPDATE "${SQLITE_TABLE}" SET failures = failures - 1 WHERE key = ? AND failures > 0`,
+  )
+  const takeBackAll = db.transaction((keys: readonly string[]) => {
+    for (const key of keys) takeBack.run(key)
+  })
   const sweep = db.prepare(sql.sweep)
   const windowMs = window.windowSeconds * 1000
   const addAll = db.transaction((keys: readonly string[], now: number) =>
@@ -369,6 +462,7 @@ export function sqliteThrottleBackend(file: string, window: ThrottleWindow): Thr
       await sweepExpired(now)
       return bucketsAfterFailure(keys, rows)
     },
+    takeBack: async (keys) => void takeBackAll.immediate(keys),
     forget: async (key) => void forget.run(key),
     close: async () => void db.close(),
   }
@@ -389,6 +483,11 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return redis.call('HMGET', KEYS[1], 'f', 't')`
 const REDIS_READ = `return redis.call('HMGET', KEYS[1], 'f', 't')`
 const REDIS_FORGET = `return redis.call('DEL', KEYS[1])`
+const REDIS_TAKE_BACK = `
+if tonumber(redis.call('HGET', KEYS[1], 'f') or '0') > 0 then
+  redis.call('HINCRBY', KEYS[1], 'f', -1)
+end
+return 1`
 
 /**
  * Buckets in Redis, one hash per bucket under `<prefix>throttle:`, expiring a window after its
@@ -419,6 +518,9 @@ export function redisThrottleBackend(
       const args = [String(now), windowMs]
       const replies = await Promise.all(keys.map((key) => run(REDIS_FAIL, key, args)))
       return bucketsAfterFailure(keys, rowsOf(keys, replies))
+    },
+    async takeBack(keys) {
+      await Promise.all(keys.map((key) => run(REDIS_TAKE_BACK, key)))
     },
     forget: async (key) => void (await run(REDIS_FORGET, key)),
     close: async () => {},
@@ -458,6 +560,13 @@ export function postgresThrottleBackend(
       )
       await sweepExpired(now)
       return bucketsAfterFailure(keys, rows)
+    },
+    async takeBack(keys) {
+      await ensureTable()
+      await pool.query(
+        `UPDATE "${table}" SET failures = failures - 1 WHERE key = ANY($1::text[]) AND failures > 0`,
+        [keys],
+      )
     },
     async forget(key) {
       await ensureTable()

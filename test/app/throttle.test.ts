@@ -292,6 +292,7 @@ describe('login throttle on memory', () => {
     const broken = (call: () => Promise<never>): ThrottleBackend => ({
       read: call,
       addFailure: call,
+      takeBack: call,
       forget: call,
       close: async () => {},
     })

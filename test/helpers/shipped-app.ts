@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, after, before } from 'node:test'
+import { scryptKdf, type PasswordKdf } from '../../app/accounts.js'
 import { loadConfig, type AppConfig, type CarrierName } from '../../app/config.js'
 import { startServer, type CreateServerOptions } from '../../app/server.js'
 import { WebClient, type Page } from './web-client.js'
@@ -38,6 +39,8 @@ export interface ShippedApp {
   client(userAgent?: string): WebClient
   /** Registers `username` from a throwaway browser, then signs in from a new one; that one. */
   signedUp(username: string, password?: string): Promise<WebClient>
+  /** A new browser signed in as `username`. */
+  signedIn(username: string, password?: string): Promise<WebClient>
   /** Stops the app and deletes its data directory. */
   close(): Promise<void>
 }
@@ -50,8 +53,12 @@ export interface ShippedAppOptions {
   readonly args?: readonly string[]
   /** More environment variables, e.g. `{ TESSERA_TRUST_PROXY: '1' }`. */
   readonly env?: Readonly<Record<string, string>>
-  /** Test seams of `createServer` (a counting password KDF); never a policy of its own. */
-  readonly seams?: Omit<CreateServerOptions, 'throttlePolicy' | 'throttleBackend' | 'log'>
+  /**
+   * Test seams of `createServer`: a counting password KDF, a shorter recent-sign-in window, or,
+   * for a test that must not depend on how fast the machine runs, the shipped throttle policy
+   * with a longer delay. Never another backend: the store's own is what ships.
+   */
+  readonly seams?: Omit<CreateServerOptions, 'throttleBackend' | 'accountRepository' | 'log'>
 }
 
 export const SHIPPED_PASSWORD = 'correct horse battery'
@@ -89,6 +96,14 @@ export async function startShippedApp(options: ShippedAppOptions): Promise<Shipp
       ...options.seams,
       log: (entry) => void logged.push(entry),
     })
+    const signedIn = async (username: string, password = SHIPPED_PASSWORD) => {
+      const browser = new WebClient(running.url)
+      const res = await browser.submit('/login', '/login', { username, password })
+      if (res.status !== 303 || res.location !== '/profile') {
+        throw new Error(`signing in ${username} answered ${res.status}`)
+      }
+      return browser
+    }
     return {
       url: running.url,
       config,
@@ -102,13 +117,9 @@ export async function startShippedApp(options: ShippedAppOptions): Promise<Shipp
         if (registered.status !== 303) {
           throw new Error(`registering ${username} answered ${registered.status}`)
         }
-        const browser = new WebClient(running.url)
-        const res = await browser.submit('/login', '/login', { username, password })
-        if (res.status !== 303 || res.location !== '/profile') {
-          throw new Error(`signing in ${username} answered ${res.status}`)
-        }
-        return browser
+        return signedIn(username, password)
       },
+      signedIn,
       async close() {
         await running.close()
         rmSync(dataDir, { recursive: true, force: true })
@@ -160,16 +171,63 @@ export function forgedSessionCookie(carrier: CarrierName): string {
   return `tessera=${b64({ alg: 'HS256', typ: 'at+jwt' })}.${b64({ sub: 'alice' })}.${random}`
 }
 
-/** Sends `count` requests at once through `send`, in batches of at most `batch`; their pages. */
-export async function inParallel(
-  count: number,
-  send: (i: number) => Promise<Page>,
-  batch = count,
-): Promise<Page[]> {
-  const pages: Page[] = []
-  for (let start = 0; start < count; start += batch) {
-    const n = Math.min(batch, count - start)
-    pages.push(...(await Promise.all(Array.from({ length: n }, (_, j) => send(start + j)))))
+/** Counts the calls of the app's password KDF (scrypt): one per hash or password check. */
+export interface KdfCounter {
+  readonly seam: { passwordKdf: PasswordKdf }
+  /** Calls so far. */
+  calls(): number
+  /**
+   * Sends `count` requests at once through `send` and holds every password check they reach
+   * until each request has either reached one or been answered: all of them are in flight
+   * together, however fast the machine hashes, as they would be against scrypt at its shipped
+   * cost. Resolves to the pages, in order, and how many password checks they made.
+   */
+  burst(
+    count: number,
+    send: (i: number) => Promise<Page>,
+  ): Promise<{ pages: Page[]; checks: number }>
+}
+
+/** A `passwordKdf` seam that runs the real scrypt and counts its calls. */
+export function countingKdf(): KdfCounter {
+  let calls = 0
+  let holding: { arrive(): void; released: Promise<void> } | null = null
+  return {
+    seam: {
+      passwordKdf: async (password, salt, logN) => {
+        calls++
+        const hold = holding
+        if (hold !== null) {
+          hold.arrive()
+          await hold.released
+        }
+        return scryptKdf(password, salt, logN)
+      },
+    },
+    calls: () => calls,
+    async burst(count, send) {
+      let release = () => {}
+      const released = new Promise<void>((resolve) => (release = resolve))
+      let arrived = 0
+      let open = true
+      const arrive = () => {
+        if (open && ++arrived >= count) {
+          open = false
+          holding = null
+          release()
+        }
+      }
+      holding = { arrive, released }
+      const before = calls
+      const pages = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          send(i).then((page) => {
+            arrive() // answered while checks were held: it never reached one
+            return page
+          }),
+        ),
+      )
+      return { pages, checks: calls - before }
+    },
   }
-  return pages
 }

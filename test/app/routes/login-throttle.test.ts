@@ -14,6 +14,7 @@ describe('POST /login when the throttle backend is down', () => {
   const backend: ThrottleBackend = {
     read: refused,
     addFailure: refused,
+    takeBack: refused,
     forget: refused,
     close: async () => {},
   }
