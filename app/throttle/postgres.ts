@@ -47,10 +47,14 @@ export function postgresThrottleBackend(
     },
     async takeBack(keys) {
       await ensureTable()
-      await pool.query(
-        `UPDATE "${table}" SET failures = failures - 1 WHERE key = ANY($1::text[]) AND failures > 0`,
-        [keys],
-      )
+      // One row per statement: a statement that holds no other row's lock while it waits for
+      // this one cannot deadlock with the failures' upsert, whatever order the index keeps.
+      for (const key of keys) {
+        await pool.query(
+          `UPDATE "${table}" SET failures = failures - 1 WHERE key = $1 AND failures > 0`,
+          [key],
+        )
+      }
     },
     async forget(key) {
       await ensureTable()
