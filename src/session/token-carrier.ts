@@ -17,6 +17,7 @@ import {
   type CarrierLoad,
   type CarrierRequest,
   type CarrierWrite,
+  type IssuedTokens,
 } from './carrier.js'
 import { createRevocationCache } from './revocation-cache.js'
 import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
@@ -92,10 +93,39 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     return { secure, sameSite, maxAgeSeconds: cookie.maxAgeSeconds }
   }
 
-  function accessCookie(record: SessionRecord, request: CarrierRequest): string {
+  /** True when this request's tokens travel in headers, not cookies: no cookie is ever set. */
+  function cookieless(request: CarrierRequest): boolean {
+    return (
+      accept === 'bearer' || (accept === 'both' && bearerToken(request.authorization) !== undefined)
+    )
+  }
+
+  function accessCookie(access: string, request: CarrierRequest): string {
     const n = names(request)
-    const at = now()
-    return authCookie(n.access, tokens.sign(record, at), attributes(n.secure, 'Lax'), at)
+    return authCookie(n.access, access, attributes(n.secure, 'Lax'), now())
+  }
+
+  /** Signs an access token for `record` and carries it (and a new refresh token) to the client. */
+  function issue(
+    record: SessionRecord,
+    request: CarrierRequest,
+    refresh?: string,
+    at = now(),
+    accessToken = tokens.sign(record, at), // refuses oversized data before any write
+  ): CarrierWrite {
+    const expiresIn = Math.max(
+      0,
+      Math.min(tokens.lifetimeSeconds, Math.ceil(record.expiresAt / 1000) - Math.floor(at / 1000)),
+    )
+    const issued = {
+      accessToken,
+      expiresIn,
+      ...(refresh === undefined ? {} : { refreshToken: refresh }),
+    }
+    if (cookieless(request)) return { record, setCookies: [], tokens: issued }
+    const setCookies = [accessCookie(accessToken, request)]
+    if (refresh !== undefined) setCookies.push(refreshCookie(refresh, request))
+    return { record, setCookies, tokens: issued }
   }
 
   // RT-7: the refresh cookie is SameSite=Strict, so no cross-site request can make the
@@ -107,6 +137,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   }
 
   function clear(request: CarrierRequest): string[] {
+    if (cookieless(request)) return []
     const n = names(request)
     return [
       clearAuthCookie(n.access, attributes(n.secure, 'Lax')),
@@ -122,7 +153,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     }
   }
 
-  async function startFamily(record: SessionRecord, request: CarrierRequest): Promise<string> {
+  async function startFamily(record: SessionRecord): Promise<string> {
     const issued = await storeCall(
       'insert',
       issueRefreshToken(store.refreshTokens, {
@@ -132,7 +163,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
         expiresAt: record.createdAt + absoluteMs,
       }),
     )
-    return refreshCookie(issued.token, request)
+    return issued.token
   }
 
   /** The access token's session, confirmed live (and freshened) through the ≤ 1 s cache. */
@@ -153,13 +184,20 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       return {
         record: stored,
         reason: null,
-        setCookies: fromCookie ? [accessCookie(stored, request)] : [],
+        setCookies: fromCookie ? issue(stored, request).setCookies : [],
       }
     }
     return { record, reason: null, setCookies: [] }
   }
 
-  async function refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad> {
+  /** Uses `token` once and issues the next of its family (RT-2, RT-3). */
+  async function rotate(
+    token: string,
+    at: number,
+  ): Promise<
+    | { record: SessionRecord; next: string; reason: null }
+    | { record: null; reason: TesseraErrorCode }
+  > {
     let next
     const reused: { familyId?: string } = {}
     try {
@@ -183,19 +221,22 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
         await storeCall('delete', store.sessions.delete(reused.familyId))
         live?.invalidate(reused.familyId)
       }
-      return refuse(err.code, request)
+      return { record: null, reason: err.code }
     }
     const record = await storeCall('get', store.sessions.get(next.familyId))
     if (record === null) {
       // The session was revoked or has expired: its family goes with it.
       await storeCall('revokeFamily', store.refreshTokens.revokeFamily(next.familyId, at))
-      return refuse('ERR_SESSION_NOT_FOUND', request)
+      return { record: null, reason: 'ERR_SESSION_NOT_FOUND' }
     }
-    return {
-      record,
-      reason: null,
-      setCookies: [accessCookie(record, request), refreshCookie(next.token, request)],
-    }
+    return { record, next: next.token, reason: null }
+  }
+
+  async function refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad> {
+    const rotated = await rotate(token, at)
+    if (rotated.record === null) return refuse(rotated.reason, request)
+    const { record } = rotated
+    return { record, reason: null, setCookies: issue(record, request, rotated.next).setCookies }
   }
 
   return {
@@ -226,27 +267,28 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
 
     async create(draft, request) {
       const record: SessionRecord = { ...draft, idHash: sha256(randomId()) }
-      const access = accessCookie(record, request) // refuses oversized data before any write
+      const at = now()
+      const access = tokens.sign(record, at) // refuses oversized data before any write
       await storeCall('create', store.sessions.create(record))
-      return { record, setCookies: [access, await startFamily(record, request)] }
+      return issue(record, request, await startFamily(record), at, access)
     },
 
     async replace(record, expectedVersion, request) {
-      const access = accessCookie(record, request)
+      const written = issue(record, request) // refuses oversized data before any write
       const ok = await storeCall('replace', store.sessions.replace(record, expectedVersion))
       live?.invalidate(record.idHash)
-      return ok ? { record, setCookies: [access] } : null
+      return ok ? written : null
     },
 
     reload: (idHash) => storeCall('get', store.sessions.get(idHash)),
 
     async touch(record, request): Promise<CarrierWrite> {
-      const access = accessCookie(record, request)
+      const written = issue(record, request)
       await storeCall(
         'touch',
         store.sessions.touch(record.idHash, record.lastSeenAt, record.expiresAt),
       )
-      return { record, setCookies: [access] }
+      return written
     },
 
     async destroy(idHash, request) {
@@ -257,6 +299,13 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     },
 
     clearCookies: clear,
+
+    async exchange(refreshToken, at) {
+      const rotated = await rotate(refreshToken, at)
+      if (rotated.record === null) return rotated
+      const { record } = rotated
+      return { record, tokens: issue(record, API_CLIENT, rotated.next).tokens as IssuedTokens }
+    },
     listByUser: (userId) => storeCall('listByUser', store.sessions.listByUser(userId)),
 
     async deleteByUser(userId, exceptIdHash) {
@@ -274,6 +323,13 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       return count
     },
   }
+}
+
+/** The request of an API client's refresh call: no cookie header, its tokens travel in bodies. */
+const API_CLIENT: CarrierRequest = {
+  cookieHeader: undefined,
+  secure: false,
+  authorization: 'Bearer -',
 }
 
 function bearerToken(header: string | undefined): string | undefined {
