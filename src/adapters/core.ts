@@ -3,8 +3,18 @@
 // until the adapter applies them, and the commit at the end of a request. Each framework's file
 // only says where these things live in that framework.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { ManagerRequest, SessionManager, SessionManagerOptions } from '../session/manager.js'
-import type { ResponseSink, SessionData, TokenResponse } from '../session/request-session.js'
+import {
+  createSessionManager,
+  type ManagerRequest,
+  type SessionManager,
+  type SessionManagerOptions,
+} from '../session/manager.js'
+import type {
+  RequestSession,
+  ResponseSink,
+  SessionData,
+  TokenResponse,
+} from '../session/request-session.js'
 import type { Session } from '../session/session.js'
 import { toHttpError } from './http-status.js'
 
@@ -33,26 +43,55 @@ export interface SessionsApi {
   refresh(refreshToken: unknown): Promise<TokenResponse | null>
 }
 
+/** A request's session as an adapter holds it: the session and the headers it asked for. */
+export interface OpenedSession<Data extends object> {
+  readonly session: RequestSession<Data>
+  /**
+   * Ends the session before the response leaves: an error response (`status` ≥ 500) keeps
+   * nothing the handler left half-done; otherwise pending assignments (or a due touch) are
+   * committed. A failed write is thrown with its HTTP status (503 for the store).
+   */
+  finish(status: number): Promise<void>
+  /** Adds the session's headers through the framework's setters (cookies one by one). */
+  applyTo(
+    setHeader: (name: string, value: string) => void,
+    appendCookie: (value: string) => void,
+  ): void
+}
+
+/** The manager as the buffered adapters (Fastify, Hono, Koa, web) use it. */
+export interface AdapterSessions<Data extends object> extends SessionsApi {
+  readonly manager: SessionManager<Data>
+  /** Opens the request's session; a refusal (403) or outage (503) is thrown with its status. */
+  open(view: ManagerRequest): Promise<OpenedSession<Data>>
+}
+
+/** Creates the manager (checking every option) and what an adapter calls per request. */
+export function createAdapterSessions<Data extends object>(
+  options: SessionOptions<Data>,
+): AdapterSessions<Data> {
+  const manager = createSessionManager<Data>(options)
+  return {
+    manager,
+    ...sessionsApi(manager as unknown as SessionManager<object>),
+    async open(view) {
+      const sink = new BufferedSink(options)
+      const session = await manager.open(view, sink).catch(rethrowHttp)
+      return {
+        session,
+        finish: (status) => settle(session as unknown as Session<object>, status),
+        applyTo: (setHeader, appendCookie) => sink.applyTo(setHeader, appendCookie),
+      }
+    },
+  }
+}
+
 /** The `refresh` of an adapter, failures mapped to HTTP statuses (store down: 503). */
 export function sessionsApi(manager: SessionManager<object>): SessionsApi {
   return { refresh: (token) => manager.refresh(token).catch(rethrowHttp) }
 }
 
-/** Opens the request's session; a refusal or outage is thrown with its HTTP status. */
-export function openSession<Data extends object>(
-  manager: SessionManager<Data>,
-  view: ManagerRequest,
-  sink: ResponseSink,
-): Promise<Session<Data>> {
-  return manager.open(view, sink).catch(rethrowHttp)
-}
-
-/**
- * Ends a request's session before its response leaves: an error response (`status` ≥ 500)
- * keeps nothing the handler left half-done; otherwise pending assignments (or a due touch) are
- * committed. A failed write is thrown with its HTTP status (503 for the store).
- */
-export async function settle(session: Session<object>, status: number): Promise<void> {
+async function settle(session: Session<object>, status: number): Promise<void> {
   if (status >= 500) return session.discardPending()
   if (session.needsCommit()) await session.commit(true).catch(rethrowHttp)
 }
@@ -160,7 +199,7 @@ function isSecure(request: Request, trustProxy: boolean): boolean {
  * A sink that keeps the response headers a session asks for until the adapter applies them
  * (`applyTo`), for frameworks whose response is built after the handler returns.
  */
-export class BufferedSink implements ResponseSink {
+class BufferedSink implements ResponseSink {
   readonly cookies: string[] = []
   #noStore = false
   #clearSiteData = false
@@ -188,5 +227,25 @@ export class BufferedSink implements ResponseSink {
     for (const cookie of this.cookies) appendCookie(cookie)
     if (this.#noStore) setHeader('Cache-Control', 'no-store')
     if (this.#clearSiteData) setHeader('Clear-Site-Data', '"cookies"')
+  }
+}
+
+/** `response` with the sink's headers; a copy when its headers are immutable (`Response.redirect`). */
+export function withSessionHeaders(
+  response: Response,
+  sink: Pick<BufferedSink, 'applyTo'>,
+): Response {
+  const apply = (headers: Headers): void =>
+    sink.applyTo(
+      (name, value) => headers.set(name, value),
+      (value) => headers.append('set-cookie', value),
+    )
+  try {
+    apply(response.headers)
+    return response
+  } catch {
+    const copy = new Response(response.body, response) // immutable headers throw on the first change
+    apply(copy.headers)
+    return copy
   }
 }

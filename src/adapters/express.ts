@@ -10,15 +10,7 @@ import { NodeRequestView, sessionsApi, type SessionOptions, type SessionsApi } f
 import { holdUntilCommitted } from './express-hold.js'
 import { toHttpError } from './http-status.js'
 
-export type {
-  RequestSession,
-  SessionData,
-  SessionInfo,
-  SessionEvent,
-  TokenResponse,
-} from '../session/request-session.js'
-export type { SessionOptions, SessionsApi } from './core.js'
-export type { KeyInput, Keyring } from '../crypto/keyring.js'
+export type * from './public-types.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point

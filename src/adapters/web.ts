@@ -2,30 +2,18 @@
 // route handlers, Bun, Deno, @hono/node-server, a plain node:http bridge). The handler gets the
 // session; the Response it returns leaves only after the session's write is committed, with the
 // session's cookies added.
-import { createSessionManager } from '../session/manager.js'
 import type { RequestSession, SessionData } from '../session/request-session.js'
-import type { Session } from '../session/session.js'
 import {
-  BufferedSink,
+  createAdapterSessions,
   FetchRequestView,
-  openSession,
-  sessionsApi,
-  settle,
+  withSessionHeaders,
   type SessionOptions,
   type SessionsApi,
 } from './core.js'
 import { isTesseraError } from '../errors.js'
 import { httpStatusOf, publicMessageOf } from './http-status.js'
 
-export type {
-  RequestSession,
-  SessionData,
-  SessionInfo,
-  SessionEvent,
-  TokenResponse,
-} from '../session/request-session.js'
-export type { KeyInput, Keyring } from '../crypto/keyring.js'
-export type { SessionOptions, SessionsApi } from './core.js'
+export type * from './public-types.js'
 
 /** Options of `createSessions`: every adapter's options plus how to tell an HTTPS request. */
 export type WebSessionOptions<Data extends object = SessionData> = SessionOptions<Data> & {
@@ -62,19 +50,17 @@ export interface WebSessions<Data extends object = SessionData> extends Sessions
 export function createSessions<Data extends object = SessionData>(
   options: WebSessionOptions<Data>,
 ): WebSessions<Data> {
-  const manager = createSessionManager<Data>(options)
+  const sessions = createAdapterSessions<Data>(options)
   const trustProxy = options.trustProxy === true
   return {
-    ...sessionsApi(manager),
+    refresh: sessions.refresh,
     async handle(request, handler, context) {
-      const sink = new BufferedSink(options)
-      const view = new FetchRequestView(request, trustProxy, context?.ip)
-      let session: Session<Data>
       let response: Response
+      let opened
       try {
-        session = await openSession(manager, view, sink)
-        response = await handler(session)
-        await settle(session as unknown as Session<object>, response.status)
+        opened = await sessions.open(new FetchRequestView(request, trustProxy, context?.ip))
+        response = await handler(opened.session)
+        await opened.finish(response.status)
       } catch (err) {
         if (!isTesseraError(err)) throw err // the handler's own error: the runtime's to answer
         const status = httpStatusOf(err.code)
@@ -83,24 +69,7 @@ export function createSessions<Data extends object = SessionData>(
           headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
         })
       }
-      return withHeaders(response, sink)
+      return withSessionHeaders(response, opened)
     },
-  }
-}
-
-/** The Response with the sink's headers; a copy when its headers are immutable (`Response.redirect`). */
-function withHeaders(response: Response, sink: BufferedSink): Response {
-  const apply = (headers: Headers): void =>
-    sink.applyTo(
-      (name, value) => headers.set(name, value),
-      (value) => headers.append('set-cookie', value),
-    )
-  try {
-    apply(response.headers)
-    return response
-  } catch {
-    const copy = new Response(response.body, response) // immutable headers throw on the first change
-    apply(copy.headers)
-    return copy
   }
 }
