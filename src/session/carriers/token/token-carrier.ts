@@ -4,12 +4,12 @@
 // of truth on refresh, and the compare-and-set that keeps updates from being lost) and the
 // refresh tokens' hashes. Every request checks its session's record through a cache that answers
 // for at most one second, so a revoked session's access tokens die within a second everywhere.
-import { sha256 } from '../crypto/hash.js'
-import type { Keyring } from '../crypto/keyring.js'
-import { randomId } from '../crypto/random.js'
-import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
-import type { SessionRecord, Store } from '../stores/store.js'
-import { authCookie, clearAuthCookie, type AuthCookieOptions } from './auth-cookie.js'
+import { sha256 } from '../../../crypto/hash.js'
+import type { Keyring } from '../../../crypto/keyring.js'
+import { randomId } from '../../../crypto/random.js'
+import { TesseraError, type TesseraErrorCode } from '../../../errors.js'
+import type { SessionRecord, Store } from '../../../stores/store.js'
+import { authCookie, clearAuthCookie, type AuthCookieOptions } from '../../auth-cookie.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -18,13 +18,14 @@ import {
   type CarrierRequest,
   type CarrierWrite,
   type IssuedTokens,
-} from './carrier.js'
-import { createRevocationCache } from './revocation-cache.js'
-import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
-import { bounded } from './server-carrier.js'
-import { readCookie } from './session-cookie.js'
+} from '../../carrier.js'
+import { createRevocationCache } from '../../revocation-cache.js'
+import type { RefreshReuse } from './refresh-family.js'
+import { createRefreshFlow } from './refresh-flow.js'
+import { readCookie } from '../../session-cookie.js'
+import { storeCaller } from '../../store-call.js'
 import { createAccessTokens, integer, type AccessTokenOptions } from './access-token.js'
-import { accessTokenKeys } from './inspect.js'
+import { accessTokenKeys } from '../../inspect.js'
 
 /** Where the token carrier accepts its access token from. */
 export type AccessTokenSource = 'cookie' | 'bearer' | 'both'
@@ -52,7 +53,7 @@ export interface TokenCarrierOptions extends AccessTokenOptions {
   readonly revocationCheck?: boolean | undefined
   /** Hears a refresh token reuse, after its family has been revoked. */
   readonly onRefreshReuse?: ((reuse: RefreshReuse) => void) | undefined
-  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 2. */
+  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 1. */
   readonly storeTimeoutSeconds?: number | undefined
   /** The clock of writes and of the revocation cache, epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined
@@ -71,10 +72,8 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   const { store, cookie } = options
   const now = options.now ?? Date.now
   const absoluteMs = options.absoluteTimeoutSeconds * 1000
-  const storeTimeoutMs = (options.storeTimeoutSeconds ?? 2) * 1000
   // SO-1: every store call is bounded, so a hung store answers 503 fast.
-  const storeCall = <T>(operation: string, pending: Promise<T>): Promise<T> =>
-    bounded(operation, pending, storeTimeoutMs)
+  const storeCall = storeCaller(options.storeTimeoutSeconds)
   const graceSeconds = integer(options.refreshGraceSeconds, 5, 0, 60, 'refreshGraceSeconds')
   const accept = options.accept ?? 'both'
   if (accept !== 'cookie' && accept !== 'bearer' && accept !== 'both') {
@@ -153,19 +152,6 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     }
   }
 
-  async function startFamily(record: SessionRecord): Promise<string> {
-    const issued = await storeCall(
-      'insert',
-      issueRefreshToken(store.refreshTokens, {
-        familyId: record.idHash,
-        userId: record.userId ?? '',
-        now: record.createdAt,
-        expiresAt: record.createdAt + absoluteMs,
-      }),
-    )
-    return issued.token
-  }
-
   /** The access token's session, confirmed live (and freshened) through the ≤ 1 s cache. */
   async function confirm(
     record: SessionRecord,
@@ -190,50 +176,17 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     return { record, reason: null, setCookies: [] }
   }
 
-  /** Uses `token` once and issues the next of its family (RT-2, RT-3). */
-  async function rotate(
-    token: string,
-    at: number,
-  ): Promise<
-    | { record: SessionRecord; next: string; reason: null }
-    | { record: null; reason: TesseraErrorCode }
-  > {
-    let next
-    const reused: { familyId?: string } = {}
-    try {
-      next = await storeCall(
-        'refresh',
-        rotateRefreshToken(store.refreshTokens, token, {
-          now: at,
-          graceSeconds,
-          onReuse: (reuse) => {
-            reused.familyId = reuse.familyId
-            options.onRefreshReuse?.(reuse)
-          },
-        }),
-      )
-    } catch (err) {
-      // A store failure stays an error (503); a refused token is no session.
-      if (!isTesseraError(err) || err.code === 'ERR_STORE_UNAVAILABLE') throw err
-      // RT-3: a reuse ends the session too (the family id is its key), so the family's live
-      // access tokens die with it instead of working until they expire.
-      if (reused.familyId !== undefined) {
-        await storeCall('delete', store.sessions.delete(reused.familyId))
-        live?.invalidate(reused.familyId)
-      }
-      return { record: null, reason: err.code }
-    }
-    const record = await storeCall('get', store.sessions.get(next.familyId))
-    if (record === null) {
-      // The session was revoked or has expired: its family goes with it.
-      await storeCall('revokeFamily', store.refreshTokens.revokeFamily(next.familyId, at))
-      return { record: null, reason: 'ERR_SESSION_NOT_FOUND' }
-    }
-    return { record, next: next.token, reason: null }
-  }
+  const family = createRefreshFlow({
+    store,
+    storeCall,
+    absoluteMs,
+    graceSeconds,
+    live,
+    onRefreshReuse: options.onRefreshReuse,
+  })
 
   async function refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad> {
-    const rotated = await rotate(token, at)
+    const rotated = await family.rotate(token, at)
     if (rotated.record === null) return refuse(rotated.reason, request)
     const { record } = rotated
     return { record, reason: null, setCookies: issue(record, request, rotated.next).setCookies }
@@ -270,7 +223,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       const at = now()
       const access = tokens.sign(record, at) // refuses oversized data before any write
       await storeCall('create', store.sessions.create(record))
-      return issue(record, request, await startFamily(record), at, access)
+      return issue(record, request, await family.start(record), at, access)
     },
 
     async replace(record, expectedVersion, request) {
@@ -301,7 +254,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     clearCookies: clear,
 
     async exchange(refreshToken, at) {
-      const rotated = await rotate(refreshToken, at)
+      const rotated = await family.rotate(refreshToken, at)
       if (rotated.record === null) return rotated
       const { record } = rotated
       return { record, tokens: issue(record, API_CLIENT, rotated.next).tokens as IssuedTokens }
