@@ -20,7 +20,12 @@ import { toHttpError } from './http-status.js'
 
 declare const DATA: unique symbol
 
-/** Options of every adapter: the manager's options plus what only HTTP has. */
+/**
+ * Options of every adapter: the manager's options plus what only HTTP has.
+ *
+ * @example
+ * const options: SessionOptions = { carrier: 'server', keys, store, clearSiteDataOnLogout: true }
+ */
 export type SessionOptions<Data extends object = SessionData> = SessionManagerOptions & {
   /** Send `Clear-Site-Data: "cookies"` on logout (clears every cookie of the origin). Default false. */
   readonly clearSiteDataOnLogout?: boolean

@@ -26,7 +26,12 @@ declare module 'fastify' {
   }
 }
 
-/** Options of the plugin (`app.register(session, options)`). */
+/**
+ * Options of the plugin (`app.register(session, options)`).
+ *
+ * @example
+ * const options: FastifySessionOptions = { carrier: 'server', keys, store }
+ */
 export type FastifySessionOptions = SessionOptions<SessionData>
 
 const OPEN = Symbol('tessera.open')

@@ -18,17 +18,33 @@ import {
 
 export type * from './public-types.js'
 
-/** The `Variables` the middleware sets; `SessionEnv` is an app's `Env` with only them. */
+/**
+ * The `Variables` the middleware sets; `SessionEnv` is an app's `Env` with only them.
+ *
+ * @example
+ * const app = new Hono<{ Bindings: Env; Variables: SessionVariables & { requestId: string } }>()
+ */
 export interface SessionVariables<Data extends object = SessionData> {
   session: RequestSession<Data>
 }
 
-/** Hono's `Env` for an app that uses the middleware: `new Hono<SessionEnv>()`. */
+/**
+ * Hono's `Env` for an app that uses the middleware.
+ *
+ * @example
+ * const app = new Hono<SessionEnv>()
+ * app.get('/', (c) => c.text(c.get('session').userId ?? 'anonymous'))
+ */
 export interface SessionEnv<Data extends object = SessionData> {
   Variables: SessionVariables<Data>
 }
 
-/** Options of the middleware: every adapter's options plus how to tell an HTTPS request. */
+/**
+ * Options of the middleware: every adapter's options plus how to tell an HTTPS request.
+ *
+ * @example
+ * app.use(session({ carrier: 'server', keys, store, trustProxy: true }))
+ */
 export type HonoSessionOptions<Data extends object = SessionData> = SessionOptions<Data> & {
   /**
    * Believe the first `X-Forwarded-Proto` for "is this request HTTPS" (only behind a proxy that

@@ -19,7 +19,12 @@ declare module 'koa' {
   }
 }
 
-/** Options of the middleware. */
+/**
+ * Options of the middleware.
+ *
+ * @example
+ * const options: KoaSessionOptions = { carrier: 'server', keys, store, clearSiteDataOnLogout: true }
+ */
 export type KoaSessionOptions<Data extends object = SessionData> = SessionOptions<Data>
 
 /**

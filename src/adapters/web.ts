@@ -15,7 +15,12 @@ import { httpStatusOf, publicMessageOf } from './http-status.js'
 
 export type * from './public-types.js'
 
-/** Options of `createSessions`: every adapter's options plus how to tell an HTTPS request. */
+/**
+ * Options of `createSessions`: every adapter's options plus how to tell an HTTPS request.
+ *
+ * @example
+ * const sessions = createSessions({ carrier: 'token', keys, store, trustProxy: true })
+ */
 export type WebSessionOptions<Data extends object = SessionData> = SessionOptions<Data> & {
   /**
    * Believe the first `X-Forwarded-Proto` for "is this request HTTPS" (set it only behind a
@@ -24,7 +29,12 @@ export type WebSessionOptions<Data extends object = SessionData> = SessionOption
   readonly trustProxy?: boolean
 }
 
-/** The sessions object of `createSessions`. */
+/**
+ * The sessions object of `createSessions`.
+ *
+ * @example
+ * const sessions: WebSessions = createSessions({ carrier: 'server', keys, store })
+ */
 export interface WebSessions<Data extends object = SessionData> extends SessionsApi {
   /**
    * Runs `handler` with the request's session and returns its Response with the session's
