@@ -80,7 +80,9 @@ export function session<Data extends object = SessionData>(
     await opened.finish(c.error === undefined ? c.res.status : 500).catch((err: unknown) => {
       throw httpException(err)
     })
-    c.res = withSessionHeaders(c.res, opened)
+    // Assigning `c.res` makes Hono re-wrap the body as a stream: only for a copy (immutable headers).
+    const res = withSessionHeaders(c.res, opened)
+    if (res !== c.res) c.res = res
   }
   return Object.assign(middleware, { refresh: sessions.refresh })
 }
