@@ -246,7 +246,7 @@ export function createSessionManager<Data extends object = SessionData>(
         reject('ERR_TOKEN_MALFORMED', request)
         return null
       }
-      const now = clock()
+      const now = clock.now()
       const exchanged = await carrier.exchange(refreshToken, now)
       if (exchanged.record === null) {
         reject(exchanged.reason, request)
