@@ -33,6 +33,7 @@ export type {
   RequestSession,
   LoginOptions,
   ResponseSink,
+  TokenResponse,
 } from './session/request-session.js'
 export { createServerCarrier } from './session/carriers/server/server-carrier.js'
 export type { ServerCarrierOptions } from './session/carriers/server/server-carrier.js'
