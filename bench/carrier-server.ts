@@ -162,12 +162,18 @@ async function main(): Promise<void> {
     console.error(`usage: carrier-server.js <${VARIANTS.join('|')}>`)
     process.exit(2)
   }
-  const app = await build(variant)
+  serveForBench(await build(variant))
+}
+
+/**
+ * Listens on a free port of 127.0.0.1, prints "PORT <n>", answers any IPC message with the
+ * process's CPU time so far (the bench reports CPU per request: on a shared machine that is
+ * steadier than requests per second), and closes on SIGTERM.
+ */
+export function serveForBench(app: Express): void {
   const server = app.listen(0, '127.0.0.1', () => {
     console.log(`PORT ${(server.address() as AddressInfo).port}`)
   })
-  // The bench asks for the CPU time this process has used, to report CPU per request: on a
-  // shared machine that is steadier than requests per second.
   process.on('message', () => process.send?.(process.cpuUsage()))
   process.on('SIGTERM', () => {
     server.closeAllConnections()
