@@ -43,8 +43,14 @@ export interface SessionContext {
   /** True when someone hears events (`onEvent`), so events are worth building. */
   readonly listening: boolean
   emit(event: SessionEvent): void
-  /** Runs writes to one session one at a time within this process (CAS still guards across processes). */
-  serialize<T>(idHash: string, fn: () => Promise<T>): Promise<T>
+  /**
+   * Runs writes to one session one at a time within this process (CAS still guards across
+   * processes). `write` gets the record the previous write of the chain stored, or null.
+   */
+  serialize(
+    idHash: string,
+    write: (latest: SessionRecord | null) => Promise<CarrierWrite>,
+  ): Promise<CarrierWrite>
   /** Waits a little before retrying after a lost compare-and-set (jittered, grows with `attempt`). */
   backoff(attempt: number): Promise<void>
 }
@@ -127,8 +133,8 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       await this.#create(null, draft)
       return
     }
-    const written = await this.#ctx.serialize(current.idHash, () =>
-      this.#compareAndSet(current, (fresh) => {
+    const written = await this.#ctx.serialize(current.idHash, (latest) =>
+      this.#compareAndSet(fresher(latest, current), (fresh) => {
         const draft = overlay(clone(fresh.data), this.#working, this.#baseline)
         fn(draft as Data)
         return draft
@@ -290,8 +296,8 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       return
     }
     const working = this.#working as Json
-    const written = await this.#ctx.serialize(current.idHash, () =>
-      this.#compareAndSet(current, (fresh) => merge(fresh.data, working, dirty)),
+    const written = await this.#ctx.serialize(current.idHash, (latest) =>
+      this.#compareAndSet(fresher(latest, current), (fresh) => merge(fresh.data, working, dirty)),
     )
     this.#adopt(written)
   }
@@ -425,6 +431,11 @@ export function tokenResponse(tokens: IssuedTokens): TokenResponse {
     expires_in: tokens.expiresIn,
     ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
   }
+}
+
+/** The later of what this request loaded and what this process last wrote, by version. */
+function fresher(latest: SessionRecord | null, loaded: SessionRecord): SessionRecord {
+  return latest !== null && latest.version > loaded.version ? latest : loaded
 }
 
 function meta(request: CarrierRequest): SessionRecord['meta'] {
