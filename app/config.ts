@@ -111,11 +111,15 @@ export function derivedKeyId(key: Buffer): string {
 
 /** Decodes a key read from `variable` (or a file); the error names where it came from. */
 export function decodeKey(variable: string, text: string): Buffer {
-  const key = /^[A-Za-z0-9_-]+$/.test(text.trim()) ? Buffer.from(text.trim(), 'base64url') : null
+  // base64url or standard base64 (openssl rand -base64 32): the alphabets differ only in -_ / +/.
+  const trimmed = text.trim()
+  const key = /^[A-Za-z0-9_-]+$|^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'base64')
+    : null
   if (key === null || key.length < MIN_KEY_BYTES) {
     throw invalid(
-      `${variable} must be base64url of at least ${MIN_KEY_BYTES} random bytes ` +
-        `(got ${key === null ? 'text that is not base64url' : `${key.length} bytes`}); ` +
+      `${variable} must be base64url (or base64) of at least ${MIN_KEY_BYTES} random bytes ` +
+        `(got ${key === null ? 'text that is neither' : `${key.length} bytes`}); ` +
         'make one with: tessera key generate',
     )
   }
