@@ -227,6 +227,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async close() {
       clearInterval(timer)
     },
+    async ready() {},
   }
 }
 
