@@ -53,8 +53,11 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   /** The handler's copy, made on first access of `data`. */
   #working: Json | undefined
   #handle: string | null = null
-  /** A state-changing cross-site request: it may not create a session (login CSRF, CS-3). */
-  #crossSite: boolean
+  /**
+   * Why this state-changing request counts as cross-site, or null: such a request may not create
+   * a session (login CSRF, CS-3).
+   */
+  #crossSite: string | null
   #dirty: string[] | null = null
   /** The store could not load this request's session: served anonymously, it may not write. */
   #storeDown: boolean
@@ -64,7 +67,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     request: CarrierRequest,
     sink: ResponseSink,
     record: SessionRecord | null,
-    crossSite: boolean,
+    crossSite: string | null,
     storeDown = false,
   ) {
     this.#storeDown = storeDown
@@ -367,8 +370,11 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   #refuseCrossSite(): void {
-    if (this.#crossSite) {
-      throw new TesseraError('ERR_CSRF_REJECTED', 'a cross-site request may not start a session')
+    if (this.#crossSite !== null) {
+      throw new TesseraError(
+        'ERR_CSRF_REJECTED',
+        `a cross-site request may not start a session: ${this.#crossSite}`,
+      )
     }
   }
 
