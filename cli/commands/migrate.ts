@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util'
-import { postgresAccountsTableSql } from '../../app/accounts.js'
+import { postgresAccountsTableSql } from '../../app/accounts/postgres.js'
 import {
   openPostgresPool,
   POSTGRES_ACCOUNTS_TABLE,
   POSTGRES_THROTTLE_TABLE,
 } from '../../app/stores.js'
-import { postgresThrottleTableSql } from '../../app/throttle.js'
+import { postgresThrottleTableSql } from '../../app/throttle/postgres.js'
 import { print, printJson, withProgress, type Command } from './output.js'
 import {
   describeTarget,

@@ -8,11 +8,10 @@ import {
   accountsDatabasePath,
   guardedRepository,
   normalizeUsername,
-  postgresAccountRepository,
-  redisAccountRepository,
-  sqliteAccountRepository,
   type AccountRepository,
 } from '../../app/accounts.js'
+import { postgresAccountRepository } from '../../app/accounts/postgres.js'
+import { redisAccountRepository } from '../../app/accounts/redis.js'
 import { STORES, type StoreName } from '../../app/config.js'
 import {
   openPostgresPool,
@@ -209,6 +208,8 @@ async function openSqlite(target: Extract<StoreTarget, { store: 'sqlite' }>): Pr
     async accounts() {
       const file = accountsDatabasePath(target.dataDir)
       if (!target.appNaming || !existsSync(file)) return null
+      // Loaded here: it imports better-sqlite3, which only the SQLite store may load.
+      const { sqliteAccountRepository } = await import('../../app/accounts/sqlite.js')
       const repo = sqliteAccountRepository(file)
       companions.push(repo)
       return repo

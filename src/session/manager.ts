@@ -8,12 +8,13 @@ import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.j
 import type { SessionRecord, Store } from '../stores/store.js'
 import type { Carrier, CarrierCookieOptions, CarrierRequest } from './carrier.js'
 import { checkCsrf, createCsrfTokens } from './csrf.js'
-import { createCookieCarrier, type CookieCarrierOptions } from './cookie-carrier.js'
+import { createCookieCarrier, type CookieCarrierOptions } from './carriers/cookie/cookie-carrier.js'
 import { sessionHandleFunction } from './inspect.js'
-import { createServerCarrier } from './server-carrier.js'
-import { createTokenCarrier, type TokenCarrierOptions } from './token-carrier.js'
+import { createServerCarrier } from './carriers/server/server-carrier.js'
+import { createTokenCarrier, type TokenCarrierOptions } from './carriers/token/token-carrier.js'
 import type { ResponseSink, SessionData, SessionEvent } from './request-session.js'
 import { Session, type SessionContext } from './session.js'
+import { DEFAULT_STORE_TIMEOUT_SECONDS } from './store-call.js'
 
 /** The `server` carrier: an opaque id in the cookie, the record in `store`. */
 export interface ServerCarrierConfig {
@@ -331,7 +332,7 @@ function cookieOptions(options: CommonSessionOptions, absolute: number): Carrier
 }
 
 function storeTimeout(value: number | undefined): number {
-  const v = value ?? 1
+  const v = value ?? DEFAULT_STORE_TIMEOUT_SECONDS
   if (typeof v !== 'number' || !(v > 0 && v <= 60)) {
     invalid(`storeTimeoutSeconds must be above 0 and at most 60, got ${String(v)}`)
   }
