@@ -101,6 +101,12 @@ export interface Carrier {
   listByUser(userId: string): Promise<SessionRecord[]>
   /** Ends every session of the user except `exceptIdHash`; returns how many ended. */
   deleteByUser(userId: string, exceptIdHash?: string): Promise<number>
+  /**
+   * Optional: throws `ERR_SESSION_DATA_INVALID` when `data` certainly cannot be carried (the
+   * cookie carrier: more than `maxChunks` cookies hold). `key` is the key just assigned, or null.
+   * Called where the handler assigns, so the error points at the assignment.
+   */
+  checkData?(data: Readonly<Record<string, unknown>>, key: string | null): void
 }
 
 /**
