@@ -121,7 +121,10 @@ function jsonProblem(value: unknown, path: string, ancestors: object[]): string 
       }
       return null
     }
-    default:
+    case 'boolean':
+    case 'number':
+    case 'string':
+    case 'undefined':
       return null
   }
 }
