@@ -1,5 +1,5 @@
-// CSRF defence for cookie-authenticated requests (SECURITY-CHECKLIST CS-1..CS-4): a pure
-// decision from the browser's own headers (Fetch Metadata, then Origin, then Referer), and a
+// CSRF defence for cookie-authenticated requests (docs/security-requirements.md: CS-1..CS-4): a
+// pure decision from the browser's own headers (Fetch Metadata, then Origin, then Referer), and a
 // per-session synchronizer token for HTML forms, bound to the session's secret-derived key so it
 // rotates whenever the session id does (FX-2).
 import { deriveKey } from '../crypto/aead.js'
@@ -7,6 +7,7 @@ import { encodeBase64url } from '../crypto/base64url.js'
 import { safeEqual } from '../crypto/hash.js'
 import { hmacSha256 } from '../crypto/hmac.js'
 import { secretKeyObject, type Keyring } from '../crypto/keyring.js'
+import { CSRF_PURPOSE } from './carrier-keys.js'
 
 /** The request headers the CSRF decision looks at. Header values are raw. */
 export interface CsrfRequest {
@@ -109,7 +110,6 @@ export interface CsrfTokens {
   verify(binding: string, token: unknown): boolean
 }
 
-const CSRF_PURPOSE = 'tessera/csrf/v1'
 const TOKEN_LENGTH = 43
 
 /**

@@ -1,5 +1,6 @@
 // An in-process store: bounded, expiring, returning copies. For tests and single-process apps.
-import { TesseraError } from '../errors.js'
+import type { Clock } from '../clock.js'
+import { intervalSeconds, positiveInteger } from '../options.js'
 import type {
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -17,10 +18,10 @@ export interface MemoryStoreOptions {
    * `maxEntries` at once, so that a full store scans once per batch rather than on every write.
    */
   readonly maxEntries?: number
-  /** How often expired records are swept (an unref'd timer); default 60. Reads never return them anyway. */
+  /** How often expired records are swept (an unref'd timer); `0` turns it off; default 60. Reads never return them anyway. */
   readonly sweepIntervalSeconds?: number
   /** Where "now" comes from when deciding what has expired; default `Date.now`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 // One stored session, kept small: the key holds the id hash and `data` stays a JSON string, which
@@ -103,9 +104,9 @@ class ExpiringTable<V extends { expiresAt: number }> {
   readonly #index = new MultiIndex()
   readonly #indexKey: (value: V) => string | null
   readonly #maxEntries: number
-  readonly #clock: { now(): number }
+  readonly #clock: Clock
 
-  constructor(indexKey: (value: V) => string | null, maxEntries: number, clock: { now(): number }) {
+  constructor(indexKey: (value: V) => string | null, maxEntries: number, clock: Clock) {
     this.#indexKey = indexKey
     this.#maxEntries = maxEntries
     this.#clock = clock
@@ -185,21 +186,6 @@ class ExpiringTable<V extends { expiresAt: number }> {
   }
 }
 
-function checkOptions(maxEntries: number, sweepIntervalSeconds: number): void {
-  if (!Number.isInteger(maxEntries) || maxEntries <= 0) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `maxEntries must be a positive integer, got ${maxEntries}`,
-    )
-  }
-  if (!(sweepIntervalSeconds > 0) || sweepIntervalSeconds > 2_147_483) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `sweepIntervalSeconds must be a positive number of seconds up to 2147483, got ${sweepIntervalSeconds}`,
-    )
-  }
-}
-
 /**
  * An in-memory store: bounded by `maxEntries`, never returns an expired record, returns copies,
  * and sweeps on a timer that does not keep the process alive. State is per process: use SQLite,
@@ -209,18 +195,19 @@ function checkOptions(maxEntries: number, sweepIntervalSeconds: number): void {
  * app.use(session({ carrier: 'server', keys, store: createMemoryStore({ maxEntries: 50_000 }) }))
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
-  const maxEntries = options.maxEntries ?? 100_000
-  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 60
-  checkOptions(maxEntries, sweepIntervalSeconds)
+  const maxEntries = positiveInteger(options, 'maxEntries', 100_000)
+  const sweepEvery = intervalSeconds(options, 'sweepIntervalSeconds', 60)
   const clock = options.clock ?? Date
   const sessions = new ExpiringTable<SessionEntry>((e) => e.userId, maxEntries, clock)
   const tokens = new ExpiringTable<RefreshTokenRecord>((t) => t.familyId, maxEntries, clock)
-  const timer = setInterval(() => {
-    const now = clock.now()
-    sessions.sweep(now)
-    tokens.sweep(now)
-  }, sweepIntervalSeconds * 1000)
-  timer.unref()
+  const timer =
+    sweepEvery === 0
+      ? undefined
+      : setInterval(() => {
+          const now = clock.now()
+          sessions.sweep(now)
+          tokens.sweep(now)
+        }, sweepEvery * 1000).unref()
   return {
     sessions: memorySessions(sessions, clock),
     refreshTokens: memoryRefreshTokens(tokens),
@@ -231,10 +218,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   }
 }
 
-function memorySessions(
-  table: ExpiringTable<SessionEntry>,
-  clock: { now(): number },
-): SessionStore {
+function memorySessions(table: ExpiringTable<SessionEntry>, clock: Clock): SessionStore {
   return {
     async get(idHash) {
       return table.live(idHash)?.toRecord(idHash) ?? null
