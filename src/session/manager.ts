@@ -255,7 +255,7 @@ export function createSessionManager<Data extends object = SessionData>(
         if (!servesAnonymously(storeOutage, request, err)) throw err
         // A read served without a session: never signed in, and no write (not even a cookie).
         reject('ERR_STORE_UNAVAILABLE', request)
-        return new Session<Data>(ctx, request, sink, null, false, true)
+        return new Session<Data>(ctx, request, sink, null, null, true)
       }
       if (loaded.setCookies.length > 0) sink.setCookies(loaded.setCookies)
       const verdict = checkCsrf(request, allowedOrigins)
@@ -267,7 +267,13 @@ export function createSessionManager<Data extends object = SessionData>(
         )
       }
       if (loaded.record?.userId != null) sink.authenticated()
-      return new Session<Data>(ctx, request, sink, loaded.record, !verdict.ok)
+      return new Session<Data>(
+        ctx,
+        request,
+        sink,
+        loaded.record,
+        verdict.ok ? null : verdict.reason,
+      )
     },
     async refresh(refreshToken, request = API_REQUEST) {
       if (carrier.exchange === undefined) {

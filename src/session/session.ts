@@ -21,6 +21,7 @@ import type {
 } from './request-session.js'
 import {
   changedKeys,
+  checkDataValue,
   clone,
   merge,
   overlay,
@@ -65,9 +66,14 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   #baseline: Json
   /** The handler's copy, made on first access of `data`. */
   #working: Json | undefined
+  /** `#working` behind the proxy that checks assignments; made on first access of `data`. */
+  #view: Json | undefined
   #handle: string | null = null
-  /** A state-changing cross-site request: it may not create a session (login CSRF, CS-3). */
-  #crossSite: boolean
+  /**
+   * Why this state-changing request counts as cross-site, or null: such a request may not create
+   * a session (login CSRF, CS-3).
+   */
+  #crossSite: string | null
   #dirty: string[] | null = null
   /** The store could not load this request's session: served anonymously, it may not write. */
   #storeDown: boolean
@@ -79,7 +85,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     request: CarrierRequest,
     sink: ResponseSink,
     record: SessionRecord | null,
-    crossSite: boolean,
+    crossSite: string | null,
     storeDown = false,
   ) {
     this.#storeDown = storeDown
@@ -110,15 +116,54 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   get data(): Data {
-    this.#working ??= clone(this.#baseline)
-    return this.#working as Data
+    if (this.#working === undefined) {
+      this.#working = clone(this.#baseline)
+      this.#view = undefined
+    }
+    this.#view ??= this.#checkedView(this.#working)
+    return this.#view as Data
   }
 
   set data(value: Data) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new TypeError('session data must be a plain object')
     }
+    this.#checkData(value as Json)
     this.#working = value as Json
+    this.#view = undefined
+  }
+
+  /**
+   * The handler's view of its copy: a top-level assignment of a value that cannot be stored
+   * throws there, naming the key, instead of failing the write after the handler returned.
+   * (A change deep inside a value is checked when it is written.)
+   */
+  #checkedView(working: Json): Json {
+    const check = (target: Json, key: string | symbol, value: unknown) => {
+      if (typeof key !== 'string') return
+      try {
+        checkDataValue(key, value)
+        this.#ctx.carrier.checkData?.({ ...target, [key]: value }, key)
+      } catch (err) {
+        throw this.#sink.presentError(err) // as the public methods do: a status, a generic text
+      }
+    }
+    return new Proxy(working, {
+      set(target, key, value) {
+        check(target, key, value)
+        return Reflect.set(target, key, value)
+      },
+      defineProperty(target, key, descriptor) {
+        if ('value' in descriptor) check(target, key, descriptor.value)
+        return Reflect.defineProperty(target, key, descriptor)
+      },
+    })
+  }
+
+  /** Checks every key of `data` as an assignment would. */
+  #checkData(data: Json): void {
+    for (const key of Object.keys(data)) checkDataValue(key, data[key])
+    this.#ctx.carrier.checkData?.(data, null)
   }
 
   update(fn: (data: Data) => void): Promise<void> {
@@ -130,6 +175,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     if (current === null) {
       const draft = this.#effectiveData()
       fn(draft as Data)
+      this.#checkData(draft)
       await this.#create(null, draft)
       return
     }
@@ -137,6 +183,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       this.#compareAndSet(fresher(latest, current), (fresh) => {
         const draft = overlay(clone(fresh.data), this.#working, this.#baseline)
         fn(draft as Data)
+        this.#checkData(draft)
         return draft
       }),
     )
@@ -155,7 +202,10 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     const keep = options.keepData ?? true
     const previous = this.#effectiveData()
     const data: Json = keep === true ? previous : keep === false ? {} : pick(previous, keep)
-    if (options.data !== undefined) Object.assign(data, clone(options.data as Json))
+    if (options.data !== undefined) {
+      this.#checkData(options.data as Json)
+      Object.assign(data, clone(options.data as Json))
+    }
     const old = this.#record
     await this.#create(userId, data)
     // FX-1: the pre-login id dies now, not at its timeout. Its clearing cookie is not sent: the
@@ -275,6 +325,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   async commit(canSetCookies: boolean): Promise<void> {
     const dirty = this.#dirty ?? this.#changedKeys()
     this.#dirty = null
+    for (const key of dirty) checkDataValue(key, this.#working?.[key])
     const current = this.#record
     if (current === null) {
       if (dirty.length === 0) return
@@ -386,7 +437,15 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   #changedKeys(): string[] {
-    return this.#working === undefined ? [] : changedKeys(this.#working, this.#baseline)
+    if (this.#working === undefined) return []
+    try {
+      return changedKeys(this.#working, this.#baseline)
+    } catch (err) {
+      // A cycle made deep inside a value (which no assignment trap sees) overflows the compare:
+      // name the key instead.
+      for (const key of Object.keys(this.#working)) checkDataValue(key, this.#working[key])
+      throw err
+    }
   }
 
   #effectiveData(): Json {
@@ -394,8 +453,11 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   #refuseCrossSite(): void {
-    if (this.#crossSite) {
-      throw new TesseraError('ERR_CSRF_REJECTED', 'a cross-site request may not start a session')
+    if (this.#crossSite !== null) {
+      throw new TesseraError(
+        'ERR_CSRF_REJECTED',
+        `a cross-site request may not start a session: ${this.#crossSite}`,
+      )
     }
   }
 
