@@ -136,12 +136,24 @@ function describe(e: KeyEntry): string {
 }
 
 function isKeyEntry(value: KeyInput | KeyEntry): value is KeyEntry {
-  return 'publicKey' in value && 'secret' in value && 'privateKey' in value
+  // The shape is checked before `in`: a bare secret given instead of { id, key } must not reach
+  // an operator whose TypeError quotes the value it was given.
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'publicKey' in value &&
+    'secret' in value &&
+    'privateKey' in value
+  )
 }
 
 function toEntry(input: KeyInput, index: number): KeyEntry {
-  if (typeof input !== 'object' || input === null) {
-    throw new TesseraError('ERR_KEY_INVALID', `keys[${index}] must be an object { id, key }`)
+  if (typeof input !== 'object' || input === null || input instanceof Uint8Array) {
+    // Never the value: a bare secret in place of { id, key } is the usual mistake.
+    throw new TesseraError(
+      'ERR_KEY_INVALID',
+      `keys[${index}] must be an object { id, key }, got ${input === null ? 'null' : input instanceof Uint8Array ? 'bytes' : typeof input}; wrap the secret as { id: 'k1', key: secret }`,
+    )
   }
   const { id, key, alg } = input
   if (typeof id !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(id)) {
@@ -153,7 +165,7 @@ function toEntry(input: KeyInput, index: number): KeyEntry {
   if (alg !== undefined && !(JWS_ALGORITHMS as readonly string[]).includes(alg)) {
     throw new TesseraError(
       'ERR_KEY_INVALID',
-      `key "${id}": alg must be one of ${JWS_ALGORITHMS.join(', ')}; got ${String(alg)}`,
+      `key "${id}": alg must be one of ${JWS_ALGORITHMS.join(', ')}; got ${shortName(alg)}`,
     )
   }
   if (alg === undefined || alg.startsWith('HS')) return secretEntry(id, key, alg ?? null)
@@ -234,6 +246,11 @@ function checkAsymmetric(id: string, key: KeyObject, alg: JwsAlgorithm): void {
   } else if (alg === 'EdDSA') {
     if (type !== 'ed25519') wrong('an Ed25519 key')
   }
+}
+
+/** A short name as given (`none`, `HS257`), else only its type: a misplaced secret never shows. */
+function shortName(value: unknown): string {
+  return typeof value === 'string' && /^[A-Za-z0-9]{1,8}$/.test(value) ? value : typeof value
 }
 
 function describeInput(key: unknown): string {
