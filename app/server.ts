@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express, { type NextFunction, type Request, type Response } from 'express'
-import { isTesseraError, type TesseraErrorCode } from 'tessera-session'
+import { isTesseraError, type Store, type TesseraErrorCode } from 'tessera-session'
 import { csrf, session } from 'tessera-session/express'
 import { createAccounts, type AccountRepository } from './accounts.js'
 import type { AppConfig } from './config.js'
@@ -40,6 +40,8 @@ export const BODY_LIMIT = '10kb'
 /** The app, not yet listening, and how to release what it opened. */
 export interface AppServer {
   readonly app: express.Express
+  /** The session store the app opened (tests count what anonymous visits leave in it). */
+  readonly store: Store
   close(): Promise<void>
 }
 
@@ -225,6 +227,7 @@ export async function createServer(
 
   return {
     app,
+    store,
     async close() {
       await opened.close() // closes the account repository it opened, too
     },
@@ -235,6 +238,7 @@ export async function createServer(
 export interface RunningApp {
   readonly url: string
   readonly server: Server
+  readonly store: Store
   close(): Promise<void>
 }
 
@@ -254,6 +258,7 @@ export async function startServer(
   return {
     url: `http://${host}:${port}`,
     server,
+    store: built.store,
     async close() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -35,6 +35,7 @@ export type {
 } from './session/request-session.js'
 export { createServerCarrier } from './session/server-carrier.js'
 export type { ServerCarrierOptions } from './session/server-carrier.js'
+export { isLoopbackHost } from './session/carrier.js'
 export type {
   Carrier,
   CarrierKind,

@@ -162,7 +162,8 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
       // The common case, one cookie, is read without parsing the whole header.
       const single = readCookie(request.cookieHeader, name)
       if (single === null) return refuse('ERR_TOKEN_MALFORMED', request) // IN-5: duplicates
-      const sealed = single ?? joinCookieChunks(parseCookieAll(request.cookieHeader), name, maxChunks)
+      const sealed =
+        single ?? joinCookieChunks(parseCookieAll(request.cookieHeader), name, maxChunks)
       if (sealed === null) {
         const present = presentNames(request, name).length > 0
         return present ? refuse('ERR_TOKEN_MALFORMED', request) : noSession

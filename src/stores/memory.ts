@@ -15,6 +15,9 @@ export interface MemoryStoreOptions {
    * Most sessions (and, separately, most refresh tokens) held at once; default 100 000. When full,
    * a write first drops expired records, then evicts the records closest to expiry: about 1/128 of
    * `maxEntries` at once, so that a full store scans once per batch rather than on every write.
+   * Records of visitors who are not signed in go first, and a visitor's record never evicts a
+   * signed-in one: when only signed-in records are left, a new visitor's record is refused
+   * (`ERR_STORE_UNAVAILABLE`), so a flood of anonymous writes cannot log anyone out.
    */
   readonly maxEntries?: number
   /** How often expired records are swept (an unref'd timer); default 60. Reads never return them anyway. */
@@ -104,11 +107,19 @@ class ExpiringTable<V extends { expiresAt: number }> {
   readonly #indexKey: (value: V) => string | null
   readonly #maxEntries: number
   readonly #clock: { now(): number }
+  /** True for a value that may be evicted before the others, and may evict only its likes. */
+  readonly #anonymous: (value: V) => boolean
 
-  constructor(indexKey: (value: V) => string | null, maxEntries: number, clock: { now(): number }) {
+  constructor(
+    indexKey: (value: V) => string | null,
+    maxEntries: number,
+    clock: { now(): number },
+    anonymous: (value: V) => boolean,
+  ) {
     this.#indexKey = indexKey
     this.#maxEntries = maxEntries
     this.#clock = clock
+    this.#anonymous = anonymous
   }
 
   /** The value if it is live; an expired one is removed on the way. */
@@ -127,7 +138,7 @@ class ExpiringTable<V extends { expiresAt: number }> {
   /** Stores `value` under `key`, moving its index entry; makes room first when full. */
   set(key: string, value: V): void {
     if (this.#map.has(key)) this.delete(key)
-    else if (this.#map.size >= this.#maxEntries) this.#makeRoom()
+    else if (this.#map.size >= this.#maxEntries) this.#makeRoom(this.#anonymous(value))
     this.#map.set(key, value)
     const indexKey = this.#indexKey(value)
     if (indexKey !== null) this.#index.add(indexKey, key)
@@ -165,25 +176,42 @@ class ExpiringTable<V extends { expiresAt: number }> {
 
   // Full: drop what has expired; if that is not enough, evict the values closest to expiry, about
   // 1/128 of the bound at once so that a full table sorts once per batch, not on every write.
-  #makeRoom(): void {
+  // Anonymous values rank before every other (they go first), and a write of an anonymous value
+  // evicts only anonymous ones: when none is left, it is refused rather than evict a user.
+  #makeRoom(forAnonymous: boolean): void {
     this.sweep(this.#clock.now())
     if (this.#map.size < this.#maxEntries) return
     const count = Math.max(1, Math.floor(this.#maxEntries / 128))
-    const instants = new Float64Array(this.#map.size)
+    const ranks = new Float64Array(this.#map.size)
     let i = 0
-    for (const value of this.#map.values()) instants[i++] = value.expiresAt
-    instants.sort()
-    const threshold = instants[Math.min(count, instants.length) - 1]!
+    for (const value of this.#map.values()) ranks[i++] = this.#rank(value)
+    ranks.sort()
+    const threshold = ranks[Math.min(count, ranks.length) - 1]!
     let evicted = 0
     for (const [key, value] of this.#map) {
       if (evicted >= count) break
-      if (value.expiresAt <= threshold) {
+      if (forAnonymous && !this.#anonymous(value)) continue
+      if (this.#rank(value) <= threshold) {
         this.delete(key)
         evicted++
       }
     }
+    if (evicted === 0) {
+      throw new TesseraError(
+        'ERR_STORE_UNAVAILABLE',
+        `memory store is full (maxEntries ${this.#maxEntries}) of signed-in sessions; a visitor's record does not evict them`,
+      )
+    }
+  }
+
+  /** Eviction order: anonymous values first, then by expiry. */
+  #rank(value: V): number {
+    return this.#anonymous(value) ? value.expiresAt - ANONYMOUS_FIRST : value.expiresAt
   }
 }
+
+/** Larger than any span of epoch milliseconds: anonymous values rank below every other. */
+const ANONYMOUS_FIRST = 2 ** 50
 
 function checkOptions(maxEntries: number, sweepIntervalSeconds: number): void {
   if (!Number.isInteger(maxEntries) || maxEntries <= 0) {
@@ -213,8 +241,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 60
   checkOptions(maxEntries, sweepIntervalSeconds)
   const clock = options.clock ?? Date
-  const sessions = new ExpiringTable<SessionEntry>((e) => e.userId, maxEntries, clock)
-  const tokens = new ExpiringTable<RefreshTokenRecord>((t) => t.familyId, maxEntries, clock)
+  const sessions = new ExpiringTable<SessionEntry>(
+    (e) => e.userId,
+    maxEntries,
+    clock,
+    (e) => e.userId === null,
+  )
+  const tokens = new ExpiringTable<RefreshTokenRecord>(
+    (t) => t.familyId,
+    maxEntries,
+    clock,
+    (t) => t.userId === '',
+  )
   const timer = setInterval(() => {
     const now = clock.now()
     sessions.sweep(now)
