@@ -1,27 +1,15 @@
 // Opens the configured session store, and the login throttle's backend and the accounts in the
-// same place. Drivers load only for the store that needs them.
+// same place. Drivers load only for the store that needs them: the SQLite, Redis and PostgreSQL
+// stores, throttle backends and account repositories are imported when that store is opened.
 import path from 'node:path'
 import { mkdirSync } from 'node:fs'
 import { createMemoryStore, type Store } from 'tessera-session'
 import type { Pool } from 'pg'
-import {
-  accountsDatabasePath,
-  memoryAccountRepository,
-  postgresAccountRepository,
-  redisAccountRepository,
-  sqliteAccountRepository,
-  type AccountRepository,
-} from './accounts.js'
+import { accountsDatabasePath, type AccountRepository } from './accounts.js'
+import { memoryAccountRepository } from './accounts/memory.js'
 import type { StoreConfig } from './config.js'
-import {
-  memoryThrottleBackend,
-  postgresThrottleBackend,
-  redisThrottleBackend,
-  sqliteThrottleBackend,
-  THROTTLE_TIMEOUT_MS,
-  type ThrottleBackend,
-  type ThrottleWindow,
-} from './throttle.js'
+import { THROTTLE_TIMEOUT_MS, type ThrottleBackend, type ThrottleWindow } from './throttle.js'
+import { memoryThrottleBackend } from './throttle/memory.js'
 
 /** An open store and how to release everything it opened. */
 export interface OpenStore {
@@ -109,6 +97,8 @@ export async function openStore(config: StoreConfig): Promise<OpenStore> {
     case 'sqlite': {
       mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
       const { createSqliteStore } = await import('tessera-session/stores/sqlite')
+      const { sqliteThrottleBackend } = await import('./throttle/sqlite.js')
+      const { sqliteAccountRepository } = await import('./accounts/sqlite.js')
       const store = createSqliteStore({ path: sessionsDatabasePath(config.dataDir) })
       const companions = {
         throttle: (w: ThrottleWindow) =>
@@ -120,6 +110,8 @@ export async function openStore(config: StoreConfig): Promise<OpenStore> {
     case 'redis': {
       const { createClient } = await import('redis')
       const { createRedisStore } = await import('tessera-session/stores/redis')
+      const { redisThrottleBackend } = await import('./throttle/redis.js')
+      const { redisAccountRepository } = await import('./accounts/redis.js')
       // Reconnect at most 0.5 s apart, so requests recover within ~2 s of Redis coming back
       // (node-redis's default backoff grows to 2 s between attempts; see docs/stores.md).
       const client = createClient({
@@ -139,6 +131,8 @@ export async function openStore(config: StoreConfig): Promise<OpenStore> {
     }
     case 'postgres': {
       const { createPostgresStore } = await import('tessera-session/stores/postgres')
+      const { postgresThrottleBackend } = await import('./throttle/postgres.js')
+      const { postgresAccountRepository } = await import('./accounts/postgres.js')
       const pool = await openPostgresPool(config.databaseUrl ?? '')
       const store = createPostgresStore({ pool, table: POSTGRES_TABLE })
       const companions = {

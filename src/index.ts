@@ -33,8 +33,8 @@ export type {
   LoginOptions,
   ResponseSink,
 } from './session/request-session.js'
-export { createServerCarrier } from './session/server-carrier.js'
-export type { ServerCarrierOptions } from './session/server-carrier.js'
+export { createServerCarrier } from './session/carriers/server/server-carrier.js'
+export type { ServerCarrierOptions } from './session/carriers/server/server-carrier.js'
 export { isLoopbackHost } from './session/carrier.js'
 export type {
   Carrier,
@@ -49,9 +49,12 @@ export { createSessionInspector, sessionIdHash } from './session/inspect.js'
 export type { SessionInspector } from './session/inspect.js'
 export { checkCsrf, createCsrfTokens } from './session/csrf.js'
 export type { CsrfRequest, CsrfDecision, CsrfTokens } from './session/csrf.js'
-export { createCookieCarrier } from './session/cookie-carrier.js'
-export type { CookieCarrierOptions } from './session/cookie-carrier.js'
-export { createTokenCarrier } from './session/token-carrier.js'
-export type { TokenCarrierOptions, AccessTokenSource } from './session/token-carrier.js'
-export type { AccessTokenOptions } from './session/access-token.js'
-export type { RefreshReuse } from './session/refresh-family.js'
+export { createCookieCarrier } from './session/carriers/cookie/cookie-carrier.js'
+export type { CookieCarrierOptions } from './session/carriers/cookie/cookie-carrier.js'
+export { createTokenCarrier } from './session/carriers/token/token-carrier.js'
+export type {
+  TokenCarrierOptions,
+  AccessTokenSource,
+} from './session/carriers/token/token-carrier.js'
+export type { AccessTokenOptions } from './session/carriers/token/access-token.js'
+export type { RefreshReuse } from './session/carriers/token/refresh-family.js'

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { postgresAccountsTableSql } from '../../app/accounts.js'
+import { postgresAccountsTableSql } from '../../app/accounts/postgres.js'
 import {
   openPostgresPool,
   openStore,
@@ -7,7 +7,7 @@ import {
   POSTGRES_TABLE,
   POSTGRES_THROTTLE_TABLE,
 } from '../../app/stores.js'
-import { postgresThrottleTableSql } from '../../app/throttle.js'
+import { postgresThrottleTableSql } from '../../app/throttle/postgres.js'
 import { print, printJson, STORE_HELP, type Command } from './output.js'
 import { configuredStore, STORE_OPTIONS } from './store.js'
 

@@ -9,7 +9,7 @@ import { secretKeyObject, toKeyring, type KeyInput, type Keyring } from '../cryp
 import { unsealValue, type UnsealedValue } from '../cookie/sealed.js'
 import { verifyJwt, type VerifiedJwt, type VerifyJwtOptions } from '../jwt/verify.js'
 import { TesseraError } from '../errors.js'
-import { COOKIE_CARRIER_PURPOSE } from './cookie-carrier.js'
+import { COOKIE_CARRIER_PURPOSE } from './carriers/cookie/cookie-carrier.js'
 
 const HANDLE_PURPOSE = 'tessera/session-handle/v1'
 const HANDLE_LENGTH = 22 // 132 bits of the HMAC: unguessable, and not the id or its hash

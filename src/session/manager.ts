@@ -16,13 +16,14 @@ import {
 } from './carrier.js'
 import { authCookie, clearAuthCookie } from './auth-cookie.js'
 import { checkCsrf, createCsrfTokens, PRE_SESSION_VALUE, type CsrfTokens } from './csrf.js'
-import { createCookieCarrier, type CookieCarrierOptions } from './cookie-carrier.js'
+import { createCookieCarrier, type CookieCarrierOptions } from './carriers/cookie/cookie-carrier.js'
 import { sessionHandleFunction } from './inspect.js'
-import { createServerCarrier } from './server-carrier.js'
-import { createTokenCarrier, type TokenCarrierOptions } from './token-carrier.js'
+import { createServerCarrier } from './carriers/server/server-carrier.js'
+import { createTokenCarrier, type TokenCarrierOptions } from './carriers/token/token-carrier.js'
 import type { ResponseSink, SessionData, SessionEvent } from './request-session.js'
 import { readCookie } from './session-cookie.js'
 import { Session, type PreSessionCsrf, type SessionContext } from './session.js'
+import { DEFAULT_STORE_TIMEOUT_SECONDS } from './store-call.js'
 
 /** The `server` carrier: an opaque id in the cookie, the record in `store`. */
 export interface ServerCarrierConfig {
@@ -390,7 +391,7 @@ function cookieOptions(options: CommonSessionOptions, absolute: number): Carrier
 }
 
 function storeTimeout(value: number | undefined): number {
-  const v = value ?? 1
+  const v = value ?? DEFAULT_STORE_TIMEOUT_SECONDS
   if (typeof v !== 'number' || !(v > 0 && v <= 60)) {
     invalid(`storeTimeoutSeconds must be above 0 and at most 60, got ${String(v)}`)
   }

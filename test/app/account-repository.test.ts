@@ -8,15 +8,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import { isTesseraError } from 'tessera-session'
-import {
-  createAccounts,
-  memoryAccountRepository,
-  postgresAccountRepository,
-  redisAccountRepository,
-  sqliteAccountRepository,
-  type Account,
-  type AccountRepository,
-} from '../../app/accounts.js'
+import { createAccounts, type Account, type AccountRepository } from '../../app/accounts.js'
+import { memoryAccountRepository } from '../../app/accounts/memory.js'
+import { postgresAccountRepository } from '../../app/accounts/postgres.js'
+import { redisAccountRepository } from '../../app/accounts/redis.js'
+import { sqliteAccountRepository } from '../../app/accounts/sqlite.js'
 import { BACKEND_TIMEOUT_MS } from '../../app/backend-calls.js'
 import { serviceUrl, uniqueName } from '../helpers/services.js'
 import {

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import {
-  createAccounts,
-  hashPassword,
-  memoryAccountRepository,
-  verifyPassword,
-} from '../../app/accounts.js'
+import { createAccounts, hashPassword, verifyPassword } from '../../app/accounts.js'
+import { memoryAccountRepository } from '../../app/accounts/memory.js'
 
 describe('accounts', () => {
   it('hashes with scrypt and verifies only the right password', async () => {

@@ -12,9 +12,6 @@ import {
   createSessionGuessThrottle,
   DEFAULT_THROTTLE_POLICY,
   memoryThrottleBackend,
-  postgresThrottleBackend,
-  redisThrottleBackend,
-  sqliteThrottleBackend,
   THROTTLE_TIMEOUT_MS,
   type LoginAttempt,
   type LoginThrottle,
@@ -22,6 +19,9 @@ import {
   type ThrottleBackend,
   type ThrottlePolicy,
 } from '../../app/throttle.js'
+import { postgresThrottleBackend } from '../../app/throttle/postgres.js'
+import { redisThrottleBackend } from '../../app/throttle/redis.js'
+import { sqliteThrottleBackend } from '../../app/throttle/sqlite.js'
 import { serviceUrl, uniqueName } from '../helpers/services.js'
 import {
   postgresInstances,

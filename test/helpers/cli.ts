@@ -12,14 +12,18 @@ export interface CliResult {
 /** The built binary's path. */
 export const CLI_PATH = repoFile('dist/cli/main.js')
 
-/** Runs `tessera ...args` with `env` added to a minimal environment, to completion. */
+/**
+ * Runs `tessera ...args` with `env` added to a minimal environment, to completion; `nodeArgs` go
+ * to node before the script (e.g. `--import` a preload).
+ */
 export function runCli(
   args: readonly string[],
   env: Record<string, string> = {},
   cwd?: string,
+  nodeArgs: readonly string[] = [],
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, CLI_PATH, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
       cwd: cwd ?? repoFile('.'),
       stdio: ['ignore', 'pipe', 'pipe'],

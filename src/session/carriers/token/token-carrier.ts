@@ -4,12 +4,12 @@
 // of truth on refresh, and the compare-and-set that keeps updates from being lost) and the
 // refresh tokens' hashes. Every request checks its session's record through a cache that answers
 // for at most one second, so a revoked session's access tokens die within a second everywhere.
-import { sha256 } from '../crypto/hash.js'
-import type { Keyring } from '../crypto/keyring.js'
-import { randomId } from '../crypto/random.js'
-import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
-import type { SessionRecord, Store } from '../stores/store.js'
-import { authCookie, clearAuthCookie, type AuthCookieOptions } from './auth-cookie.js'
+import { sha256 } from '../../../crypto/hash.js'
+import type { Keyring } from '../../../crypto/keyring.js'
+import { randomId } from '../../../crypto/random.js'
+import { TesseraError, type TesseraErrorCode } from '../../../errors.js'
+import type { SessionRecord, Store } from '../../../stores/store.js'
+import { authCookie, clearAuthCookie, type AuthCookieOptions } from '../../auth-cookie.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -17,13 +17,14 @@ import {
   type CarrierLoad,
   type CarrierRequest,
   type CarrierWrite,
-} from './carrier.js'
-import { createRevocationCache } from './revocation-cache.js'
-import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
-import { bounded } from './server-carrier.js'
-import { readCookie } from './session-cookie.js'
+} from '../../carrier.js'
+import { createRevocationCache } from '../../revocation-cache.js'
+import type { RefreshReuse } from './refresh-family.js'
+import { createRefreshFlow } from './refresh-flow.js'
+import { readCookie } from '../../session-cookie.js'
+import { storeCaller } from '../../store-call.js'
 import { createAccessTokens, integer, type AccessTokenOptions } from './access-token.js'
-import { accessTokenKeys } from './inspect.js'
+import { accessTokenKeys } from '../../inspect.js'
 
 /** Where the token carrier accepts its access token from. */
 export type AccessTokenSource = 'cookie' | 'bearer' | 'both'
@@ -51,7 +52,7 @@ export interface TokenCarrierOptions extends AccessTokenOptions {
   readonly revocationCheck?: boolean | undefined
   /** Hears a refresh token reuse, after its family has been revoked. */
   readonly onRefreshReuse?: ((reuse: RefreshReuse) => void) | undefined
-  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 2. */
+  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 1. */
   readonly storeTimeoutSeconds?: number | undefined
   /** The clock of writes and of the revocation cache, epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined
@@ -70,10 +71,8 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   const { store, cookie } = options
   const now = options.now ?? Date.now
   const absoluteMs = options.absoluteTimeoutSeconds * 1000
-  const storeTimeoutMs = (options.storeTimeoutSeconds ?? 2) * 1000
   // SO-1: every store call is bounded, so a hung store answers 503 fast.
-  const storeCall = <T>(operation: string, pending: Promise<T>): Promise<T> =>
-    bounded(operation, pending, storeTimeoutMs)
+  const storeCall = storeCaller(options.storeTimeoutSeconds)
   const graceSeconds = integer(options.refreshGraceSeconds, 5, 0, 60, 'refreshGraceSeconds')
   const accept = options.accept ?? 'both'
   if (accept !== 'cookie' && accept !== 'bearer' && accept !== 'both') {
@@ -122,19 +121,6 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     }
   }
 
-  async function startFamily(record: SessionRecord, request: CarrierRequest): Promise<string> {
-    const issued = await storeCall(
-      'insert',
-      issueRefreshToken(store.refreshTokens, {
-        familyId: record.idHash,
-        userId: record.userId ?? '',
-        now: record.createdAt,
-        expiresAt: record.createdAt + absoluteMs,
-      }),
-    )
-    return refreshCookie(issued.token, request)
-  }
-
   /** The access token's session, confirmed live (and freshened) through the ≤ 1 s cache. */
   async function confirm(
     record: SessionRecord,
@@ -159,44 +145,17 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     return { record, reason: null, setCookies: [] }
   }
 
-  async function refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad> {
-    let next
-    const reused: { familyId?: string } = {}
-    try {
-      next = await storeCall(
-        'refresh',
-        rotateRefreshToken(store.refreshTokens, token, {
-          now: at,
-          graceSeconds,
-          onReuse: (reuse) => {
-            reused.familyId = reuse.familyId
-            options.onRefreshReuse?.(reuse)
-          },
-        }),
-      )
-    } catch (err) {
-      // A store failure stays an error (503); a refused token is no session.
-      if (!isTesseraError(err) || err.code === 'ERR_STORE_UNAVAILABLE') throw err
-      // RT-3: a reuse ends the session too (the family id is its key), so the family's live
-      // access tokens die with it instead of working until they expire.
-      if (reused.familyId !== undefined) {
-        await storeCall('delete', store.sessions.delete(reused.familyId))
-        live?.invalidate(reused.familyId)
-      }
-      return refuse(err.code, request)
-    }
-    const record = await storeCall('get', store.sessions.get(next.familyId))
-    if (record === null) {
-      // The session was revoked or has expired: its family goes with it.
-      await storeCall('revokeFamily', store.refreshTokens.revokeFamily(next.familyId, at))
-      return refuse('ERR_SESSION_NOT_FOUND', request)
-    }
-    return {
-      record,
-      reason: null,
-      setCookies: [accessCookie(record, request), refreshCookie(next.token, request)],
-    }
-  }
+  const family = createRefreshFlow({
+    store,
+    storeCall,
+    absoluteMs,
+    graceSeconds,
+    live,
+    refuse,
+    accessCookie,
+    refreshCookie,
+    onRefreshReuse: options.onRefreshReuse,
+  })
 
   return {
     kind: 'token',
@@ -218,7 +177,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       // routes never see it.
       const refreshToken = readCookie(header, n.refresh)
       if (refreshToken === null) return refuse('ERR_TOKEN_MALFORMED', request)
-      if (refreshToken !== undefined) return refresh(refreshToken, request, at)
+      if (refreshToken !== undefined) return family.refresh(refreshToken, request, at)
       return failure === null
         ? { record: null, reason: null, setCookies: [] }
         : refuse(failure, request)
@@ -228,7 +187,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       const record: SessionRecord = { ...draft, idHash: sha256(randomId()) }
       const access = accessCookie(record, request) // refuses oversized data before any write
       await storeCall('create', store.sessions.create(record))
-      return { record, setCookies: [access, await startFamily(record, request)] }
+      return { record, setCookies: [access, await family.start(record, request)] }
     },
 
     async replace(record, expectedVersion, request) {

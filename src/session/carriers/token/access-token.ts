@@ -1,14 +1,14 @@
 // The token carrier's access token: a JWT (typ at+jwt, RFC 9068 / RFC 8725 §3.11) carrying the
 // session record. `sid` is the record's key; everything derived from it (list handles, CSRF
 // tokens) is keyed, so reading it from the token grants nothing.
-import { toKeyring, type KeyEntry, type KeyInput, type Keyring } from '../crypto/keyring.js'
-import { randomId } from '../crypto/random.js'
-import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
-import { signJwt, type JwtClaims } from '../jwt/sign.js'
-import { verifyJwt } from '../jwt/verify.js'
-import type { SessionRecord } from '../stores/store.js'
-import { recordCounters, recordFromParts } from './record-codec.js'
-import { createVerifiedCache } from './verified-cache.js'
+import { toKeyring, type KeyEntry, type KeyInput, type Keyring } from '../../../crypto/keyring.js'
+import { randomId } from '../../../crypto/random.js'
+import { isTesseraError, TesseraError, type TesseraErrorCode } from '../../../errors.js'
+import { signJwt, type JwtClaims } from '../../../jwt/sign.js'
+import { verifyJwt } from '../../../jwt/verify.js'
+import type { SessionRecord } from '../../../stores/store.js'
+import { recordCounters, recordFromParts } from '../../record-codec.js'
+import { createVerifiedCache } from '../../verified-cache.js'
 
 /** Options of the access token. Durations are seconds. */
 export interface AccessTokenOptions {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { MAX_COOKIE_BYTES } from '../../src/cookie/codec.js'
-import { isTesseraError } from '../../src/errors.js'
+import { MAX_COOKIE_BYTES } from '../../../../src/cookie/codec.js'
+import { isTesseraError } from '../../../../src/errors.js'
 import {
   checkChunkOptions,
   joinCookieChunks,
   presentChunkNames,
   splitCookieValue,
-} from '../../src/session/cookie-chunks.js'
+} from '../../../../src/session/carriers/cookie/cookie-chunks.js'
 
 const NAME = '__Host-tessera'
 

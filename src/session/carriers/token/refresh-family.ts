@@ -1,10 +1,10 @@
 // Refresh-token families (RFC 9700 §4.14.2): a family starts at login, every use of a token
 // rotates it to a new one in the same family, and a token used a second time, outside a short
 // grace window, revokes the whole family.
-import { sha256 } from '../crypto/hash.js'
-import { randomId } from '../crypto/random.js'
-import { TesseraError } from '../errors.js'
-import type { RefreshTokenStore } from '../stores/store.js'
+import { sha256 } from '../../../crypto/hash.js'
+import { randomId } from '../../../crypto/random.js'
+import { TesseraError } from '../../../errors.js'
+import type { RefreshTokenStore } from '../../../stores/store.js'
 
 const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { sha256 } from '../../src/crypto/hash.js'
-import { isTesseraError, type TesseraErrorCode } from '../../src/errors.js'
+import { sha256 } from '../../../../src/crypto/hash.js'
+import { isTesseraError, type TesseraErrorCode } from '../../../../src/errors.js'
 import {
   issueRefreshToken,
   revokeRefreshFamily,
   rotateRefreshToken,
   type RefreshReuse,
-} from '../../src/session/refresh-family.js'
-import { createMemoryStore } from '../../src/stores/memory.js'
-import { fakeClock } from '../../src/testing/fake-clock.js'
+} from '../../../../src/session/carriers/token/refresh-family.js'
+import { createMemoryStore } from '../../../../src/stores/memory.js'
+import { fakeClock } from '../../../../src/testing/fake-clock.js'
 
 // A memory store that sees the same instants the tests pass to rotate.
 function fakeRefreshStore() {

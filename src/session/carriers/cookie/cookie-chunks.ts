@@ -1,5 +1,5 @@
-import { MAX_COOKIE_BYTES } from '../cookie/codec.js'
-import { TesseraError } from '../errors.js'
+import { MAX_COOKIE_BYTES } from '../../../cookie/codec.js'
+import { TesseraError } from '../../../errors.js'
 
 /** Default bound on the number of cookies one value is split across. */
 export const DEFAULT_MAX_CHUNKS = 3

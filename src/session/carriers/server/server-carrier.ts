@@ -1,9 +1,9 @@
 // The `server` carrier: the browser holds only an opaque 256-bit random id; the record lives in
 // a store under the id's SHA-256, so a leaked store yields no live cookie (SID-1..SID-4).
-import { sha256 } from '../crypto/hash.js'
-import { RANDOM_ID_BYTES, randomBytesBuffer } from '../crypto/random.js'
-import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
-import type { SessionRecord, Store } from '../stores/store.js'
+import { sha256 } from '../../../crypto/hash.js'
+import { RANDOM_ID_BYTES, randomBytesBuffer } from '../../../crypto/random.js'
+import type { TesseraErrorCode } from '../../../errors.js'
+import type { SessionRecord, Store } from '../../../stores/store.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -11,14 +11,15 @@ import {
   type CarrierLoad,
   type CarrierRequest,
   type CarrierWrite,
-} from './carrier.js'
-import { clearingCookie, readCookie, sessionCookie } from './session-cookie.js'
+} from '../../carrier.js'
+import { clearingCookie, readCookie, sessionCookie } from '../../session-cookie.js'
+import { storeCaller } from '../../store-call.js'
 
 /** Options of `createServerCarrier`. */
 export interface ServerCarrierOptions {
   readonly store: Store
   readonly cookie: CarrierCookieOptions
-  /** A store call that has not answered after this long fails as ERR_STORE_UNAVAILABLE (SO-1). Default 2. */
+  /** A store call that has not answered after this long fails as ERR_STORE_UNAVAILABLE (SO-1). Default 1. */
   readonly storeTimeoutSeconds?: number | undefined
 }
 
@@ -36,9 +37,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/
 export function createServerCarrier(options: ServerCarrierOptions): Carrier {
   const { store, cookie } = options
   const sessions = store.sessions
-  const timeoutMs = (options.storeTimeoutSeconds ?? 2) * 1000
-  const storeCall = <T>(operation: string, pending: Promise<T>): Promise<T> =>
-    bounded(operation, pending, timeoutMs)
+  const storeCall = storeCaller(options.storeTimeoutSeconds)
 
   function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {
     return { record: null, reason, setCookies: [clearingCookie(cookie, request)] }
@@ -114,67 +113,4 @@ function nextSessionId(): string {
 
 function isSessionId(value: string): boolean {
   return value.length === 43 && SESSION_ID.test(value)
-}
-
-/**
- * Awaits a store call for at most `timeoutMs`, so a hung store fails the request fast instead of
- * holding it; a driver's failure becomes ERR_STORE_UNAVAILABLE with the driver's error as cause.
- */
-export async function bounded<T>(
-  operation: string,
-  pending: Promise<T>,
-  timeoutMs: number,
-): Promise<T> {
-  // One shared watchdog instead of a timer (and an Error) per call: this wraps every store call
-  // of every request, and a setTimeout plus a stack trace each cost more than the call itself.
-  return new Promise<T>((resolve, reject) => {
-    const waiter: Waiter = {
-      deadline: Date.now() + timeoutMs,
-      timeoutMs,
-      fail: (cause) => reject(storeError(operation, cause)),
-    }
-    waiters.add(waiter)
-    if (watchdog === undefined) {
-      // Not unref'd: it runs only while a store call is in flight, which is work outstanding.
-      watchdog = setInterval(failOverdue, WATCHDOG_TICK_MS)
-    }
-    pending.then(
-      (value) => {
-        waiters.delete(waiter)
-        resolve(value)
-      },
-      (cause: unknown) => {
-        waiters.delete(waiter)
-        waiter.fail(cause)
-      },
-    )
-  })
-}
-
-interface Waiter {
-  readonly deadline: number
-  readonly timeoutMs: number
-  readonly fail: (cause: unknown) => void
-}
-
-const WATCHDOG_TICK_MS = 25
-const waiters = new Set<Waiter>()
-let watchdog: ReturnType<typeof setInterval> | undefined
-
-function failOverdue(): void {
-  const now = Date.now()
-  for (const waiter of waiters) {
-    if (waiter.deadline > now) continue
-    waiters.delete(waiter)
-    waiter.fail(new Error(`no answer within ${waiter.timeoutMs} ms`))
-  }
-  if (waiters.size === 0) {
-    clearInterval(watchdog)
-    watchdog = undefined
-  }
-}
-
-function storeError(operation: string, cause: unknown): unknown {
-  if (isTesseraError(cause)) return cause
-  return new TesseraError('ERR_STORE_UNAVAILABLE', `session store ${operation} failed`, { cause })
 }

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { encodeBase64url } from '../../src/crypto/base64url.js'
-import { isTesseraError, type TesseraErrorCode } from '../../src/errors.js'
+import { encodeBase64url } from '../../../../src/crypto/base64url.js'
+import { isTesseraError, type TesseraErrorCode } from '../../../../src/errors.js'
 import {
   createSessionManager,
   type SessionManager,
   type SessionManagerOptions,
-} from '../../src/session/manager.js'
-import { createMemoryStore } from '../../src/stores/memory.js'
-import { fakeClock, type FakeClock } from '../../src/testing/fake-clock.js'
-import { signedIn, visit, type TestData } from '../helpers/carrier-visit.js'
-import { cookieJar } from '../helpers/cookie-jar.js'
-import { instrument, testKeys, type InstrumentedStore } from '../helpers/session.js'
+} from '../../../../src/session/manager.js'
+import { createMemoryStore } from '../../../../src/stores/memory.js'
+import { fakeClock, type FakeClock } from '../../../../src/testing/fake-clock.js'
+import { signedIn, visit, type TestData } from '../../../helpers/carrier-visit.js'
+import { cookieJar } from '../../../helpers/cookie-jar.js'
+import { instrument, testKeys, type InstrumentedStore } from '../../../helpers/session.js'
 
 const NAME = 'tessera'
 type Keys = { id: string; key: Buffer }[]

@@ -3,14 +3,14 @@
 // (TO-5). Without a store nothing is kept on the server. With a store, signed-in sessions also
 // get a small record (no data) so that list, revoke and logout-everywhere work, and every request
 // checks that record through a cache that answers for at most one second (LO-2).
-import { parseCookie, parseCookieAll } from '../cookie/codec.js'
-import { sealValue, unsealValue } from '../cookie/sealed.js'
-import { sha256 } from '../crypto/hash.js'
-import type { Keyring } from '../crypto/keyring.js'
-import { randomId } from '../crypto/random.js'
-import { TesseraError, type TesseraErrorCode } from '../errors.js'
-import type { SessionRecord, Store } from '../stores/store.js'
-import { authCookie, clearAuthCookie } from './auth-cookie.js'
+import { parseCookie, parseCookieAll } from '../../../cookie/codec.js'
+import { sealValue, unsealValue } from '../../../cookie/sealed.js'
+import { sha256 } from '../../../crypto/hash.js'
+import type { Keyring } from '../../../crypto/keyring.js'
+import { randomId } from '../../../crypto/random.js'
+import { TesseraError, type TesseraErrorCode } from '../../../errors.js'
+import type { SessionRecord, Store } from '../../../stores/store.js'
+import { authCookie, clearAuthCookie } from '../../auth-cookie.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -18,7 +18,7 @@ import {
   type CarrierLoad,
   type CarrierRequest,
   type CarrierWrite,
-} from './carrier.js'
+} from '../../carrier.js'
 import {
   checkChunkOptions,
   DEFAULT_MAX_CHUNKS,
@@ -26,11 +26,11 @@ import {
   presentChunkNames,
   splitCookieValue,
 } from './cookie-chunks.js'
-import { decodeCookieState, encodeCookieState } from './record-codec.js'
-import { createRevocationCache, type RevocationCache } from './revocation-cache.js'
-import { createVerifiedCache } from './verified-cache.js'
-import { bounded } from './server-carrier.js'
-import { readCookie } from './session-cookie.js'
+import { decodeCookieState, encodeCookieState } from '../../record-codec.js'
+import { createRevocationCache, type RevocationCache } from '../../revocation-cache.js'
+import { createVerifiedCache } from '../../verified-cache.js'
+import { readCookie } from '../../session-cookie.js'
+import { storeCaller } from '../../store-call.js'
 
 /** The purpose a cookie carrier's seal is bound to (with the cookie name). */
 export const COOKIE_CARRIER_PURPOSE = 'tessera-session/cookie-carrier/v1'
@@ -51,7 +51,7 @@ export interface CookieCarrierOptions {
    * bytes; 1 turns chunking off. Larger state is refused with `ERR_COOKIE_INVALID`. Default 3.
    */
   readonly maxChunks?: number | undefined
-  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 2. */
+  /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 1. */
   readonly storeTimeoutSeconds?: number | undefined
   /** The clock of the revocation cache, epoch ms. Default `Date.now`. */
   readonly now?: (() => number) | undefined
@@ -73,10 +73,8 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   checkChunkOptions(maxChunks)
   const now = options.now ?? Date.now
   const touchIntervalMs = (options.touchIntervalSeconds ?? 60) * 1000
-  const storeTimeoutMs = (options.storeTimeoutSeconds ?? 2) * 1000
   // SO-1: every store call is bounded, so a hung store answers 503 fast.
-  const storeCall = <T>(operation: string, pending: Promise<T>): Promise<T> =>
-    bounded(operation, pending, storeTimeoutMs)
+  const storeCall = storeCaller(options.storeTimeoutSeconds)
   const binding = { name: cookie.name, purpose: COOKIE_CARRIER_PURPOSE }
   const openedSeals = createVerifiedCache<Opened>()
   const live: RevocationCache<SessionRecord | null> | null =
