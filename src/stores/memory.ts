@@ -320,7 +320,8 @@ function memorySessions(
 function memoryRefreshTokens(table: ExpiringTable<RefreshTokenRecord>): RefreshTokenStore {
   return {
     async insert(record) {
-      table.set(record.idHash, { ...record })
+      // A token already held stays as it is (a rotation's successor may be issued twice).
+      if (table.peek(record.idHash) === undefined) table.set(record.idHash, { ...record })
     },
     async use(idHash, now) {
       const token = table.peek(idHash)

@@ -1,6 +1,7 @@
 // The token carrier's refresh flow: a family of refresh tokens starts with each session, and an
 // expired access token presented with a refresh cookie is renewed inside the middleware by
 // rotating that cookie's token (RFC 9700 §4.14.2), so routes never see the refresh.
+import type { KeyObject } from 'node:crypto'
 import { isTesseraError, type TesseraErrorCode } from '../../../errors.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
 import type { CarrierLoad, CarrierRequest } from '../../carrier.js'
@@ -15,6 +16,8 @@ export interface RefreshFlowOptions {
   /** The family's absolute lifetime, ms: no refresh extends a session past it. */
   readonly absoluteMs: number
   readonly graceSeconds: number
+  /** From `refreshSuccessorKey`: every use of a token inside the grace window gets one successor. */
+  readonly successorKey: KeyObject
   /** The carrier's revocation cache, or null when revocation checks are off. */
   readonly live: RevocationCache<SessionRecord | null> | null
   readonly refuse: (reason: TesseraErrorCode, request: CarrierRequest) => CarrierLoad
@@ -58,6 +61,7 @@ export function createRefreshFlow(options: RefreshFlowOptions): RefreshFlow {
         rotateRefreshToken(store.refreshTokens, token, {
           now: at,
           graceSeconds,
+          successorKey: options.successorKey,
           onReuse: (reuse) => {
             reused.familyId = reuse.familyId
             options.onRefreshReuse?.(reuse)
