@@ -25,11 +25,6 @@ export function safeEqual(a: string | Uint8Array, b: string | Uint8Array): boole
   return timingSafeEqual(sha256Bytes(a), sha256Bytes(b))
 }
 
-/** Constant-time equality for two byte arrays; false (without comparing) when lengths differ. */
-export function safeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
 /**
  * Constant-time equality for two strings expected to have the same length, such as a computed
  * and a received base64url MAC: every character is visited whatever the contents, so the time

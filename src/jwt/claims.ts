@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors.js'
+import { invalidOption } from '../options.js'
 import type { JwsHeader } from './header.js'
 import type { JwtClaims } from './sign.js'
 
@@ -47,7 +48,7 @@ function oneOf(expected: string | readonly string[]): readonly string[] {
 export function checkClaims(claims: JwtClaims, header: JwsHeader, options: ClaimsOptions): void {
   const tolerance = options.clockToleranceSeconds ?? 0
   if (!(tolerance >= 0 && tolerance <= 86_400)) {
-    throw new TesseraError('ERR_CONFIG_INVALID', 'clockToleranceSeconds must be 0 to 86400')
+    invalidOption('clockToleranceSeconds', 'a number from 0 to 86400', tolerance)
   }
   const now = (options.now === undefined ? Date.now() : options.now.getTime()) / 1000
   if (!Number.isFinite(now))
@@ -100,7 +101,7 @@ function checkDates(claims: JwtClaims, now: number, tolerance: number, options: 
   }
   if (options.maxTokenAgeSeconds !== undefined) {
     if (!(options.maxTokenAgeSeconds >= 0)) {
-      throw new TesseraError('ERR_CONFIG_INVALID', 'maxTokenAgeSeconds must be a number >= 0')
+      invalidOption('maxTokenAgeSeconds', 'a number from 0', options.maxTokenAgeSeconds)
     }
     if (iat === undefined) throw invalid('JWT claim iat is required by maxTokenAgeSeconds')
     if (now - tolerance > iat + options.maxTokenAgeSeconds) {

@@ -2,6 +2,7 @@ import { decodeBase64url } from '../crypto/base64url.js'
 import type { JwsAlgorithm, KeyEntry, KeyInput, Keyring } from '../crypto/keyring.js'
 import { toKeyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
+import { invalidOption } from '../options.js'
 import { verifyWithKey } from './algorithms.js'
 import { checkClaims, type ClaimsOptions } from './claims.js'
 import { parseHeader, parsePayload, parseVerifiedClaims, type JwsHeader } from './header.js'
@@ -128,7 +129,7 @@ function verifySignature(token: string, keys: Keys, maxTokenBytes: number | unde
 function checkShape(token: string, maxTokenBytes: number): number {
   if (typeof token !== 'string') throw malformed('JWS must be a string')
   if (!(maxTokenBytes > 0)) {
-    throw new TesseraError('ERR_CONFIG_INVALID', 'maxTokenBytes must be a positive number')
+    invalidOption('maxTokenBytes', 'a positive number', maxTokenBytes)
   }
   if (token.length > maxTokenBytes) {
     throw malformed(`JWS is ${token.length} bytes; the limit is ${maxTokenBytes}`)

@@ -1,11 +1,11 @@
-// The seam between the session manager and the three ways of carrying a session (DESIGN.md:
+// The seam between the session manager and the three ways of carrying a session (docs/design.md:
 // `cookie`, `server`, `token`). The manager owns the rules every carrier shares (laziness,
 // timeouts, throttled touch, login rotation, compare-and-set retries, events); a carrier owns
 // only what the browser holds and where the state lives. Nothing here sees a framework.
 import type { TesseraErrorCode } from '../errors.js'
 import type { SessionRecord } from '../stores/store.js'
 
-/** The three carriers of DESIGN.md. */
+/** The three carriers (docs/design.md). */
 export type CarrierKind = 'cookie' | 'server' | 'token'
 
 /**

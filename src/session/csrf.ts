@@ -1,5 +1,5 @@
-// CSRF defence for cookie-authenticated requests (SECURITY-CHECKLIST CS-1..CS-4): a pure
-// decision from the browser's own headers (Fetch Metadata, then Origin, then Referer), and a
+// CSRF defence for cookie-authenticated requests (docs/security-requirements.md: CS-1..CS-4): a
+// pure decision from the browser's own headers (Fetch Metadata, then Origin, then Referer), and a
 // per-session synchronizer token for HTML forms, bound to the session's secret-derived key so it
 // rotates whenever the session id does (FX-2). A visitor without a session gets a stateless
 // token instead, bound to a random pre-session cookie (signed double submit), so that rendering
@@ -9,6 +9,7 @@ import { encodeBase64url } from '../crypto/base64url.js'
 import { safeEqual } from '../crypto/hash.js'
 import { hmacSha256 } from '../crypto/hmac.js'
 import { secretKeyObject, type Keyring } from '../crypto/keyring.js'
+import { ANONYMOUS_CSRF_PURPOSE, CSRF_PURPOSE } from './carrier-keys.js'
 
 /** The request headers the CSRF decision looks at. Header values are raw. */
 export interface CsrfRequest {
@@ -96,8 +97,6 @@ export interface CsrfTokens {
   verifyAnonymous(preSession: string | null | undefined, token: unknown): boolean
 }
 
-const CSRF_PURPOSE = 'tessera/csrf/v1'
-const ANONYMOUS_CSRF_PURPOSE = 'tessera/csrf-pre-session/v1'
 const TOKEN_LENGTH = 43
 /** The shape of a pre-session cookie's value: 256 random bits, base64url. */
 export const PRE_SESSION_VALUE = /^[A-Za-z0-9_-]{43}$/

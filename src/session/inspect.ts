@@ -2,45 +2,11 @@
 // Serving requests never needs these; support pages and operator tools do (the reference app's
 // /inspect page, `tessera inspect`, `tessera sessions`), and they must not copy the carriers'
 // key-derivation labels to do it.
-import { deriveKey } from '../crypto/aead.js'
 import { sha256 } from '../crypto/hash.js'
-import { hmacBase64url } from '../crypto/hmac.js'
-import { secretKeyObject, toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
+import { toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
 import { unsealValue, type UnsealedValue } from '../cookie/sealed.js'
 import { verifyJwt, type VerifiedJwt, type VerifyJwtOptions } from '../jwt/verify.js'
-import { TesseraError } from '../errors.js'
-import { COOKIE_CARRIER_PURPOSE } from './carriers/cookie/cookie-carrier.js'
-
-const HANDLE_PURPOSE = 'tessera/session-handle/v1'
-const HANDLE_LENGTH = 22 // 132 bits of the HMAC: unguessable, and not the id or its hash
-const ACCESS_TOKEN_PURPOSE = 'tessera/token-carrier/v1 access-token'
-
-/**
- * The handle "your sessions" shows for a record: an HMAC of its id hash under a key derived from
- * the newest session secret. It names a session without revealing its id or the id's hash.
- */
-export function sessionHandleFunction(keyring: Keyring): (idHash: string) => string {
-  const secret = keyring.secrets[0]?.secret ?? null
-  if (secret === null) {
-    throw new TesseraError('ERR_KEY_INVALID', 'keys must hold at least one session secret')
-  }
-  const key = secretKeyObject(deriveKey(secret, HANDLE_PURPOSE))
-  return (idHash) => hmacBase64url('sha256', key, idHash).slice(0, HANDLE_LENGTH)
-}
-
-/**
- * The token carrier's HS256 access-token keys: one per session secret, with the same ids, derived
- * with HKDF for this one purpose (KM-6), so rotating the session keys rotates these too.
- */
-export function accessTokenKeys(keyring: Keyring): Keyring {
-  return toKeyring(
-    keyring.secrets.map((entry) => ({
-      id: entry.id,
-      alg: 'HS256' as const,
-      key: deriveKey(entry.secret as Buffer, ACCESS_TOKEN_PURPOSE),
-    })),
-  )
-}
+import { accessTokenKeys, COOKIE_CARRIER_PURPOSE, sessionHandleFunction } from './carrier-keys.js'
 
 /**
  * The store key of a server-carrier session id (SHA-256, base64url): what the store holds instead

@@ -1,11 +1,13 @@
-// The session manager: the contract of DESIGN.md that every carrier shares (lazy sessions,
-// login rotation, idle and absolute timeouts enforced here with the manager's clock, throttled
-// touch, bounded compare-and-set retries, events). Framework-free: it reads header values and
-// hands back Set-Cookie strings through a sink.
+// The session manager: the carrier contract of docs/design.md that every carrier shares (lazy
+// sessions, login rotation, idle and absolute timeouts enforced here with the manager's clock,
+// throttled touch, bounded compare-and-set retries, events). Framework-free: it reads header values
+// and hands back Set-Cookie strings through a sink.
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Clock } from '../clock.js'
 import { toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
 import { randomId } from '../crypto/random.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
+import { invalidOption, oneOf, positiveInteger, positiveNumber, stringOption } from '../options.js'
 import type { SessionRecord, Store } from '../stores/store.js'
 import {
   cookieIdentity,
@@ -17,7 +19,7 @@ import {
 import { authCookie, clearAuthCookie } from './auth-cookie.js'
 import { checkCsrf, createCsrfTokens, PRE_SESSION_VALUE, type CsrfTokens } from './csrf.js'
 import { createCookieCarrier, type CookieCarrierOptions } from './carriers/cookie/cookie-carrier.js'
-import { sessionHandleFunction } from './inspect.js'
+import { sessionHandleFunction } from './carrier-keys.js'
 import { createServerCarrier } from './carriers/server/server-carrier.js'
 import { createTokenCarrier, type TokenCarrierOptions } from './carriers/token/token-carrier.js'
 import type { ResponseSink, SessionData, SessionEvent } from './request-session.js'
@@ -37,7 +39,7 @@ export interface ServerCarrierConfig {
  */
 export interface CookieCarrierConfig extends Omit<
   CookieCarrierOptions,
-  'keys' | 'cookie' | 'now' | 'touchIntervalSeconds' | 'storeTimeoutSeconds'
+  'keys' | 'cookie' | 'clock' | 'touchIntervalSeconds' | 'storeTimeoutSeconds'
 > {
   readonly carrier: 'cookie'
 }
@@ -45,7 +47,7 @@ export interface CookieCarrierConfig extends Omit<
 /** The `token` carrier: a short-lived JWT plus a rotating refresh token, both in cookies. */
 export interface TokenCarrierConfig extends Omit<
   TokenCarrierOptions,
-  'keys' | 'cookie' | 'now' | 'absoluteTimeoutSeconds' | 'storeTimeoutSeconds'
+  'keys' | 'cookie' | 'clock' | 'absoluteTimeoutSeconds' | 'storeTimeoutSeconds'
 > {
   readonly carrier: 'token'
 }
@@ -90,8 +92,8 @@ export interface CommonSessionOptions {
   readonly onReject?: (code: TesseraErrorCode, request: CarrierRequest) => void
   /** Hears lifecycle events (no secrets in them). */
   readonly onEvent?: (event: SessionEvent) => void
-  /** Current time in epoch ms. Default `Date.now`. */
-  readonly clock?: () => number
+  /** Where the time comes from (`now()` in epoch ms), for tests: `fakeClock()`. Default `Date`. */
+  readonly clock?: Clock
 }
 
 /** What a read-only request gets while the store is unavailable; see `storeOutage`. */
@@ -125,7 +127,7 @@ export interface SessionManager<Data extends object = SessionData> {
 }
 
 const DEFAULTS = { idle: 30 * 60, absolute: 12 * 60 * 60, touch: 60, attempts: 10 }
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
+const COOKIE_NAME = /^(?!__(host|secure)-)[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/i
 
 /**
  * Creates a session manager. Checks every option once, at startup (`ERR_CONFIG_INVALID`,
@@ -137,14 +139,10 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
 export function createSessionManager<Data extends object = SessionData>(
   options: SessionManagerOptions,
 ): SessionManager<Data> {
-  const idle = seconds(options.idleTimeoutSeconds, DEFAULTS.idle, 'idleTimeoutSeconds')
-  const absolute = seconds(
-    options.absoluteTimeoutSeconds,
-    DEFAULTS.absolute,
-    'absoluteTimeoutSeconds',
-  )
-  const touch = seconds(options.touchIntervalSeconds, DEFAULTS.touch, 'touchIntervalSeconds')
-  const attempts = seconds(options.maxUpdateAttempts, DEFAULTS.attempts, 'maxUpdateAttempts')
+  const idle = positiveInteger(options, 'idleTimeoutSeconds', DEFAULTS.idle)
+  const absolute = positiveInteger(options, 'absoluteTimeoutSeconds', DEFAULTS.absolute)
+  const touch = positiveInteger(options, 'touchIntervalSeconds', DEFAULTS.touch)
+  const attempts = positiveInteger(options, 'maxUpdateAttempts', DEFAULTS.attempts)
   if (touch >= idle)
     invalid(`touchIntervalSeconds (${touch}) must be below idleTimeoutSeconds (${idle})`)
   if (idle > absolute)
@@ -153,7 +151,7 @@ export function createSessionManager<Data extends object = SessionData>(
   if (keyring.secrets.length === 0) {
     throw new TesseraError('ERR_KEY_INVALID', 'keys must include at least one secret (no alg)')
   }
-  const clock = options.clock ?? Date.now
+  const clock: Clock = options.clock ?? Date
   const { onReject, onEvent } = options
   const cookie = cookieOptions(options, absolute)
   const carrier = buildCarrier(options, cookie, {
@@ -162,10 +160,7 @@ export function createSessionManager<Data extends object = SessionData>(
     absolute,
     touch,
   })
-  const storeOutage = options.storeOutage ?? 'fail-closed'
-  if (storeOutage !== 'fail-closed' && storeOutage !== 'anonymous') {
-    invalid(`storeOutage must be 'fail-closed' or 'anonymous', got ${String(storeOutage)}`)
-  }
+  const storeOutage = oneOf(options, 'storeOutage', 'fail-closed', ['fail-closed', 'anonymous'])
   const allowedOrigins = options.allowedOrigins ?? []
   const plainHttp = plainHttpWarning(cookie.secure, onEvent)
   const csrf = createCsrfTokens(keyring)
@@ -175,7 +170,7 @@ export function createSessionManager<Data extends object = SessionData>(
   const ctx: SessionContext = {
     carrier,
     maxUpdateAttempts: attempts,
-    now: clock,
+    now: () => clock.now(),
     expiresAt: (createdAt, now) => Math.min(now + idle * 1000, createdAt + absolute * 1000),
     touchDue: (record, now) => now - record.lastSeenAt >= touch * 1000,
     handleOf,
@@ -203,7 +198,7 @@ export function createSessionManager<Data extends object = SessionData>(
   async function loadRecord(
     request: CarrierRequest,
   ): Promise<{ record: SessionRecord | null; setCookies: readonly string[] }> {
-    const now = clock()
+    const now = clock.now()
     const loaded = await carrier.load(request, now)
     if (loaded.record === null) {
       if (loaded.reason !== null) reject(loaded.reason, request)
@@ -322,7 +317,7 @@ function servesAnonymously(
 function buildCarrier(
   options: SessionManagerOptions,
   cookie: CarrierCookieOptions,
-  shared: { keyring: Keyring; clock: () => number; absolute: number; touch: number },
+  shared: { keyring: Keyring; clock: Clock; absolute: number; touch: number },
 ): Carrier {
   switch (options.carrier) {
     case 'server':
@@ -332,7 +327,7 @@ function buildCarrier(
       return createServerCarrier({
         store: options.store,
         cookie,
-        storeTimeoutSeconds: storeTimeout(options.storeTimeoutSeconds),
+        storeTimeoutSeconds: storeTimeout(options),
       })
     case 'cookie':
       if (options.store !== undefined && typeof options.store?.sessions?.get !== 'function') {
@@ -342,9 +337,9 @@ function buildCarrier(
         ...options,
         keys: shared.keyring,
         cookie,
-        now: shared.clock,
+        clock: shared.clock,
         touchIntervalSeconds: shared.touch,
-        storeTimeoutSeconds: storeTimeout(options.storeTimeoutSeconds),
+        storeTimeoutSeconds: storeTimeout(options),
       })
     case 'token':
       if (typeof options.store?.refreshTokens?.use !== 'function') {
@@ -354,9 +349,9 @@ function buildCarrier(
         ...options,
         keys: shared.keyring,
         cookie,
-        now: shared.clock,
+        clock: shared.clock,
         absoluteTimeoutSeconds: shared.absolute,
-        storeTimeoutSeconds: storeTimeout(options.storeTimeoutSeconds),
+        storeTimeoutSeconds: storeTimeout(options),
         onRefreshReuse: (reuse) => {
           options.onEvent?.({
             type: 'refresh-token-reused',
@@ -367,42 +362,30 @@ function buildCarrier(
         },
       })
     default:
-      return invalid(
-        `carrier must be 'cookie', 'server' or 'token'; got ${String((options as { carrier: unknown }).carrier)}`,
+      return invalidOption(
+        'carrier',
+        "'cookie', 'server' or 'token'",
+        (options as { carrier: unknown }).carrier,
       )
   }
 }
 
 function cookieOptions(options: CommonSessionOptions, absolute: number): CarrierCookieOptions {
-  const name = options.cookieName ?? 'tessera'
-  if (!COOKIE_NAME.test(name) || /^__(host|secure)-/i.test(name)) {
-    invalid('cookieName must be 1 to 64 token characters, without a __Host-/__Secure- prefix')
-  }
-  const secure = options.secure ?? 'auto'
-  if (secure !== 'auto' && typeof secure !== 'boolean')
-    invalid("secure must be 'auto', true or false")
-  const maxAge = options.cookieMaxAgeSeconds
-  if (maxAge !== undefined && (!Number.isInteger(maxAge) || maxAge <= 0 || maxAge > absolute)) {
-    invalid(
-      `cookieMaxAgeSeconds must be a positive integer at most absoluteTimeoutSeconds (${absolute})`,
-    )
-  }
-  return { name, secure, maxAgeSeconds: maxAge }
+  const name = stringOption(options, 'cookieName', 'tessera', {
+    pattern: COOKIE_NAME,
+    shape: '1 to 64 token characters, without a __Host-/__Secure- prefix',
+  })
+  const secure = oneOf(options, 'secure', 'auto', ['auto', true, false])
+  // At most absoluteTimeoutSeconds: a cookie outliving its session would only be refused.
+  const maxAgeSeconds =
+    options.cookieMaxAgeSeconds === undefined
+      ? undefined
+      : positiveInteger(options, 'cookieMaxAgeSeconds', absolute, absolute)
+  return { name, secure, maxAgeSeconds }
 }
 
-function storeTimeout(value: number | undefined): number {
-  const v = value ?? DEFAULT_STORE_TIMEOUT_SECONDS
-  if (typeof v !== 'number' || !(v > 0 && v <= 60)) {
-    invalid(`storeTimeoutSeconds must be above 0 and at most 60, got ${String(v)}`)
-  }
-  return v
-}
-
-function seconds(value: number | undefined, fallback: number, name: string): number {
-  const v = value ?? fallback
-  if (!Number.isInteger(v) || v <= 0)
-    invalid(`${name} must be a positive integer, got ${String(v)}`)
-  return v
+function storeTimeout(options: CommonSessionOptions): number {
+  return positiveNumber(options, 'storeTimeoutSeconds', DEFAULT_STORE_TIMEOUT_SECONDS, 60)
 }
 
 function invalid(message: string): never {

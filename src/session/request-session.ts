@@ -34,7 +34,7 @@ export interface LoginOptions<Data> {
   readonly data?: Partial<Data> | undefined
   /**
    * What the new session keeps of the pre-login data: `true` (default) all of it, `false` none,
-   * or an allow-list of keys (SECURITY-CHECKLIST FX-2).
+   * or an allow-list of keys (docs/security-requirements.md: FX-2).
    */
   readonly keepData?: boolean | readonly (keyof Data & string)[] | undefined
 }

@@ -1,4 +1,5 @@
-import { TesseraError } from '../errors.js'
+import type { Clock } from '../clock.js'
+import { positiveInteger } from '../options.js'
 
 /**
  * The longest a revocation check may be answered from memory: a session revoked in any process
@@ -12,8 +13,8 @@ export interface RevocationCacheOptions {
   readonly lifetimeMs?: number
   /** Bound on the number of keys kept; the oldest are dropped first. Default 10 000. */
   readonly maxEntries?: number
-  /** The clock, epoch milliseconds. Default `Date.now`. */
-  readonly now?: () => number
+  /** Where the time comes from. Default `Date`. */
+  readonly clock?: Clock
 }
 
 /**
@@ -43,27 +44,21 @@ interface Entry<Value> {
  * Creates a revocation cache. A failed lookup is never cached: the next request asks again.
  *
  * @example
- * const cache = createRevocationCache<SessionRecord | null>({ now: clock.now })
+ * const cache = createRevocationCache<SessionRecord | null>({ clock })
  * const record = await cache.get(sidHash, () => store.sessions.get(sidHash))
  */
 export function createRevocationCache<Value>(
   options: RevocationCacheOptions = {},
 ): RevocationCache<Value> {
-  const lifetimeMs = options.lifetimeMs ?? MAX_REVOCATION_CACHE_MS
-  if (!Number.isInteger(lifetimeMs) || lifetimeMs < 1 || lifetimeMs > MAX_REVOCATION_CACHE_MS) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `revocation cache lifetimeMs must be an integer from 1 to ${MAX_REVOCATION_CACHE_MS}, got ${String(lifetimeMs)}`,
-    )
-  }
-  const maxEntries = options.maxEntries ?? 10_000
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `revocation cache maxEntries must be a positive integer, got ${String(maxEntries)}`,
-    )
-  }
-  const now = options.now ?? Date.now
+  const lifetimeMs = positiveInteger(
+    options,
+    'lifetimeMs',
+    MAX_REVOCATION_CACHE_MS,
+    MAX_REVOCATION_CACHE_MS,
+  )
+  const maxEntries = positiveInteger(options, 'maxEntries', 10_000)
+  const clock = options.clock ?? Date
+  const now = () => clock.now()
   // A Map iterates in insertion order, and entries are re-inserted when refreshed, so the first
   // key is always the oldest: eviction is O(1).
   const entries = new Map<string, Entry<Value>>()

@@ -16,7 +16,9 @@
 //   `deleteExpired` leaves expiry to the store's own TTL and returns 0.
 // - Refresh tokens live in the same store, under `<keyPrefix>t:<idHash>`, with one record per
 //   family (`<keyPrefix>f:<familyId>`) listing its tokens, so a family can be revoked.
+import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
+import { positiveInteger } from '../options.js'
 import type {
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -44,7 +46,7 @@ export interface ExpressSessionAdapterOptions {
   /** A call that has not answered by then fails with ERR_STORE_UNAVAILABLE. Default 2000 ms. */
   readonly callTimeoutMs?: number
   /** Where the adapter reads the time (epoch ms). Default `Date`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 interface Wrapped {
@@ -74,13 +76,7 @@ export function createExpressSessionAdapter(options: ExpressSessionAdapterOption
     )
   }
   const keyPrefix = options.keyPrefix ?? 'tessera:'
-  const timeoutMs = options.callTimeoutMs ?? 2000
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `callTimeoutMs must be a positive integer, got ${timeoutMs}`,
-    )
-  }
+  const timeoutMs = positiveInteger(options, 'callTimeoutMs', 2000)
   const clock = options.clock ?? Date
   const io = createIo(options.store, keyPrefix, timeoutMs)
   return {

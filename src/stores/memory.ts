@@ -1,5 +1,7 @@
 // An in-process store: bounded, expiring, returning copies. For tests and single-process apps.
+import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
+import { intervalSeconds, positiveInteger } from '../options.js'
 import type {
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -20,10 +22,10 @@ export interface MemoryStoreOptions {
    * (`ERR_STORE_UNAVAILABLE`), so a flood of anonymous writes cannot log anyone out.
    */
   readonly maxEntries?: number
-  /** How often expired records are swept (an unref'd timer); default 60. Reads never return them anyway. */
+  /** How often expired records are swept (an unref'd timer); `0` turns it off; default 60. Reads never return them anyway. */
   readonly sweepIntervalSeconds?: number
   /** Where "now" comes from when deciding what has expired; default `Date.now`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 // One stored session, kept small: the key holds the id hash and `data` stays a JSON string, which
@@ -106,14 +108,14 @@ class ExpiringTable<V extends { expiresAt: number }> {
   readonly #index = new MultiIndex()
   readonly #indexKey: (value: V) => string | null
   readonly #maxEntries: number
-  readonly #clock: { now(): number }
+  readonly #clock: Clock
   /** True for a value that may be evicted before the others, and may evict only its likes. */
   readonly #anonymous: (value: V) => boolean
 
   constructor(
     indexKey: (value: V) => string | null,
     maxEntries: number,
-    clock: { now(): number },
+    clock: Clock,
     anonymous: (value: V) => boolean,
   ) {
     this.#indexKey = indexKey
@@ -213,21 +215,6 @@ class ExpiringTable<V extends { expiresAt: number }> {
 /** Larger than any span of epoch milliseconds: anonymous values rank below every other. */
 const ANONYMOUS_FIRST = 2 ** 50
 
-function checkOptions(maxEntries: number, sweepIntervalSeconds: number): void {
-  if (!Number.isInteger(maxEntries) || maxEntries <= 0) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `maxEntries must be a positive integer, got ${maxEntries}`,
-    )
-  }
-  if (!(sweepIntervalSeconds > 0) || sweepIntervalSeconds > 2_147_483) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `sweepIntervalSeconds must be a positive number of seconds up to 2147483, got ${sweepIntervalSeconds}`,
-    )
-  }
-}
-
 /**
  * An in-memory store: bounded by `maxEntries`, never returns an expired record, returns copies,
  * and sweeps on a timer that does not keep the process alive. State is per process: use SQLite,
@@ -237,9 +224,8 @@ function checkOptions(maxEntries: number, sweepIntervalSeconds: number): void {
  * app.use(session({ carrier: 'server', keys, store: createMemoryStore({ maxEntries: 50_000 }) }))
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
-  const maxEntries = options.maxEntries ?? 100_000
-  const sweepIntervalSeconds = options.sweepIntervalSeconds ?? 60
-  checkOptions(maxEntries, sweepIntervalSeconds)
+  const maxEntries = positiveInteger(options, 'maxEntries', 100_000)
+  const sweepEvery = intervalSeconds(options, 'sweepIntervalSeconds', 60)
   const clock = options.clock ?? Date
   const sessions = new ExpiringTable<SessionEntry>(
     (e) => e.userId,
@@ -253,12 +239,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     clock,
     (t) => t.userId === '',
   )
-  const timer = setInterval(() => {
-    const now = clock.now()
-    sessions.sweep(now)
-    tokens.sweep(now)
-  }, sweepIntervalSeconds * 1000)
-  timer.unref()
+  const timer =
+    sweepEvery === 0
+      ? undefined
+      : setInterval(() => {
+          const now = clock.now()
+          sessions.sweep(now)
+          tokens.sweep(now)
+        }, sweepEvery * 1000).unref()
   return {
     sessions: memorySessions(sessions, clock),
     refreshTokens: memoryRefreshTokens(tokens),
@@ -268,10 +256,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   }
 }
 
-function memorySessions(
-  table: ExpiringTable<SessionEntry>,
-  clock: { now(): number },
-): SessionStore {
+function memorySessions(table: ExpiringTable<SessionEntry>, clock: Clock): SessionStore {
   return {
     async get(idHash) {
       return table.live(idHash)?.toRecord(idHash) ?? null

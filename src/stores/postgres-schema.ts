@@ -1,7 +1,7 @@
 // Table definitions and migrations of the PostgreSQL store. Instants are bigint epoch ms;
 // session data and meta are JSON text (not jsonb: jsonb rejects "\u0000" in strings and
 // rewrites numbers, and the store must give back exactly what it was given).
-import { TesseraError } from '../errors.js'
+import { invalidOption } from '../options.js'
 
 /** Quoted identifiers of the store's tables, checked once at startup. */
 export interface PostgresTables {
@@ -22,9 +22,10 @@ export function postgresTables(schema: string, table: string): PostgresTables {
     ['table', table],
   ] as const) {
     if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-      throw new TesseraError(
-        'ERR_CONFIG_INVALID',
-        `${name} must match ${IDENTIFIER.source} (lowercase letters, digits, underscores)`,
+      invalidOption(
+        name,
+        `an identifier matching ${IDENTIFIER.source} (lowercase letters, digits, underscores)`,
+        value,
       )
     }
   }

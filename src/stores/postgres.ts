@@ -1,7 +1,9 @@
 // A Store on PostgreSQL through `pg` 8: a Pool the caller creates and ends. Parameterised SQL
 // only; the two identifiers (schema, table) are validated and quoted once at startup. The
 // store creates and migrates its tables on first use, or an operator runs `migrate` beforehand.
+import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
+import { intervalSeconds, positiveInteger } from '../options.js'
 import { postgresMigrations, postgresTables, type PostgresTables } from './postgres-schema.js'
 import { batched } from './batch.js'
 import { bounded, sweep, type Query } from './postgres-query.js'
@@ -46,7 +48,7 @@ export interface PostgresStoreOptions {
   /** Create and migrate the tables on first use. Default true; false when an operator runs `migrate`. */
   readonly migrate?: boolean
   /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 /** Options of `migratePostgres`: the same pool, schema and table as the store. */
@@ -112,8 +114,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
   const table = options.table ?? 'tessera'
   const t = postgresTables(options.schema ?? 'public', table)
-  const timeoutMs = positiveInteger('queryTimeoutMs', options.queryTimeoutMs ?? 1000)
-  const batchSize = positiveInteger('sweepBatchSize', options.sweepBatchSize ?? 1000)
+  const timeoutMs = positiveInteger(options, 'queryTimeoutMs', 1000)
+  const batchSize = positiveInteger(options, 'sweepBatchSize', 1000)
+  const sweepEvery = intervalSeconds(options, 'sweepIntervalSeconds', 60)
   const clock = options.clock ?? Date
   const now = () => clock.now()
   const pool = options.pool
@@ -139,17 +142,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   }
   const sessions = createPostgresSessions(query, t, now, batchSize)
   const refreshTokens = createPostgresRefreshTokens(query, t, batchSize)
-  const intervalSeconds = options.sweepIntervalSeconds ?? 60
-  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 0) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `sweepIntervalSeconds must be a non-negative integer, got ${intervalSeconds}`,
-    )
-  }
   // Every process may sweep: SKIP LOCKED lets concurrent sweeps share the work. A failed sweep
   // (the database is down) is simply tried again at the next tick.
   const timer =
-    intervalSeconds === 0
+    sweepEvery === 0
       ? undefined
       : setInterval(() => {
           const at = now()
@@ -157,7 +153,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
             .deleteExpired(at)
             .then(() => refreshTokens.deleteExpired(at))
             .catch(() => {})
-        }, intervalSeconds * 1000).unref()
+        }, sweepEvery * 1000).unref()
   return {
     sessions,
     refreshTokens,
@@ -180,13 +176,6 @@ function statementName(text: string): string {
     statementNames.set(text, name)
   }
   return name
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new TesseraError('ERR_CONFIG_INVALID', `${name} must be a positive integer, got ${value}`)
-  }
-  return value
 }
 
 const SESSION_COLUMN_LIST = [

@@ -26,7 +26,9 @@
 // Compare-and-set, touch and delete of a record are one Lua script each, on the record's slot.
 // A refresh token's family never changes, so tokens are hash-tagged by family: revoking a family
 // and using a token are single-slot scripts; the idHash → family pointer is written once.
+import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
+import { invalidOption, positiveInteger } from '../options.js'
 import type { SessionRecord, SessionStore, Store } from './store.js'
 import {
   CREATE_SESSION,
@@ -59,7 +61,7 @@ export interface RedisStoreOptions {
   /** A command that has not answered by then fails with ERR_STORE_UNAVAILABLE. Default 1000 ms. */
   readonly commandTimeoutMs?: number
   /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 /**
@@ -79,15 +81,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   }
   const prefix = options.prefix ?? 'tessera:'
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
-    throw new TesseraError('ERR_CONFIG_INVALID', 'prefix must be a string without "{" or "}"')
+    invalidOption('prefix', 'a string without "{" or "}"', prefix)
   }
-  const timeoutMs = options.commandTimeoutMs ?? 1000
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `commandTimeoutMs must be a positive integer, got ${timeoutMs}`,
-    )
-  }
+  const timeoutMs = positiveInteger(options, 'commandTimeoutMs', 1000)
   const redis = createRunner(options.client, timeoutMs)
   const clock = options.clock ?? Date
   const now = () => clock.now()

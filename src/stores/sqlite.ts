@@ -1,9 +1,11 @@
 // tessera/stores/sqlite: the embedded default. Sessions survive a restart; concurrent writes are
 // committed together (group commit) and acknowledged only once committed.
+import type { Clock } from '../clock.js'
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { TesseraError } from '../errors.js'
+import { intervalSeconds, MAX_TIMER_SECONDS, positiveInteger, stringOption } from '../options.js'
 import { createGroupCommit } from './group-commit.js'
 import type { GroupCommit } from './group-commit.js'
 import {
@@ -22,12 +24,12 @@ export { migrateSqlite } from './sqlite-statements.js'
 interface CommonOptions {
   /** Prefix of the store's table names, for several stores in one database; default `'tessera_'`. */
   readonly prefix?: string
-  /** How often expired rows are swept (an unref'd timer); default 60. */
+  /** How often expired rows are swept (an unref'd timer); `0` turns it off; default 60. */
   readonly sweepIntervalSeconds?: number
   /** Rows deleted per sweep transaction, so a sweep never holds the write lock for long; default 1000. */
   readonly sweepBatchSize?: number
   /** Where "now" comes from when deciding what has expired; default `Date.now`. */
-  readonly clock?: { now(): number }
+  readonly clock?: Clock
 }
 
 /**
@@ -77,29 +79,14 @@ function checkOptions(options: SqliteStoreOptions): void {
       'createSqliteStore needs exactly one of path or database',
     )
   }
-  if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
-    throw new TesseraError('ERR_CONFIG_INVALID', 'path must be a non-empty string')
-  }
-  const prefix = options.prefix ?? 'tessera_'
-  if (!PREFIX_PATTERN.test(prefix)) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `prefix must match ${PREFIX_PATTERN} (letters, digits, underscores), got "${prefix}"`,
-    )
-  }
-  const positive: [string, number | undefined][] = [
-    ['sweepIntervalSeconds', options.sweepIntervalSeconds],
-    ['sweepBatchSize', options.sweepBatchSize],
-    ['busyTimeoutMs', 'busyTimeoutMs' in options ? options.busyTimeoutMs : undefined],
-  ]
-  for (const [name, value] of positive) {
-    if (value !== undefined && !(Number.isInteger(value) && value > 0 && value <= 2_147_483)) {
-      throw new TesseraError(
-        'ERR_CONFIG_INVALID',
-        `${name} must be a positive integer up to 2147483, got ${value}`,
-      )
-    }
-  }
+  if (options.path !== undefined) stringOption(options, 'path', '', { maxLength: 4096 })
+  stringOption(options, 'prefix', 'tessera_', {
+    pattern: PREFIX_PATTERN,
+    shape: `a table-name prefix matching ${PREFIX_PATTERN} (letters, digits, underscores)`,
+  })
+  intervalSeconds(options, 'sweepIntervalSeconds', 60)
+  positiveInteger(options, 'sweepBatchSize', 1000, MAX_TIMER_SECONDS)
+  if ('busyTimeoutMs' in options) positiveInteger(options, 'busyTimeoutMs', 5000, MAX_TIMER_SECONDS)
 }
 
 /**
@@ -161,14 +148,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     await deleteExpiredBatches(q.deleteExpiredSessions, now)
     await deleteExpiredBatches(q.deleteExpiredTokens, now)
   }
-  const timer = setInterval(
-    () => {
-      // A failed sweep is retried at the next interval; the store's reads never return expired rows.
-      sweep().catch(() => undefined)
-    },
-    (options.sweepIntervalSeconds ?? 60) * 1000,
-  )
-  timer.unref()
+  const sweepEvery = options.sweepIntervalSeconds ?? 60
+  const timer =
+    sweepEvery === 0
+      ? undefined
+      : setInterval(() => {
+          // A failed sweep is retried at the next interval; reads never return expired rows.
+          sweep().catch(() => undefined)
+        }, sweepEvery * 1000).unref()
 
   const now = () => clock.now()
   return {

@@ -1,9 +1,8 @@
 // A clock for tests: time is passed in, never mocked globally.
 
-/** What tessera reads the time from: epoch milliseconds. */
-export interface Clock {
-  now(): number
-}
+import type { Clock } from '../clock.js'
+
+export type { Clock } from '../clock.js'
 
 /** A clock that only moves when told to. */
 export interface FakeClock extends Clock {

@@ -45,9 +45,14 @@ export interface StoreConformanceOptions {
  *
  * @example
  * testStore('sqlite', () => createSqliteStore({ database: new Database(':memory:') }))
- * testStore('redis', (namespace) => createRedisStore(client, { prefix: `${namespace}:` }), {
+ * testStore('redis', (namespace) => createRedisStore({ client, prefix: `${namespace}:` }), {
  *   skip: process.env.REDIS_URL ? false : 'REDIS_URL is not set',
- *   cleanup: (_store, namespace) => deleteKeys(client, `${namespace}:*`),
+ *   expiresNatively: true,
+ *   cleanup: async (_store, namespace) => {
+ *     for await (const keys of client.scanIterator({ MATCH: `${namespace}:*` })) {
+ *       if (keys.length > 0) await client.del(keys)
+ *     }
+ *   },
  * })
  */
 export function testStore(

@@ -375,7 +375,7 @@ describe('express adapter: store outage and timeouts', () => {
   it('enforces the idle and absolute timeouts with an injected clock', async () => {
     const clock = fakeClock()
     await withApp(
-      { clock: clock.now, idleTimeoutSeconds: 600, absoluteTimeoutSeconds: 1800 },
+      { clock, idleTimeoutSeconds: 600, absoluteTimeoutSeconds: 1800 },
       async (t, server) => {
         const c = client(server.url)
         await c.request('/login', form({ user: 'gina' }))

@@ -1,5 +1,5 @@
-// Attack suite: concurrent writes to one session over real HTTP, on every store, for the
-// carriers that keep the session server-side (SECURITY-CHECKLIST CO-5; the cookie carrier is
+// Attack suite: concurrent writes to one session over real HTTP, on every store, for the carriers
+// that keep the session server-side (docs/security-requirements.md: CO-5; the cookie carrier is
 // last-response-wins by design, CO-6, documented in docs/carriers.md).
 import assert from 'node:assert/strict'
 import { it } from 'node:test'

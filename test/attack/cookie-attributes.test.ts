@@ -1,6 +1,6 @@
 // Attack suite: the attributes of every cookie tessera writes, over plain HTTP and over HTTPS
 // behind a trusted proxy, the logout that clears them all, and the 4096-byte limit, on every
-// carrier and store over real HTTP (SECURITY-CHECKLIST CK-1..CK-7, CK-9, LO-3).
+// carrier and store over real HTTP (docs/security-requirements.md: CK-1..CK-7, CK-9, LO-3).
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { forEachVariant, type AttackApp } from '../helpers/attack-matrix.js'

@@ -1,5 +1,5 @@
 // Attack suite: cross-site requests riding on the victim's cookies, on every carrier and store
-// over real HTTP (SECURITY-CHECKLIST CS-1, CS-3, CS-4, LO-4).
+// over real HTTP (docs/security-requirements.md: CS-1, CS-3, CS-4, LO-4).
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { forEachVariant } from '../helpers/attack-matrix.js'

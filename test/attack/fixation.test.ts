@@ -1,5 +1,5 @@
 // Attack suite: session fixation and forged ids, on every carrier and store over real HTTP
-// (SECURITY-CHECKLIST FX-1, FX-4, SID-3).
+// (docs/security-requirements.md: FX-1, FX-4, SID-3).
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { it } from 'node:test'

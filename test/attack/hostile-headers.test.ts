@@ -1,6 +1,6 @@
 // Attack suite: hostile Cookie headers on every carrier and store over real HTTP: malformed
 // values, raw and broken UTF-8, prototype keys, oversized headers, control bytes and duplicate
-// auth cookies (SECURITY-CHECKLIST IN-1, IN-3, IN-4, IN-5).
+// auth cookies (docs/security-requirements.md: IN-1, IN-3, IN-4, IN-5).
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import {

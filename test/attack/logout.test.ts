@@ -1,5 +1,6 @@
 // Attack suite: replay after logout, sign-out everywhere across app instances, and refresh-token
-// reuse, on every carrier and store over real HTTP (SECURITY-CHECKLIST LO-1, LO-2, CO-3, RT-3).
+// reuse, on every carrier and store over real HTTP (docs/security-requirements.md: LO-1, LO-2,
+// CO-3, RT-3).
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { MAX_REVOCATION_CACHE_MS } from '../../src/session/revocation-cache.js'

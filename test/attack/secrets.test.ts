@@ -1,6 +1,6 @@
 // Attack suite: what a read-only dump of the store gives a thief, on every store (the SQLite
 // file's bytes, the Redis keys and values, the PostgreSQL rows, everything a store was given):
-// never a live session id, refresh token or cookie (SECURITY-CHECKLIST SID-4, RT-1).
+// never a live session id, refresh token or cookie (docs/security-requirements.md: SID-4, RT-1).
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { forEachVariant } from '../helpers/attack-matrix.js'

@@ -1,6 +1,6 @@
 // Attack suite: a store that fails on demand (test/helpers/session.ts's instrumented store), on
 // every carrier and store over real HTTP: fail closed and fast, recover by itself
-// (SECURITY-CHECKLIST SO-1, SO-2, EH-2, SID-6).
+// (docs/security-requirements.md: SO-1, SO-2, EH-2, SID-6).
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { MAX_REVOCATION_CACHE_MS } from '../../src/session/revocation-cache.js'

@@ -1,5 +1,5 @@
 // Attack suite: tampered, truncated, foreign and misplaced auth cookies, on every carrier and
-// store over real HTTP (SECURITY-CHECKLIST IN-3, KM-5, SID-3).
+// store over real HTTP (docs/security-requirements.md: IN-3, KM-5, SID-3).
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { it } from 'node:test'

@@ -1,6 +1,6 @@
 // Attack suite: idle and absolute timeouts enforced by the server with an injected clock, however
 // the client keeps sending its cookies, on every carrier and store over real HTTP
-// (SECURITY-CHECKLIST TO-1, TO-2, TO-5, RT-5).
+// (docs/security-requirements.md: TO-1, TO-2, TO-5, RT-5).
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { forEachVariant } from '../helpers/attack-matrix.js'

@@ -1,6 +1,7 @@
-// The attack suite's matrix (SECURITY-CHECKLIST OP-4): every carrier on every store, each as the
-// real Express 5 test app (test/helpers/express-app.ts) on 127.0.0.1:0, driven over real HTTP.
-// One app per variant and test file, started before its tests and closed (store and all) after.
+// The attack suite's matrix (docs/security-requirements.md: OP-4): every carrier on every store,
+// each as the real Express 5 test app (test/helpers/express-app.ts) on 127.0.0.1:0, driven over
+// real HTTP. One app per variant and test file, started before its tests and closed (store and all)
+// after.
 import { after, before, describe } from 'node:test'
 import { randomBytes } from 'node:crypto'
 import type { ExpressSessionOptions } from '../../src/adapters/express.js'
@@ -139,7 +140,7 @@ async function startVariant(
     const options = {
       carrier: variant.carrier,
       keys: instanceKeys,
-      clock: clock.now,
+      clock,
       ...(store === undefined ? { store: undefined } : {}),
       ...extra,
       ...more,

@@ -1,6 +1,6 @@
-// The contract of DESIGN.md, run against every carrier over real HTTP through the Express
-// adapter: the same app, the same routes, one option apart. Carrier-specific behaviour is tested
-// in cookie-carrier.test.ts, token-carrier.test.ts and test/adapters/express.test.ts.
+// The carrier contract of docs/design.md, run against every carrier over real HTTP through the
+// Express adapter: the same app, the same routes, one option apart. Carrier-specific behaviour is
+// tested in cookie-carrier.test.ts, token-carrier.test.ts and test/adapters/express.test.ts.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { ExpressSessionOptions } from '../../src/adapters/express.js'
@@ -153,7 +153,7 @@ for (const carrier of ['server', 'cookie', 'token'] as const) {
     async function withClock(fn: (c: Client, clock: FakeClock, t: TestApp) => Promise<void>) {
       const clock = fakeClock(Date.UTC(2026, 0, 1))
       await withApp(
-        { carrier, clock: clock.now, idleTimeoutSeconds: 600, absoluteTimeoutSeconds: 1800 },
+        { carrier, clock, idleTimeoutSeconds: 600, absoluteTimeoutSeconds: 1800 },
         (t, server) => fn(client(server.url), clock, t),
         createMemoryStore({ clock }),
       )

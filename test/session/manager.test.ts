@@ -49,7 +49,7 @@ function setup(options: Partial<SessionManagerOptions> = {}, shared?: Instrument
     carrier: 'server',
     store,
     keys: testKeys(),
-    clock: clock.now,
+    clock,
     onReject: (code) => rejects.push(code),
     onEvent: (event) => events.push(event),
     ...options,

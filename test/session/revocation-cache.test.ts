@@ -11,7 +11,7 @@ function manualClock(start = 1_000_000): { now: () => number; advanceMs: (ms: nu
 describe('createRevocationCache', () => {
   it('answers repeated lookups within the lifetime from memory', async () => {
     const clock = manualClock()
-    const cache = createRevocationCache<string>({ now: clock.now })
+    const cache = createRevocationCache<string>({ clock })
     let calls = 0
     const load = async () => `answer ${++calls}`
     assert.equal(await cache.get('sid', load), 'answer 1')
@@ -22,7 +22,7 @@ describe('createRevocationCache', () => {
 
   it('asks the store again once the answer is one second old', async () => {
     const clock = manualClock()
-    const cache = createRevocationCache<string>({ now: clock.now })
+    const cache = createRevocationCache<string>({ clock })
     let live = 'live'
     const load = async () => live
     assert.equal(await cache.get('sid', load), 'live')
@@ -32,7 +32,7 @@ describe('createRevocationCache', () => {
   })
 
   it('coalesces concurrent lookups of one key into a single store call', async () => {
-    const cache = createRevocationCache<number>({ now: manualClock().now })
+    const cache = createRevocationCache<number>({ clock: manualClock() })
     let calls = 0
     let release!: (v: number) => void
     const load = () => {
@@ -47,7 +47,7 @@ describe('createRevocationCache', () => {
 
   it('does not share a lookup that started more than the lifetime ago', async () => {
     const clock = manualClock()
-    const cache = createRevocationCache<string>({ now: clock.now })
+    const cache = createRevocationCache<string>({ clock })
     let release!: (v: string) => void
     const slow = cache.get('sid', () => new Promise<string>((resolve) => (release = resolve)))
     clock.advanceMs(1500)
@@ -57,7 +57,7 @@ describe('createRevocationCache', () => {
   })
 
   it('never caches a failed lookup', async () => {
-    const cache = createRevocationCache<string>({ now: manualClock().now })
+    const cache = createRevocationCache<string>({ clock: manualClock() })
     await assert.rejects(
       cache.get('sid', async () => {
         throw new Error('store down')
@@ -68,7 +68,7 @@ describe('createRevocationCache', () => {
   })
 
   it('forgets a key at once when this process revokes it', async () => {
-    const cache = createRevocationCache<string>({ now: manualClock().now })
+    const cache = createRevocationCache<string>({ clock: manualClock() })
     await cache.get('sid', async () => 'live')
     cache.invalidate('sid')
     assert.equal(await cache.get('sid', async () => 'revoked'), 'revoked')
@@ -77,7 +77,7 @@ describe('createRevocationCache', () => {
   })
 
   it('keeps at most maxEntries keys, dropping the oldest', async () => {
-    const cache = createRevocationCache<number>({ now: manualClock().now, maxEntries: 3 })
+    const cache = createRevocationCache<number>({ clock: manualClock(), maxEntries: 3 })
     for (let i = 0; i < 10; i++) await cache.get(`k${i}`, async () => i)
     assert.equal(cache.size, 3)
     let calls = 0

@@ -3,6 +3,7 @@
 // (TO-5). Without a store nothing is kept on the server. With a store, signed-in sessions also
 // get a small record (no data) so that list, revoke and logout-everywhere work, and every request
 // checks that record through a cache that answers for at most one second (LO-2).
+import type { Clock } from '../../../clock.js'
 import { parseCookie, parseCookieAll } from '../../../cookie/codec.js'
 import { sealValue, unsealValue } from '../../../cookie/sealed.js'
 import { sha256 } from '../../../crypto/hash.js'
@@ -29,11 +30,9 @@ import {
 import { decodeCookieState, encodeCookieState } from '../../record-codec.js'
 import { createRevocationCache, type RevocationCache } from '../../revocation-cache.js'
 import { createVerifiedCache } from '../../verified-cache.js'
+import { COOKIE_CARRIER_PURPOSE } from '../../carrier-keys.js'
 import { readCookie } from '../../session-cookie.js'
 import { storeCaller } from '../../store-call.js'
-
-/** The purpose a cookie carrier's seal is bound to (with the cookie name). */
-export const COOKIE_CARRIER_PURPOSE = 'tessera-session/cookie-carrier/v1'
 
 /** Options of `createCookieCarrier`. */
 export interface CookieCarrierOptions {
@@ -53,8 +52,8 @@ export interface CookieCarrierOptions {
   readonly maxChunks?: number | undefined
   /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 1. */
   readonly storeTimeoutSeconds?: number | undefined
-  /** The clock of the revocation cache, epoch ms. Default `Date.now`. */
-  readonly now?: (() => number) | undefined
+  /** The clock of cookie deadlines and of the revocation cache. Default `Date`. */
+  readonly clock?: Clock | undefined
   /** How often the store's record follows a session that keeps writing (seconds). Default 60. */
   readonly touchIntervalSeconds?: number | undefined
 }
@@ -71,14 +70,14 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   const { keys, cookie, store } = options
   const maxChunks = options.maxChunks ?? DEFAULT_MAX_CHUNKS
   checkChunkOptions(maxChunks)
-  const now = options.now ?? Date.now
+  const clock = options.clock ?? Date
   const touchIntervalMs = (options.touchIntervalSeconds ?? 60) * 1000
   // SO-1: every store call is bounded, so a hung store answers 503 fast.
   const storeCall = storeCaller(options.storeTimeoutSeconds)
   const binding = { name: cookie.name, purpose: COOKIE_CARRIER_PURPOSE }
   const openedSeals = createVerifiedCache<Opened>()
   const live: RevocationCache<SessionRecord | null> | null =
-    store === undefined ? null : createRevocationCache({ now })
+    store === undefined ? null : createRevocationCache({ clock })
 
   /** Set-Cookie values that carry `record`, clearing any chunk of this name no longer used. */
   function write(record: SessionRecord, request: CarrierRequest): CarrierWrite {
@@ -89,7 +88,7 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
     })
     const chunks = splitCookieValue(name, sealed, { maxChunks })
     const at = { secure, maxAgeSeconds: cookie.maxAgeSeconds }
-    const setCookies = chunks.map((c) => authCookie(c.name, c.value, at, now()))
+    const setCookies = chunks.map((c) => authCookie(c.name, c.value, at, clock.now()))
     const written = new Set(chunks.map((c) => c.name))
     for (const stale of presentNames(request, name)) {
       if (!written.has(stale)) setCookies.push(clearAuthCookie(stale, at))

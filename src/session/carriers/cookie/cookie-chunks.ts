@@ -1,5 +1,6 @@
 import { MAX_COOKIE_BYTES } from '../../../cookie/codec.js'
 import { TesseraError } from '../../../errors.js'
+import { integerOption } from '../../../options.js'
 
 /** Default bound on the number of cookies one value is split across. */
 export const DEFAULT_MAX_CHUNKS = 3
@@ -28,14 +29,9 @@ export function chunkName(name: string, index: number): string {
   return `${name}.${index}`
 }
 
-/** Throws `ERR_CONFIG_INVALID` unless `maxChunks` is an integer from 1 to `MAX_CHUNKS_LIMIT`. */
+/** Throws `ERR_CONFIG_INVALID` unless `maxChunks` is an integer from 1 (chunking off) to `MAX_CHUNKS_LIMIT`. */
 export function checkChunkOptions(maxChunks: number): void {
-  if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > MAX_CHUNKS_LIMIT) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `maxChunks must be an integer from 1 (chunking off) to ${MAX_CHUNKS_LIMIT}, got ${String(maxChunks)}`,
-    )
-  }
+  integerOption({ maxChunks }, 'maxChunks', DEFAULT_MAX_CHUNKS, { min: 1, max: MAX_CHUNKS_LIMIT })
 }
 
 /**

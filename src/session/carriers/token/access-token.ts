@@ -5,6 +5,7 @@ import { toKeyring, type KeyEntry, type KeyInput, type Keyring } from '../../../
 import { randomId } from '../../../crypto/random.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../../../errors.js'
 import { signJwt, type JwtClaims } from '../../../jwt/sign.js'
+import { integerOption, stringOption } from '../../../options.js'
 import { verifyJwt } from '../../../jwt/verify.js'
 import type { SessionRecord } from '../../../stores/store.js'
 import { recordCounters, recordFromParts } from '../../record-codec.js'
@@ -56,21 +57,10 @@ export function createAccessTokens(
   ) {
     throw new TesseraError('ERR_KEY_INVALID', 'jwtKeys needs a signing key bound to an algorithm')
   }
-  const lifetime = integer(options.accessTokenSeconds, 600, 60, 3600, 'accessTokenSeconds')
-  const maxDataBytes = integer(options.maxDataBytes, 2048, 1, 3072, 'maxDataBytes')
-  const issuer = options.issuer ?? 'tessera'
-  const audience = options.audience ?? 'tessera'
-  for (const [name, value] of [
-    ['issuer', issuer],
-    ['audience', audience],
-  ] as const) {
-    if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
-      throw new TesseraError(
-        'ERR_CONFIG_INVALID',
-        `${name} must be a string of 1 to 256 characters`,
-      )
-    }
-  }
+  const lifetime = integerOption(options, 'accessTokenSeconds', 600, { min: 60, max: 3600 })
+  const maxDataBytes = integerOption(options, 'maxDataBytes', 2048, { min: 1, max: 3072 })
+  const issuer = stringOption(options, 'issuer', 'tessera')
+  const audience = stringOption(options, 'audience', 'tessera')
 
   const verified = createVerifiedCache<{ record: SessionRecord; exp: number }>()
 
@@ -131,22 +121,4 @@ export function createAccessTokens(
 
 function toRecord(claims: JwtClaims): SessionRecord | null {
   return recordFromParts(claims.sid, claims.sub ?? null, claims.data, claims.ses)
-}
-
-/** Reads an integer option, `fallback` when absent; `ERR_CONFIG_INVALID` outside min..max. */
-export function integer(
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-  name: string,
-): number {
-  const v = value ?? fallback
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw new TesseraError(
-      'ERR_CONFIG_INVALID',
-      `${name} must be an integer from ${min} to ${max}, got ${String(v)}`,
-    )
-  }
-  return v
 }

@@ -11,9 +11,8 @@ import { hmacSha256 } from '../../../crypto/hmac.js'
 import { secretKeyObject, type Keyring } from '../../../crypto/keyring.js'
 import { randomId } from '../../../crypto/random.js'
 import { TesseraError } from '../../../errors.js'
+import { REFRESH_SUCCESSOR_PURPOSE } from '../../carrier-keys.js'
 import type { RefreshTokenStore } from '../../../stores/store.js'
-
-const SUCCESSOR_PURPOSE = 'tessera/refresh-successor/v1'
 
 /**
  * The key that derives each refresh token's successor: HKDF of the keyring's newest secret for
@@ -24,7 +23,7 @@ export function refreshSuccessorKey(keyring: Keyring): KeyObject {
   if (secret == null) {
     throw new TesseraError('ERR_KEY_INVALID', 'keys must include at least one secret (no alg)')
   }
-  return secretKeyObject(deriveKey(secret, SUCCESSOR_PURPOSE))
+  return secretKeyObject(deriveKey(secret, REFRESH_SUCCESSOR_PURPOSE))
 }
 
 /** The successor of `token`: HMAC-SHA256 under the successor key, 43 base64url characters. */

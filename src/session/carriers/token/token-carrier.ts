@@ -4,10 +4,12 @@
 // of truth on refresh, and the compare-and-set that keeps updates from being lost) and the
 // refresh tokens' hashes. Every request checks its session's record through a cache that answers
 // for at most one second, so a revoked session's access tokens die within a second everywhere.
+import type { Clock } from '../../../clock.js'
 import { sha256 } from '../../../crypto/hash.js'
 import type { Keyring } from '../../../crypto/keyring.js'
 import { randomId } from '../../../crypto/random.js'
-import { TesseraError, type TesseraErrorCode } from '../../../errors.js'
+import type { TesseraErrorCode } from '../../../errors.js'
+import { integerOption, oneOf } from '../../../options.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
 import { authCookie, clearAuthCookie, type AuthCookieOptions } from '../../auth-cookie.js'
 import {
@@ -23,8 +25,8 @@ import { refreshSuccessorKey, type RefreshReuse } from './refresh-family.js'
 import { createRefreshFlow } from './refresh-flow.js'
 import { readCookie } from '../../session-cookie.js'
 import { storeCaller } from '../../store-call.js'
-import { createAccessTokens, integer, type AccessTokenOptions } from './access-token.js'
-import { accessTokenKeys } from '../../inspect.js'
+import { createAccessTokens, type AccessTokenOptions } from './access-token.js'
+import { accessTokenKeys } from '../../carrier-keys.js'
 
 /** Where the token carrier accepts its access token from. */
 export type AccessTokenSource = 'cookie' | 'bearer' | 'both'
@@ -55,8 +57,8 @@ export interface TokenCarrierOptions extends AccessTokenOptions {
   readonly onRefreshReuse?: ((reuse: RefreshReuse) => void) | undefined
   /** A store call unanswered after this many seconds fails with `ERR_STORE_UNAVAILABLE`. Default 1. */
   readonly storeTimeoutSeconds?: number | undefined
-  /** The clock of writes and of the revocation cache, epoch ms. Default `Date.now`. */
-  readonly now?: (() => number) | undefined
+  /** The clock of writes and of the revocation cache. Default `Date`. */
+  readonly clock?: Clock | undefined
 }
 
 const REFRESH_SUFFIX = '-refresh'
@@ -70,18 +72,18 @@ const BEARER = /^Bearer +([A-Za-z0-9_.-]+)$/i
  */
 export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   const { store, cookie } = options
-  const now = options.now ?? Date.now
+  const clock = options.clock ?? Date
+  const now = () => clock.now()
   const absoluteMs = options.absoluteTimeoutSeconds * 1000
   // SO-1: every store call is bounded, so a hung store answers 503 fast.
   const storeCall = storeCaller(options.storeTimeoutSeconds)
-  const graceSeconds = integer(options.refreshGraceSeconds, 5, 0, 60, 'refreshGraceSeconds')
-  const accept = options.accept ?? 'both'
-  if (accept !== 'cookie' && accept !== 'bearer' && accept !== 'both') {
-    throw new TesseraError('ERR_CONFIG_INVALID', "accept must be 'cookie', 'bearer' or 'both'")
-  }
+  const graceSeconds = integerOption(options, 'refreshGraceSeconds', 5, { min: 0, max: 60 })
+  const accept = oneOf(options, 'accept', 'both', ['cookie', 'bearer', 'both'])
   const tokens = createAccessTokens(options.jwtKeys ?? accessTokenKeys(options.keys), options)
   const live =
-    options.revocationCheck === false ? null : createRevocationCache<SessionRecord | null>({ now })
+    options.revocationCheck === false
+      ? null
+      : createRevocationCache<SessionRecord | null>({ clock })
 
   function names(request: CarrierRequest): { access: string; refresh: string; secure: boolean } {
     const { name, secure } = cookieIdentity(cookie, request)

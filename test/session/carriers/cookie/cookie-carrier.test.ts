@@ -34,7 +34,7 @@ function setup(
   const manager = createSessionManager<TestData>({
     carrier: 'cookie',
     keys,
-    clock: clock.now,
+    clock,
     onReject: (code: TesseraErrorCode) => rejects.push(code),
     ...options,
   } as SessionManagerOptions)

@@ -43,7 +43,7 @@ function setup(
     carrier: 'token',
     store,
     keys,
-    clock: clock.now,
+    clock,
     onEvent: (e) => events.push(e),
     onReject: (code) => rejects.push(code),
     ...options,
