@@ -1,7 +1,7 @@
 // The refresh-token half of the conformance suite.
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { createKeyring } from '../crypto/keyring.js'
+import { randomBytesBuffer } from '../crypto/random.js'
 import { isTesseraError } from '../errors.js'
 import {
   issueRefreshToken,
@@ -102,7 +102,7 @@ export function refreshTokenCases(
     'security: ten concurrent rotations of one refresh token inside the grace window give one successor; past it the family dies',
     withStore(async (store) => {
       const successorKey = refreshSuccessorKey(
-        createKeyring([{ id: 'conformance', key: randomBytes(32) }]),
+        createKeyring([{ id: 'conformance', key: randomBytesBuffer(32) }]),
       )
       const now = Date.now()
       const familyId = fakeIdHash()

@@ -3,12 +3,14 @@
 // grace window, revokes the whole family. The successor of a token is derived from it under a
 // server key (HMAC), so every use inside the grace window, however concurrent, gets the one
 // successor already issued: the family never forks into two live chains.
-import type { KeyObject } from 'node:crypto'
 import { deriveKey } from '../../../crypto/aead.js'
 import { encodeBase64url } from '../../../crypto/base64url.js'
 import { sha256 } from '../../../crypto/hash.js'
 import { hmacSha256 } from '../../../crypto/hmac.js'
 import { secretKeyObject, type Keyring } from '../../../crypto/keyring.js'
+
+/** A derived secret key, as `secretKeyObject` makes it. */
+export type SuccessorKey = ReturnType<typeof secretKeyObject>
 import { randomId } from '../../../crypto/random.js'
 import { TesseraError } from '../../../errors.js'
 import { REFRESH_SUCCESSOR_PURPOSE } from '../../carrier-keys.js'
@@ -18,7 +20,7 @@ import type { RefreshTokenStore } from '../../../stores/store.js'
  * The key that derives each refresh token's successor: HKDF of the keyring's newest secret for
  * this one purpose. Only the server can compute a successor, and only from the token itself.
  */
-export function refreshSuccessorKey(keyring: Keyring): KeyObject {
+export function refreshSuccessorKey(keyring: Keyring): SuccessorKey {
   const secret = keyring.secrets[0]?.secret
   if (secret == null) {
     throw new TesseraError('ERR_KEY_INVALID', 'keys must include at least one secret (no alg)')
@@ -27,7 +29,7 @@ export function refreshSuccessorKey(keyring: Keyring): KeyObject {
 }
 
 /** The successor of `token`: HMAC-SHA256 under the successor key, 43 base64url characters. */
-function successorOf(token: string, key: KeyObject): string {
+function successorOf(token: string, key: SuccessorKey): string {
   return encodeBase64url(hmacSha256(key, token))
 }
 
@@ -62,7 +64,7 @@ export interface RotateRefreshTokenOptions {
    */
   readonly graceSeconds: number
   /** From `refreshSuccessorKey`: derives the one successor every use of a token gets. */
-  readonly successorKey: KeyObject
+  readonly successorKey: SuccessorKey
   /** Heard before `ERR_REFRESH_TOKEN_REUSED` is thrown, after the family has been revoked. */
   readonly onReuse?: ((reuse: RefreshReuse) => void) | undefined
 }

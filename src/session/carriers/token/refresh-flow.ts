@@ -1,13 +1,17 @@
 // The token carrier's refresh flow: a family of refresh tokens starts with each session, and an
 // expired access token presented with a refresh cookie is renewed inside the middleware by
 // rotating that cookie's token (RFC 9700 §4.14.2), so routes never see the refresh.
-import type { KeyObject } from 'node:crypto'
 import { isTesseraError, type TesseraErrorCode } from '../../../errors.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
 import type { CarrierLoad, CarrierRequest } from '../../carrier.js'
 import type { RevocationCache } from '../../revocation-cache.js'
 import type { StoreCall } from '../../store-call.js'
-import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
+import {
+  issueRefreshToken,
+  rotateRefreshToken,
+  type RefreshReuse,
+  type SuccessorKey,
+} from './refresh-family.js'
 
 /** What the refresh flow needs from its token carrier. */
 export interface RefreshFlowOptions {
@@ -17,7 +21,7 @@ export interface RefreshFlowOptions {
   readonly absoluteMs: number
   readonly graceSeconds: number
   /** From `refreshSuccessorKey`: every use of a token inside the grace window gets one successor. */
-  readonly successorKey: KeyObject
+  readonly successorKey: SuccessorKey
   /** The carrier's revocation cache, or null when revocation checks are off. */
   readonly live: RevocationCache<SessionRecord | null> | null
   readonly refuse: (reason: TesseraErrorCode, request: CarrierRequest) => CarrierLoad
