@@ -37,6 +37,7 @@ export type {
 } from './session/request-session.js'
 export { createServerCarrier } from './session/carriers/server/server-carrier.js'
 export type { ServerCarrierOptions } from './session/carriers/server/server-carrier.js'
+export { isLoopbackHost } from './session/carrier.js'
 export type {
   Carrier,
   CarrierKind,
