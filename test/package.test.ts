@@ -112,10 +112,11 @@ app.get('/', async (req, res) => {
 `
 }
 
-// nodenext also checks every shipped declaration file (skipLibCheck false, so @types/express,
-// … too: the slow one); the other two check that every entry resolves and types a user's code.
+// Each checks that every entry resolves and types a user's code. skipLibCheck stays on (as
+// `tsc --init` sets it): @types/koa 3 names content-disposition's `Options`, which koa 3's own
+// content-disposition 1 no longer has, so a full library check fails in any Koa project.
 const TSCONFIGS = {
-  nodenext: { module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: false },
+  nodenext: { module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: true },
   bundler: { module: 'esnext', moduleResolution: 'bundler', skipLibCheck: true },
   node10: {
     module: 'commonjs',

@@ -124,6 +124,12 @@ for (const carrier of carriers) {
           password: PASSWORD,
         })
         assert.equal(registered.status, 303, registered.body)
+        // Registering does not sign in (taken and free names answer alike): sign in.
+        const signedIn = await user.submit('/login', '/login', {
+          username: `flood-${carrier}`,
+          password: PASSWORD,
+        })
+        assert.equal(signedIn.status, 303, signedIn.body)
         const rowsBefore = sqliteRows(app)
         await flood(app)
         assert.equal(sqliteRows(app), rowsBefore)
@@ -159,13 +165,19 @@ for (const carrier of carriers) {
 
       it('security: plain HTTP for a public host name gets Secure, __Host- cookies', async () => {
         const host = 'app.example.com'
-        const page = await send(app.url, '/register', { host })
+        const username = `tls-${carrier}`
+        const registered = await new WebClient(app.url).submit('/register', '/register', {
+          username,
+          password: PASSWORD,
+        })
+        assert.equal(registered.status, 303, registered.body)
+        const page = await send(app.url, '/login', { host })
         assert.equal(page.status, 200)
-        const posted = await send(app.url, '/register', {
+        const posted = await send(app.url, '/login', {
           method: 'POST',
           host,
           cookie: cookieHeader(page.setCookies),
-          form: { _csrf: csrfTokenOf(page.body), username: `tls-${carrier}`, password: PASSWORD },
+          form: { _csrf: csrfTokenOf(page.body), username, password: PASSWORD },
         })
         assert.equal(posted.status, 303, posted.body)
         const cookies = [...page.setCookies, ...posted.setCookies]

@@ -25,7 +25,7 @@ describe('a key from an environment variable that is not set', () => {
     const message = messageOf(() =>
       session({ carrier: 'server', store: createMemoryStore(), keys: [env.KEY as never] }),
     )
-    assert.match(message, /keys\[0\] is undefined/)
+    assert.match(message, /keys\[0\] must be an object \{ id, key \}, got undefined/)
     assert.match(message, /check that the variable is set/)
   })
 
@@ -37,7 +37,7 @@ describe('a key from an environment variable that is not set', () => {
 
   it('a bare string says each key is { id, key }', () => {
     const message = messageOf(() => createKeyring([randomBytes(32).toString('base64') as never]))
-    assert.match(message, /keys\[0\] is a string: each key is \{ id, key \}/)
+    assert.match(message, /keys\[0\] must be an object \{ id, key \}, got string/)
   })
 })
 
