@@ -11,7 +11,6 @@ import type { Keyring } from '../../../crypto/keyring.js'
 import { randomId } from '../../../crypto/random.js'
 import { TesseraError, type TesseraErrorCode } from '../../../errors.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
-import { authCookie, clearAuthCookie } from '../../auth-cookie.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -31,7 +30,7 @@ import { decodeCookieState, encodeCookieState } from '../../record-codec.js'
 import { createRevocationCache, type RevocationCache } from '../../revocation-cache.js'
 import { createVerifiedCache } from '../../verified-cache.js'
 import { COOKIE_CARRIER_PURPOSE } from '../../carrier-keys.js'
-import { readCookie } from '../../session-cookie.js'
+import { readCookie, setCookie, deleteCookie } from '../../carrier-cookie.js'
 import { storeCaller } from '../../store-call.js'
 
 /** Options of `createCookieCarrier`. */
@@ -88,10 +87,10 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
     })
     const chunks = splitCookieValue(name, sealed, { maxChunks })
     const at = { secure, maxAgeSeconds: cookie.maxAgeSeconds }
-    const setCookies = chunks.map((c) => authCookie(c.name, c.value, at, clock.now()))
+    const setCookies = chunks.map((c) => setCookie(c.name, c.value, at, clock.now()))
     const written = new Set(chunks.map((c) => c.name))
     for (const stale of presentNames(request, name)) {
-      if (!written.has(stale)) setCookies.push(clearAuthCookie(stale, at))
+      if (!written.has(stale)) setCookies.push(deleteCookie(stale, at))
     }
     return { record, setCookies }
   }
@@ -99,7 +98,7 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   function clear(request: CarrierRequest): string[] {
     const { name, secure } = cookieIdentity(cookie, request)
     const names = presentNames(request, name)
-    return (names.length === 0 ? [name] : names).map((n) => clearAuthCookie(n, { secure }))
+    return (names.length === 0 ? [name] : names).map((n) => deleteCookie(n, { secure }))
   }
 
   function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {

@@ -11,7 +11,6 @@ import { randomId } from '../../../crypto/random.js'
 import type { TesseraErrorCode } from '../../../errors.js'
 import { integerOption, oneOf } from '../../../options.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
-import { authCookie, clearAuthCookie, type AuthCookieOptions } from '../../auth-cookie.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -23,7 +22,12 @@ import {
 import { createRevocationCache } from '../../revocation-cache.js'
 import type { RefreshReuse } from './refresh-family.js'
 import { createRefreshFlow } from './refresh-flow.js'
-import { readCookie } from '../../session-cookie.js'
+import {
+  readCookie,
+  setCookie,
+  deleteCookie,
+  type CookieWriteOptions,
+} from '../../carrier-cookie.js'
 import { storeCaller } from '../../store-call.js'
 import { createAccessTokens, type AccessTokenOptions } from './access-token.js'
 import { accessTokenKeys } from '../../carrier-keys.js'
@@ -89,14 +93,14 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     return { access: name, refresh: `${name}${REFRESH_SUFFIX}`, secure }
   }
 
-  function attributes(secure: boolean, sameSite: 'Lax' | 'Strict'): AuthCookieOptions {
+  function attributes(secure: boolean, sameSite: 'Lax' | 'Strict'): CookieWriteOptions {
     return { secure, sameSite, maxAgeSeconds: cookie.maxAgeSeconds }
   }
 
   function accessCookie(record: SessionRecord, request: CarrierRequest): string {
     const n = names(request)
     const at = now()
-    return authCookie(n.access, tokens.sign(record, at), attributes(n.secure, 'Lax'), at)
+    return setCookie(n.access, tokens.sign(record, at), attributes(n.secure, 'Lax'), at)
   }
 
   // RT-7: the refresh cookie is SameSite=Strict, so no cross-site request can make the
@@ -104,14 +108,14 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   // inside the middleware on whatever route the expired access token reaches; see carriers.md.
   function refreshCookie(token: string, request: CarrierRequest): string {
     const n = names(request)
-    return authCookie(n.refresh, token, attributes(n.secure, 'Strict'), now())
+    return setCookie(n.refresh, token, attributes(n.secure, 'Strict'), now())
   }
 
   function clear(request: CarrierRequest): string[] {
     const n = names(request)
     return [
-      clearAuthCookie(n.access, attributes(n.secure, 'Lax')),
-      clearAuthCookie(n.refresh, attributes(n.secure, 'Strict')),
+      deleteCookie(n.access, attributes(n.secure, 'Lax')),
+      deleteCookie(n.refresh, attributes(n.secure, 'Strict')),
     ]
   }
 
