@@ -163,6 +163,8 @@ export function createSessionManager<Data extends object = SessionData>(
     maxUpdateAttempts: attempts,
     now: () => clock.now(),
     expiresAt: (createdAt, now) => Math.min(now + idle * 1000, createdAt + absolute * 1000),
+    isLive: (record, now) =>
+      now < Math.min(record.expiresAt, ctx.expiresAt(record.createdAt, record.lastSeenAt)),
     touchDue: (record, now) => now - record.lastSeenAt >= touch * 1000,
     handleOf,
     csrfTokenOf: (idHash) => csrf.issue(idHash),
@@ -196,7 +198,7 @@ export function createSessionManager<Data extends object = SessionData>(
     }
     const record = loaded.record
     // TO-1, TO-2: both deadlines are checked here with this clock, whatever the store kept.
-    if (now < Math.min(record.expiresAt, ctx.expiresAt(record.createdAt, record.lastSeenAt))) {
+    if (ctx.isLive(record, now)) {
       return loaded
     }
     const setCookies = await carrier.destroy(record.idHash, request)
@@ -216,7 +218,11 @@ export function createSessionManager<Data extends object = SessionData>(
         if (!servesAnonymously(storeOutage, request, err)) throw err
         // A read served without a session: never signed in, and no write (not even a cookie).
         reject('ERR_STORE_UNAVAILABLE', request)
-        return new Session<Data>(ctx, request, sink, null, false, true)
+        return new Session<Data>(ctx, request, sink, {
+          record: null,
+          crossSite: false,
+          storeDown: true,
+        })
       }
       if (loaded.setCookies.length > 0) sink.setCookies(loaded.setCookies)
       const verdict = checkCsrf(request, allowedOrigins)
@@ -228,7 +234,10 @@ export function createSessionManager<Data extends object = SessionData>(
         )
       }
       if (loaded.record?.userId != null) sink.authenticated()
-      return new Session<Data>(ctx, request, sink, loaded.record, !verdict.ok)
+      return new Session<Data>(ctx, request, sink, {
+        record: loaded.record,
+        crossSite: !verdict.ok,
+      })
     },
   }
 }

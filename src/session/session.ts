@@ -29,6 +29,8 @@ export interface SessionContext {
   now(): number
   /** `expiresAt` for a session created at `createdAt` and seen at `now`. */
   expiresAt(createdAt: number, now: number): number
+  /** Whether `record` is alive at `now`: before both its stored expiry and the idle and absolute deadlines. */
+  isLive(record: SessionRecord, now: number): boolean
   touchDue(record: SessionRecord, now: number): boolean
   handleOf(idHash: string): string
   csrfTokenOf(idHash: string): string
@@ -40,6 +42,16 @@ export interface SessionContext {
   serialize<T>(idHash: string, fn: () => Promise<T>): Promise<T>
   /** Waits a little before retrying after a lost compare-and-set (jittered, grows with `attempt`). */
   backoff(attempt: number): Promise<void>
+}
+
+/** What a request's session starts from. */
+export interface SessionState {
+  /** The loaded record; null for no session. */
+  readonly record: SessionRecord | null
+  /** The request failed the CSRF check: it may read, never write. */
+  readonly crossSite: boolean
+  /** The store failed and the request is served without a session (the `'anonymous'` policy). */
+  readonly storeDown?: boolean
 }
 
 /** The session object the manager hands to an adapter for one request. */
@@ -63,9 +75,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     ctx: SessionContext,
     request: CarrierRequest,
     sink: ResponseSink,
-    record: SessionRecord | null,
-    crossSite: boolean,
-    storeDown = false,
+    { record, crossSite, storeDown = false }: SessionState,
   ) {
     this.#storeDown = storeDown
     this.#ctx = ctx
@@ -189,9 +199,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     if (userId == null) return []
     const now = this.#ctx.now()
     const records = await this.#ctx.carrier.listByUser(userId)
-    return records
-      .filter((r) => now < Math.min(r.expiresAt, this.#ctx.expiresAt(r.createdAt, r.lastSeenAt)))
-      .map((r) => this.#info(r))
+    return records.filter((r) => this.#ctx.isLive(r, now)).map((r) => this.#info(r))
   }
 
   revoke(handle: string): Promise<boolean> {
