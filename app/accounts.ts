@@ -40,7 +40,10 @@ export interface AccountRepository {
 
 /** Registration and password checks over a repository. */
 export interface Accounts {
-  /** Creates an account; null when the username is taken. */
+  /**
+   * Creates an account; null when the username is taken. The password is hashed either way,
+   * so a taken name costs the same work as a new one and takes as long.
+   */
   register(username: string, password: string): Promise<Account | null>
   /** The account when the password matches, else null; unknown users take as long as known ones. */
   verify(username: string, password: string): Promise<Account | null>
@@ -54,7 +57,14 @@ export function normalizeUsername(username: string): string {
   return username.normalize('NFKC')
 }
 
-function scryptAsync(password: string, salt: Buffer, logN: number): Promise<Buffer> {
+/**
+ * The key derivation behind every password hash and check: `scryptKdf` in the app; a test
+ * passes one that counts its calls, to prove how much work a request does.
+ */
+export type PasswordKdf = (password: string, salt: Buffer, logN: number) => Promise<Buffer>
+
+/** scrypt with N = 2^logN, r = 8, p = 1, a 32-byte output. */
+export const scryptKdf: PasswordKdf = (password, salt, logN) => {
   const N = 2 ** logN
   // scrypt needs 128 * N * r bytes; allow twice that.
   const maxmem = 256 * N * SCRYPT_R
@@ -66,9 +76,13 @@ function scryptAsync(password: string, salt: Buffer, logN: number): Promise<Buff
 }
 
 /** `scrypt$<logN>$<r>$<p>$<salt>$<hash>`: the parameters travel with the hash so they can change. */
-export async function hashPassword(password: string, logN: number): Promise<string> {
+export async function hashPassword(
+  password: string,
+  logN: number,
+  kdf: PasswordKdf = scryptKdf,
+): Promise<string> {
   const salt = randomBytes(SALT_BYTES)
-  const hash = await scryptAsync(password, salt, logN)
+  const hash = await kdf(password, salt, logN)
   return [
     'scrypt',
     logN,
@@ -84,6 +98,7 @@ export async function verifyPassword(
   password: string,
   stored: string,
   logN: number,
+  kdf: PasswordKdf = scryptKdf,
 ): Promise<{ ok: boolean; needsRehash: boolean }> {
   const parts = stored.split('$')
   const [scheme, storedLogN, r, p, saltText, hashText] = parts
@@ -98,7 +113,7 @@ export async function verifyPassword(
   const cost = Number(storedLogN)
   if (!Number.isInteger(cost) || cost < 10 || cost > 20) return { ok: false, needsRehash: false }
   const expected = Buffer.from(hashText, 'base64url')
-  const actual = await scryptAsync(password, Buffer.from(saltText, 'base64url'), cost)
+  const actual = await kdf(password, Buffer.from(saltText, 'base64url'), cost)
   const ok = actual.length === expected.length && timingSafeEqual(actual, expected)
   const needsRehash = cost !== logN || Number(r) !== SCRYPT_R || Number(p) !== SCRYPT_P
   return { ok, needsRehash }
@@ -119,31 +134,33 @@ export function guardedRepository(repo: AccountRepository): AccountRepository {
   }
 }
 
-/** Accounts over a repository, hashing with scrypt N = 2^logN, r = 8, p = 1. */
+/** Accounts over a repository, hashing with scrypt N = 2^logN, r = 8, p = 1 (or `kdf`). */
 export async function createAccounts(
   repository: AccountRepository,
   logN: number,
+  kdf: PasswordKdf = scryptKdf,
 ): Promise<Accounts> {
   const repo = guardedRepository(repository)
+  const hash = (password: string) => hashPassword(password, logN, kdf)
   // Verified against when the user does not exist, so that costs the same work (EH-3, PW-2).
-  const dummyHash = await hashPassword(randomBytes(16).toString('base64url'), logN)
+  const dummyHash = await hash(randomBytes(16).toString('base64url'))
   return {
     async register(rawUsername, password) {
-      const username = normalizeUsername(rawUsername)
-      if ((await repo.findByUsername(username)) !== undefined) return null
+      // No lookup first: the insert refuses a taken name, after the same hashing as a new one.
       const account: Account = {
         id: randomUUID(),
-        username,
-        passwordHash: await hashPassword(password, logN),
+        username: normalizeUsername(rawUsername),
+        passwordHash: await hash(password),
         createdAt: Date.now(),
       }
       return (await repo.insert(account)) ? account : null
     },
     async verify(rawUsername, password) {
       const account = await repo.findByUsername(normalizeUsername(rawUsername))
-      const result = await verifyPassword(password, account?.passwordHash ?? dummyHash, logN)
+      const stored = account?.passwordHash ?? dummyHash
+      const result = await verifyPassword(password, stored, logN, kdf)
       if (account === undefined || !result.ok) return null
-      if (result.needsRehash) await repo.updateHash(account.id, await hashPassword(password, logN))
+      if (result.needsRehash) await repo.updateHash(account.id, await hash(password))
       return account
     },
     findById: (id) => repo.findById(id),

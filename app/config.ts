@@ -2,6 +2,7 @@
 // missing fails here, at startup, with a message that names the option or variable to fix.
 import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { TesseraError } from 'tessera-session'
@@ -43,7 +44,16 @@ export interface AppConfig extends StoreConfig {
   readonly keySource: string
   /** log2 of the scrypt cost N; 17 unless a test lowers it to run faster. */
   readonly scryptLogN: number
+  /** Express's `trust proxy`: which proxies in front of the app to believe (see `trustProxyOption`). */
+  readonly trustProxy: TrustProxy
 }
+
+/**
+ * Which `X-Forwarded-*` headers to believe, in Express's `trust proxy` terms: `false` (none, the
+ * default), a hop count (the nearest N proxies), or a comma-separated list of proxy addresses,
+ * CIDR ranges and the names `loopback`, `linklocal`, `uniquelocal`.
+ */
+export type TrustProxy = false | number | string
 
 /** The option definitions shared by `npm start`, `tessera serve` and the store commands. */
 export const STORE_OPTIONS = {
@@ -55,6 +65,7 @@ export const SERVE_OPTIONS = {
   carrier: { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
+  'trust-proxy': { type: 'string' },
 } as const
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -100,7 +111,63 @@ export function loadConfig(argv: readonly string[], env: Env): AppConfig {
   if (!Number.isInteger(logN) || logN < 10 || logN > 20) {
     throw invalid(`TESSERA_SCRYPT_LOG_N must be an integer from 10 to 20; got "${logN}"`)
   }
-  return { ...stores, carrier, host, port, keys, keySource: source, scryptLogN: logN }
+  const trustProxy = trustProxyOption(values['trust-proxy'] ?? env.TESSERA_TRUST_PROXY)
+  return { ...stores, carrier, host, port, keys, keySource: source, scryptLogN: logN, trustProxy }
+}
+
+const PROXY_NAMES: ReadonlySet<string> = new Set(['loopback', 'linklocal', 'uniquelocal'])
+const MAX_PROXY_HOPS = 32
+
+/** True for a dotted IPv4 netmask whose one bits are all on the left (255.255.240.0). */
+function isIpv4Mask(text: string): boolean {
+  if (isIP(text) !== 4) return false
+  const bits = text.split('.').reduce((n, octet) => n * 256 + Number(octet), 0)
+  const inverted = 2 ** 32 - 1 - bits
+  return (inverted & (inverted + 1)) === 0
+}
+
+/** One entry of a `trust proxy` list: a name, an address, or address/prefix (or /netmask). */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true
+  const [address = '', range, extra] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || extra !== undefined) return false
+  if (range === undefined) return true
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128)
+  return family === 4 && isIpv4Mask(range)
+}
+
+/**
+ * Parses `--trust-proxy` (or TESSERA_TRUST_PROXY) in Express's `trust proxy` syntax. Unset, empty
+ * or `false`: trust no proxy. A number from 1 to 32: the nearest that many proxies. Otherwise a
+ * comma-separated list of proxy addresses, CIDR ranges and `loopback`, `linklocal`,
+ * `uniquelocal`. `true` is refused: it would believe the first address of `X-Forwarded-For`,
+ * which the client writes, so any client could pick its own address and escape the throttle.
+ */
+export function trustProxyOption(text: string | undefined): TrustProxy {
+  const value = (text ?? '').trim()
+  if (value === '' || value === 'false') return false
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value)
+    if (hops >= 1 && hops <= MAX_PROXY_HOPS) return hops
+    throw invalid(`--trust-proxy hop count must be from 1 to ${MAX_PROXY_HOPS}; got "${value}"`)
+  }
+  if (value === 'true') {
+    throw invalid(
+      '--trust-proxy true would let any client choose its own address (and escape the sign-in ' +
+        'throttle) by sending X-Forwarded-For; give the number of proxies in front of the app, ' +
+        'or their addresses',
+    )
+  }
+  const entries = value.split(',').map((entry) => entry.trim())
+  const bad = entries.find((entry) => !isProxyEntry(entry))
+  if (bad !== undefined) {
+    throw invalid(
+      '--trust-proxy must be a hop count or a comma-separated list of proxy addresses, CIDR ' +
+        `ranges, loopback, linklocal or uniquelocal; "${bad.slice(0, 60)}" is none of these`,
+    )
+  }
+  return entries.join(', ')
 }
 
 function keyId(key: Buffer): string {

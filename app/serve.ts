@@ -7,7 +7,8 @@ export async function runServe(config: AppConfig): Promise<number> {
   const running = await startServer(config)
   console.log(
     `tessera reference app on ${running.url} (carrier ${config.carrier}, store ${config.store}; ` +
-      `key from ${config.keySource})`,
+      `key from ${config.keySource}; ` +
+      `${config.trustProxy === false ? 'no proxy trusted' : `trusting proxies ${config.trustProxy}`})`,
   )
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)

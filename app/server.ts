@@ -1,11 +1,17 @@
 // Builds the reference app: one Express app, the same routes for every carrier and store.
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import express, { type NextFunction, type Request, type Response } from 'express'
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express'
 import { isTesseraError, type TesseraErrorCode } from 'tessera-session'
 import { csrf, session } from 'tessera-session/express'
-import { createAccounts, type AccountRepository } from './accounts.js'
+import { createAccounts, type AccountRepository, type PasswordKdf } from './accounts.js'
 import type { AppConfig } from './config.js'
 import { createDeviceCookies } from './device.js'
 import { healthRoutes } from './routes/health.js'
@@ -53,6 +59,8 @@ export interface CreateServerOptions {
   readonly log?: EventLog
   /** Seconds after sign-in during which revoking sessions needs no password; default 300. */
   readonly recentAuthSeconds?: number
+  /** The key derivation of password hashes and checks; default scrypt (a test counts calls). */
+  readonly passwordKdf?: PasswordKdf
 }
 
 function logToStdout(entry: Readonly<Record<string, unknown>>): void {
@@ -97,15 +105,47 @@ const GUESS_CODES: ReadonlySet<TesseraErrorCode> = new Set<TesseraErrorCode>([
   'ERR_JWT_CLAIM_INVALID',
 ])
 
-/** Counts a refused session cookie against its IP (BF-3); logs when the IP gets slowed down. */
-function countGuess(
+/** Whether the session cookie of the request being loaded was refused as a guess would be. */
+const refusedAsGuess = new AsyncLocalStorage<{ refused: boolean }>()
+
+/** For `onReject`: marks the request being loaded when its refusal looks like guessing. */
+function noteRefusal(code: TesseraErrorCode): void {
+  const seen = refusedAsGuess.getStore()
+  if (seen !== undefined && GUESS_CODES.has(code)) seen.refused = true
+}
+
+/**
+ * Runs the session middleware, then slows down guessing (BF-3): a request whose session cookie
+ * was refused as a guess is counted against its IP, or, once that IP is past its free refusals,
+ * answered 429 with `Retry-After`. Only such requests: a valid session from the same address (a
+ * neighbour behind the same NAT or proxy, or the attacker's victim) is served as always, and a
+ * request without a session cookie goes through.
+ */
+function throttleGuesses(
   ctx: AppContext,
   guesses: SessionGuessThrottle,
-  code: TesseraErrorCode,
-  ip: string | undefined,
-): void {
-  if (!GUESS_CODES.has(code)) return
-  const client = ip ?? 'unknown'
+  sessions: RequestHandler,
+): RequestHandler {
+  return (req, res, next) => {
+    const seen = { refused: false }
+    void refusedAsGuess.run(seen, () =>
+      sessions(req, res, (err?: unknown) => {
+        if (err !== undefined || !seen.refused) return next(err)
+        const client = req.ip ?? 'unknown'
+        const wait = guesses.blockedSeconds(client, Date.now())
+        if (wait > 0) {
+          res.set('Retry-After', String(wait))
+          return next(Object.assign(new Error('too many refused session cookies'), { status: 429 }))
+        }
+        countGuess(ctx, guesses, client)
+        next()
+      }),
+    )
+  }
+}
+
+/** Counts a refused session cookie against its IP; logs when the IP gets slowed down. */
+function countGuess(ctx: AppContext, guesses: SessionGuessThrottle, client: string): void {
   // Off the request's path: this request already goes on without a session. A throttle outage
   // loses the count, not the request (the session store is then likely out too, and answers 503).
   guesses.recordRefusal(client, Date.now()).then(
@@ -114,20 +154,6 @@ function countGuess(
     },
     () => {},
   )
-}
-
-/**
- * Answers 429 to a client slowed down for sending refused session cookies, while it keeps
- * sending cookies; a request without cookies (a first visit, the sign-in page) goes through.
- */
-function refuseGuessers(guesses: SessionGuessThrottle) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (req.headers.cookie === undefined) return next()
-    const wait = guesses.blockedSeconds(req.ip ?? 'unknown', Date.now())
-    if (wait === 0) return next()
-    res.set('Retry-After', String(wait))
-    next(Object.assign(new Error('too many refused session cookies'), { status: 429 }))
-  }
 }
 
 /** Maps an error to a status without trusting anything but known shapes. */
@@ -172,7 +198,7 @@ export async function createServer(
   const store = opened.store
   const throttlePolicy = options.throttlePolicy ?? DEFAULT_THROTTLE_POLICY
   const repo = options.accountRepository ?? opened.accountRepository()
-  const accounts = await createAccounts(repo, config.scryptLogN)
+  const accounts = await createAccounts(repo, config.scryptLogN, options.passwordKdf)
   const primaryKey = config.keys[0]
   if (primaryKey === undefined) throw new Error('no session key')
   const throttleBackend = options.throttleBackend ?? opened.throttleBackend(throttlePolicy)
@@ -188,6 +214,9 @@ export async function createServer(
   }
 
   const app = express()
+  // Behind a TLS-terminating proxy it trusts, req.secure, req.ip and req.host come from the
+  // proxy's X-Forwarded-* headers: Secure __Host- cookies, and the throttles count real clients.
+  app.set('trust proxy', config.trustProxy)
   app.disable('x-powered-by')
   app.set('etag', false) // pages are no-store; an ETag would only cost a hash per response
   app.use(securityHeaders)
@@ -196,18 +225,16 @@ export async function createServer(
   })
   app.get('/favicon.ico', (_req, res) => void res.status(204).end())
   app.use(healthRoutes(ctx))
-  app.use(refuseGuessers(guesses))
   app.use(formsOnly)
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }))
-  app.use(
-    session({
-      carrier: config.carrier,
-      keys: config.keys.map(({ id, key }) => ({ id, key })),
-      store,
-      ...SESSION_TIMEOUTS,
-      onReject: (code, request) => countGuess(ctx, guesses, code, request.ip),
-    }),
-  )
+  const sessions = session({
+    carrier: config.carrier,
+    keys: config.keys.map(({ id, key }) => ({ id, key })),
+    store,
+    ...SESSION_TIMEOUTS,
+    onReject: noteRefusal,
+  })
+  app.use(throttleGuesses(ctx, guesses, sessions))
   app.use(csrf())
   app.get('/', (req, res) => res.redirect(303, req.session.userId === null ? '/login' : '/profile'))
   for (const routes of [

@@ -26,6 +26,11 @@ export interface ThrottlePolicy extends ThrottleWindow {
    * (BF-3). A user whose session ended sends one; a client guessing ids sends thousands.
    */
   readonly invalidSessionFreeFailures: number
+  /**
+   * Registrations per IP, taken or not, before delays start: each costs a password hash, and
+   * a flood of them would both burn the CPU and probe which names exist.
+   */
+  readonly registrationFreeAttempts: number
   readonly baseDelaySeconds: number
   readonly maxDelaySeconds: number
 }
@@ -35,6 +40,7 @@ export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = {
   ipFreeFailures: 50,
   accountFreeFailures: 100,
   invalidSessionFreeFailures: 100,
+  registrationFreeAttempts: 10,
   baseDelaySeconds: 1,
   maxDelaySeconds: 15 * 60,
   windowSeconds: 15 * 60,
@@ -55,9 +61,35 @@ export interface LoginAttempt {
 export interface LoginThrottle {
   /** Seconds the client must wait before trying again, or 0. */
   retryAfterSeconds(attempt: LoginAttempt, now: number): Promise<number>
+  /**
+   * Reserves one sign-in attempt before its password is checked: counts it as a failure in
+   * each of its buckets, atomically in the backend, unless one of them asks to wait (then
+   * nothing is counted). Of any number of attempts that arrive together, only as many as the
+   * buckets allow are granted; the others get the wait.
+   */
+  reserve(attempt: LoginAttempt, now: number): Promise<Reservation>
+  /**
+   * Reserves one registration from `ip` the same way (every registration counts, none is taken
+   * back); resolves to 0 when it may go ahead, else the seconds to wait.
+   */
+  reserveRegistration(ip: string, now: number): Promise<number>
+  /** Counts one failure that had no reservation. */
   recordFailure(attempt: LoginAttempt, now: number): Promise<void>
+  /** Forgets the account+IP (or device) failures: the password matched. */
   recordSuccess(attempt: LoginAttempt): Promise<void>
 }
+
+/** What `reserve` decided: go ahead (already counted as a failure), or wait this long. */
+export type Reservation =
+  | {
+      readonly granted: true
+      /**
+       * The password matched: the attempt was no failure. Forgets the account+IP (or device)
+       * bucket and takes the attempt back from the others.
+       */
+      succeeded(): Promise<void>
+    }
+  | { readonly granted: false; readonly retryAfterSeconds: number }
 
 /** How long a backend call may take before the throttle fails closed. */
 export const THROTTLE_TIMEOUT_MS = BACKEND_TIMEOUT_MS
@@ -102,17 +134,61 @@ export function createLoginThrottle(
     return named.map(([name, free]) => [bucketKey(name), free])
   }
 
-  return {
+  const waitFor = (
+    buckets: readonly [string, number][],
+    found: readonly (ThrottleBucket | undefined)[],
+    now: number,
+  ) => Math.max(0, ...buckets.map(([, free], i) => waitSeconds(policy, found[i], free, now)))
+  const read = (buckets: readonly [string, number][], now: number) =>
+    guardedThrottle(() =>
+      backend.read(
+        buckets.map(([key]) => key),
+        now,
+      ),
+    )
+
+  /**
+   * Counts one attempt in `buckets` when none asks to wait; resolves to 0 when it did, else
+   * the seconds to wait (and nothing stays counted). Attempts that arrive together all read
+   * the same counts, so the read alone would let them all through; the add, atomic in the
+   * backend, puts them in order. An attempt whose add took a bucket past both its free
+   * failures and what it read plus itself came after another that was let through meanwhile:
+   * it takes its count back and waits.
+   */
+  async function reserveIn(buckets: readonly [string, number][], now: number): Promise<number> {
+    const before = await read(buckets, now)
+    const wait = waitFor(buckets, before, now)
+    if (wait > 0) return wait
+    const keys = buckets.map(([key]) => key)
+    const after = await guardedThrottle(() => backend.addFailure(keys, now))
+    const overtaken = buckets.some(
+      ([, free], i) => (after[i]?.failures ?? 0) > Math.max(free, (before[i]?.failures ?? 0) + 1),
+    )
+    if (!overtaken) return 0
+    await guardedThrottle(() => backend.takeBack(keys))
+    return Math.max(1, waitFor(buckets, after, now))
+  }
+
+  const throttle: LoginThrottle = {
     async retryAfterSeconds(attempt, now) {
       const buckets = bucketsFor(attempt)
-      const found = await guardedThrottle(() =>
-        backend.read(
-          buckets.map(([key]) => key),
-          now,
-        ),
-      )
-      return Math.max(0, ...buckets.map(([, free], i) => waitSeconds(policy, found[i], free, now)))
+      return waitFor(buckets, await read(buckets, now), now)
     },
+    async reserve(attempt, now) {
+      const buckets = bucketsFor(attempt)
+      const wait = await reserveIn(buckets, now)
+      if (wait > 0) return { granted: false, retryAfterSeconds: wait }
+      return {
+        granted: true,
+        async succeeded() {
+          await throttle.recordSuccess(attempt)
+          const rest = buckets.slice(1).map(([key]) => key)
+          if (rest.length > 0) await guardedThrottle(() => backend.takeBack(rest))
+        },
+      }
+    },
+    reserveRegistration: (ip, now) =>
+      reserveIn([[bucketKey(`register-ip:${ip}`), policy.registrationFreeAttempts]], now),
     async recordFailure(attempt, now) {
       await guardedThrottle(() =>
         backend.addFailure(
@@ -127,6 +203,7 @@ export function createLoginThrottle(
       if (first !== undefined) await guardedThrottle(() => backend.forget(first[0]))
     },
   }
+  return throttle
 }
 
 /**

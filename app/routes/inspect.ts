@@ -10,7 +10,7 @@ import {
 } from '../carrier-secrets.js'
 import type { CarrierName } from '../config.js'
 import { DEVICE_COOKIE } from '../device.js'
-import { inspectPage, type CookieFinding } from '../views/inspect.js'
+import { inspectPage, type CookieFinding, type CookieListing } from '../views/inspect.js'
 import { currentUsername, pageFrame, sendPage, sessionData, type AppContext } from './context.js'
 
 const PREVIEW_CHARS = 6
@@ -27,8 +27,23 @@ const SUMMARIES: Record<CarrierName, string> = {
     'but any change breaks its signature) and a random refresh token that rotates on each use.',
 }
 
-function tryDecodeJwt(value: string): CookieFinding['decoded'] {
-  if (value.split('.').length !== 3) return undefined
+// What the page lists: a Cookie header of up to 16 KiB may hold thousands of cookies, and a name
+// of thousands of characters; the page stays a few KiB whatever it is sent.
+const MAX_LISTED = 12
+const MAX_NAME_CHARS = 40
+
+/** A name this app sets: the carrier's cookies (any prefix, chunk or suffix) and the device's. */
+function isOwnCookie(name: string): boolean {
+  return name === DEVICE_COOKIE || /^(__Host-)?tessera([.-]|$)/.test(name)
+}
+
+/**
+ * The token carrier's access token, decoded without verification; nothing for any other cookie.
+ * Only this one is a JWT the app issued: decoding whatever else looks like one would let any
+ * cookie, even one set by a neighbouring site, make the page print it.
+ */
+function decodeOwnToken(name: string, value: string, carrier: CarrierName) {
+  if (carrier !== 'token' || (name !== 'tessera' && name !== '__Host-tessera')) return undefined
   try {
     const { header, payload } = decodeJwtUnsafe(value)
     return { header, claims: payload }
@@ -38,6 +53,7 @@ function tryDecodeJwt(value: string): CookieFinding['decoded'] {
 }
 
 function meaningOf(name: string, value: string, carrier: CarrierName, isJwt: boolean): string {
+  if (!isOwnCookie(name)) return 'Not a cookie this app sets.'
   if (name === DEVICE_COOKIE) {
     return (
       'A signed device cookie: this browser signed in here before. It authenticates nothing; ' +
@@ -50,7 +66,6 @@ function meaningOf(name: string, value: string, carrier: CarrierName, isJwt: boo
       'signature that matches them, so an edited token is refused.'
     )
   }
-  if (!/tessera/i.test(name)) return 'Not a cookie this app sets.'
   if (/csrf/i.test(name)) return 'A CSRF secret: forms must echo a token derived from it.'
   switch (carrier) {
     case 'server':
@@ -71,19 +86,21 @@ function meaningOf(name: string, value: string, carrier: CarrierName, isJwt: boo
   }
 }
 
-function findings(req: Request, carrier: CarrierName): CookieFinding[] {
+function findings(req: Request, carrier: CarrierName): CookieListing {
   const header = req.headers.cookie
-  if (header === undefined) return []
-  return Object.entries(parseCookie(header)).map(([name, value = '']) => {
-    const decoded = tryDecodeJwt(value)
+  if (header === undefined) return { findings: [], unlisted: 0 }
+  const entries = Object.entries(parseCookie(header))
+  const findings = entries.slice(0, MAX_LISTED).map(([name, value = '']): CookieFinding => {
+    const decoded = decodeOwnToken(name, value, carrier)
     return {
-      name,
+      name: name.length > MAX_NAME_CHARS ? `${name.slice(0, MAX_NAME_CHARS)}…` : name,
       bytes: Buffer.byteLength(name) + 1 + Buffer.byteLength(value),
       preview: value.slice(0, PREVIEW_CHARS),
       meaning: meaningOf(name, value, carrier, decoded !== undefined),
       decoded,
     }
   })
+  return { findings, unlisted: entries.length - findings.length }
 }
 
 function forgeJwt(token: string): string {

@@ -9,6 +9,14 @@ import { formString, pageFrame, sendPage, type AppContext } from './context.js'
 /** The one message every failed sign-in gets, whatever the reason (EH-3). */
 export const LOGIN_FAILED = 'Wrong username or password.'
 
+/**
+ * What the sign-in page says after any registration, whether the name was free or taken: the
+ * two must look the same, or the form would tell anyone which names exist.
+ */
+export const REGISTERED_NOTICE =
+  'If that username was free, your account is ready: sign in with it below. ' +
+  'If it was already taken, nothing changed: choose another name on the registration page.'
+
 function deviceCookie(req: Request): string | undefined {
   const header = req.headers.cookie
   return header === undefined ? undefined : parseCookie(header)[DEVICE_COOKIE]
@@ -42,7 +50,8 @@ export function loginRoutes(ctx: AppContext): Router {
 
   router.get('/login', async (req, res) => {
     if (req.session.userId !== null) return res.redirect(303, '/profile')
-    sendPage(res, 200, loginPage(await pageFrame(req, ctx, 'Sign in'), null))
+    const notice = req.query.registered === '1' ? REGISTERED_NOTICE : null
+    sendPage(res, 200, loginPage(await pageFrame(req, ctx, 'Sign in'), null, '', notice))
   })
 
   router.post('/login', async (req, res) => {
@@ -55,19 +64,21 @@ export function loginRoutes(ctx: AppContext): Router {
       ip: req.ip ?? 'unknown',
       deviceId: ctx.devices.deviceIdFor(deviceCookie(req), name),
     }
-    const wait = await ctx.throttle.retryAfterSeconds(attempt, Date.now())
-    if (wait > 0) {
+    // Counted as a failure before the password is checked, so that guesses sent together
+    // cannot all pass the throttle before any of them has failed.
+    const reservation = await ctx.throttle.reserve(attempt, Date.now())
+    if (!reservation.granted) {
+      const wait = reservation.retryAfterSeconds
       log('login.throttled', attempt)
       res.set('Retry-After', String(wait))
       return refuse(req, res, 429, `Too many attempts. Try again in ${wait} seconds.`, username)
     }
     const account = await ctx.accounts.verify(name, password)
     if (account === null) {
-      await ctx.throttle.recordFailure(attempt, Date.now())
       log('login.failed', attempt)
       return refuse(req, res, 401, LOGIN_FAILED, username)
     }
-    await ctx.throttle.recordSuccess(attempt)
+    await reservation.succeeded()
     log('login.succeeded', attempt)
     await req.session.login(account.id, { data: { username: account.username, views: 0 } })
     if (attempt.deviceId === null) rememberDevice(req, res, ctx, account.username)

@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express'
 import { CREDENTIAL_LIMITS, normalizeUsername } from '../accounts.js'
 import { registerPage } from '../views/auth.js'
-import { rememberDevice } from './login.js'
 import { formString, pageFrame, sendPage, type AppContext } from './context.js'
 
 // Printable characters only: no control characters, no line breaks in a name.
@@ -21,7 +20,11 @@ export function credentialProblem(username: string | null, password: string | nu
   return null
 }
 
-/** GET/POST /register: create an account and sign in to it. */
+/**
+ * GET/POST /register: create an account, then sign in on the sign-in page. A taken name gets
+ * exactly the answer a new one does (the same redirect, after the same password hashing), so
+ * the form tells nobody which names exist; registrations are throttled per IP.
+ */
 export function registerRoutes(ctx: AppContext): Router {
   const router = Router()
 
@@ -48,12 +51,19 @@ export function registerRoutes(ctx: AppContext): Router {
     if (problem !== null || username === null || password === null) {
       return show(req, res, 400, problem, username ?? '')
     }
+    const wait = await ctx.throttle.reserveRegistration(req.ip ?? 'unknown', Date.now())
+    if (wait > 0) {
+      ctx.log({ event: 'account.register-throttled', ip: req.ip })
+      res.set('Retry-After', String(wait))
+      const message = `Too many registrations from your network. Try again in ${wait} seconds.`
+      return show(req, res, 429, message, username)
+    }
     const account = await ctx.accounts.register(username, password)
-    if (account === null) return show(req, res, 409, 'That username is not available.', username)
-    ctx.log({ event: 'account.registered', ip: req.ip })
-    await req.session.login(account.id, { data: { username: account.username, views: 0 } })
-    rememberDevice(req, res, ctx, account.username)
-    res.redirect(303, '/profile')
+    ctx.log({
+      event: account === null ? 'account.register-taken' : 'account.registered',
+      ip: req.ip,
+    })
+    res.redirect(303, '/login?registered=1')
   })
 
   return router

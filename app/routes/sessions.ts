@@ -16,6 +16,7 @@ const NOTICES: Record<string, string> = {
   gone: 'That session had already ended.',
   others: 'Every other session has been signed out.',
   password: 'That password did not match; nothing was changed.',
+  throttled: 'Too many wrong passwords: wait a few minutes, then try again; nothing was changed.',
 }
 
 function recentlyAuthenticated(req: Request, ctx: AppContext): boolean {
@@ -25,21 +26,28 @@ function recentlyAuthenticated(req: Request, ctx: AppContext): boolean {
 
 /**
  * Ending other sessions is what an attacker holding a stolen session would do first, so it
- * needs the password again unless the user signed in a moment ago (CO-3, OP-3). Wrong
- * passwords count against the same throttle as sign-ins.
+ * needs the password again unless the user signed in a moment ago (CO-3, OP-3). Each attempt
+ * is reserved in the sign-in throttle before the password is checked, as a sign-in is.
+ * Resolves to null when confirmed, else the notice to show.
  */
-async function confirmIdentity(req: Request, ctx: AppContext): Promise<boolean> {
-  if (recentlyAuthenticated(req, ctx)) return true
+async function confirmIdentity(req: Request, ctx: AppContext): Promise<string | null> {
+  if (recentlyAuthenticated(req, ctx)) return null
   const password = formString(req, 'password', CREDENTIAL_LIMITS.passwordMaxChars)
   const username = sessionData(req).username
-  if (password === null || username === undefined) return false
+  if (password === null || username === undefined) return 'password'
   const attempt = { username, ip: req.ip ?? 'unknown', deviceId: null }
-  if ((await ctx.throttle.retryAfterSeconds(attempt, Date.now())) > 0) return false
+  const reservation = await ctx.throttle.reserve(attempt, Date.now())
+  if (!reservation.granted) {
+    ctx.log({ event: 'session.reauth-throttled', ip: req.ip })
+    return 'throttled'
+  }
   const account = await ctx.accounts.verify(username, password)
-  if (account?.id === req.session.userId) return true
-  await ctx.throttle.recordFailure(attempt, Date.now())
+  if (account !== null && account.id === req.session.userId) {
+    await reservation.succeeded()
+    return null
+  }
   ctx.log({ event: 'session.reauth-failed', ip: req.ip })
-  return false
+  return 'password'
 }
 
 /** GET /sessions and its two actions: revoke one, sign out everywhere else (CO-2, CO-3). */
@@ -54,14 +62,16 @@ export function sessionsRoutes(ctx: AppContext): Router {
     sendPage(res, 200, sessionsPage(frame, rows, notice, askPassword))
   })
   router.post('/sessions/revoke', requireUser, async (req, res) => {
-    if (!(await confirmIdentity(req, ctx))) return res.redirect(303, '/sessions?done=password')
+    const refused = await confirmIdentity(req, ctx)
+    if (refused !== null) return res.redirect(303, `/sessions?done=${refused}`)
     const handle = formString(req, 'handle', 200)
     const revoked = handle !== null && (await req.session.revoke(handle))
     ctx.log({ event: 'session.revoked', ip: req.ip, revoked })
     res.redirect(303, `/sessions?done=${revoked ? 'revoked' : 'gone'}`)
   })
   router.post('/sessions/logout-others', requireUser, async (req, res) => {
-    if (!(await confirmIdentity(req, ctx))) return res.redirect(303, '/sessions?done=password')
+    const refused = await confirmIdentity(req, ctx)
+    if (refused !== null) return res.redirect(303, `/sessions?done=${refused}`)
     const count = await req.session.logoutEverywhere({ exceptCurrent: true })
     ctx.log({ event: 'session.logout-others', ip: req.ip, count })
     res.redirect(303, '/sessions?done=others')

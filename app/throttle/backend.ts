@@ -26,6 +26,8 @@ export interface ThrottleBackend {
    * each bucket as it now is, in order, so counting and reading take one round trip.
    */
   addFailure(keys: readonly string[], now: number): Promise<ThrottleBucket[]>
+  /** One failure fewer in each bucket (never below 0): counted attempts that were none. */
+  takeBack(keys: readonly string[]): Promise<void>
   forget(key: string): Promise<void>
   /** Releases what the backend opened itself (not a client or pool it was given). */
   close(): Promise<void>

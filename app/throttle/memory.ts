@@ -36,6 +36,14 @@ export function memoryThrottleBackend(window: ThrottleWindow): ThrottleBackend {
       }
       return updated
     },
+    async takeBack(keys) {
+      for (const key of keys) {
+        const bucket = buckets.get(key)
+        if (bucket !== undefined && bucket.failures > 0) {
+          buckets.set(key, { ...bucket, failures: bucket.failures - 1 })
+        }
+      }
+    },
     forget: async (key) => void buckets.delete(key),
     close: async () => buckets.clear(),
   }

@@ -45,6 +45,17 @@ export function postgresThrottleBackend(
       await sweepExpired(now)
       return bucketsAfterFailure(keys, rows)
     },
+    async takeBack(keys) {
+      await ensureTable()
+      // One row per statement: a statement that holds no other row's lock while it waits for
+      // this one cannot deadlock with the failures' upsert, whatever order the index keeps.
+      for (const key of keys) {
+        await pool.query(
+          `UPDATE "${table}" SET failures = failures - 1 WHERE key = $1 AND failures > 0`,
+          [key],
+        )
+      }
+    },
     async forget(key) {
       await ensureTable()
       await pool.query(sql.forget, [key])

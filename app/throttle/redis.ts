@@ -18,6 +18,12 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return redis.call('HMGET', KEYS[1], 'f', 't')`
 const REDIS_READ = `return redis.call('HMGET', KEYS[1], 'f', 't')`
 const REDIS_FORGET = `return redis.call('DEL', KEYS[1])`
+// KEYS[1] the bucket: one failure fewer, never below 0; a missing bucket stays missing.
+const REDIS_TAKE_BACK = `
+if tonumber(redis.call('HGET', KEYS[1], 'f') or '0') > 0 then
+  redis.call('HINCRBY', KEYS[1], 'f', -1)
+end
+return 1`
 
 /**
  * Buckets in Redis, one hash per bucket under `<prefix>throttle:`, expiring a window after its
@@ -48,6 +54,9 @@ export function redisThrottleBackend(
       const args = [String(now), windowMs]
       const replies = await Promise.all(keys.map((key) => run(REDIS_FAIL, key, args)))
       return bucketsAfterFailure(keys, rowsOf(keys, replies))
+    },
+    async takeBack(keys) {
+      await Promise.all(keys.map((key) => run(REDIS_TAKE_BACK, key)))
     },
     forget: async (key) => void (await run(REDIS_FORGET, key)),
     close: async () => {},

@@ -25,6 +25,12 @@ export function sqliteThrottleBackend(file: string, window: ThrottleWindow): Thr
     `${sql.insert} VALUES (?, 1, ?) ${sql.onConflict} ${sql.returning}`,
   )
   const forget = db.prepare(sql.forget)
+  const takeBack = db.prepare(
+    `UPDATE "${SQLITE_TABLE}" SET failures = failures - 1 WHERE key = ? AND failures > 0`,
+  )
+  const takeBackAll = db.transaction((keys: readonly string[]) => {
+    for (const key of keys) takeBack.run(key)
+  })
   const sweep = db.prepare(sql.sweep)
   const windowMs = window.windowSeconds * 1000
   const addAll = db.transaction((keys: readonly string[], now: number) =>
@@ -41,6 +47,7 @@ export function sqliteThrottleBackend(file: string, window: ThrottleWindow): Thr
       await sweepExpired(now)
       return bucketsAfterFailure(keys, rows)
     },
+    takeBack: async (keys) => void takeBackAll.immediate(keys),
     forget: async (key) => void forget.run(key),
     close: async () => void db.close(),
   }

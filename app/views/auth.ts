@@ -8,12 +8,21 @@ export interface CredentialLimits {
   readonly passwordMaxChars: number
 }
 
-/** The sign-in form. `error` is the one generic message every failure gets. */
-export function loginPage(frame: PageFrame, error: string | null, username = ''): string {
+/**
+ * The sign-in form. `error` is the one generic message every failure gets; `notice` a fixed
+ * sentence chosen by the app (never text from the request).
+ */
+export function loginPage(
+  frame: PageFrame,
+  error: string | null,
+  username = '',
+  notice: string | null = null,
+): string {
   return layout(
     frame,
     html`<h1>Sign in</h1>
       <div class="card">
+        ${notice === null ? null : html`<p class="notice" role="status">${notice}</p>`}
         ${error === null ? null : html`<p class="error" role="alert">${error}</p>`}
         <form method="post" action="/login">
           ${csrfField(frame.csrfToken)} ${usernameField(username)}

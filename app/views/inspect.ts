@@ -20,8 +20,62 @@ export interface TutorialDemo {
   readonly tamperResult: string | null
 }
 
-function json(value: unknown): string {
-  return JSON.stringify(value, null, 2)
+/** The cookies the page lists, and how many more the request carried. */
+export interface CookieListing {
+  readonly findings: readonly CookieFinding[]
+  readonly unlisted: number
+}
+
+/** How much of a decoded token the page prints (its header or claims, each). */
+export const DECODED_LIMITS = { depth: 4, entries: 20, stringChars: 100, totalChars: 2000 } as const
+
+/**
+ * `value` as indented JSON, cut short: past `depth` levels an object or array shows as `{…}` or
+ * `[…]`, past `entries` members as `…`, a long string ends in `…`, and the whole stops at about
+ * `totalChars`. A token's header or claims can nest a thousand levels in 4 KiB; indenting all of
+ * them would print megabytes.
+ */
+export function boundedJson(value: unknown): string {
+  const limits = DECODED_LIMITS
+  let out = ''
+  const full = () => out.length >= limits.totalChars
+  const scalar = (v: unknown): string => {
+    const text = JSON.stringify(typeof v === 'string' ? v.slice(0, limits.stringChars) : v)
+    return typeof v === 'string' && v.length > limits.stringChars
+      ? `${text.slice(0, -1)}…"`
+      : (text ?? 'null')
+  }
+  const write = (v: unknown, depth: number, indent: string): void => {
+    if (full()) return
+    if (typeof v !== 'object' || v === null) {
+      out += scalar(v)
+      return
+    }
+    const array = Array.isArray(v)
+    const [open, close] = array ? ['[', ']'] : ['{', '}']
+    const members: [string | null, unknown][] = array
+      ? (v as unknown[]).map((item) => [null, item])
+      : Object.entries(v)
+    if (members.length === 0) {
+      out += open + close
+      return
+    }
+    if (depth >= limits.depth) {
+      out += `${open}…${close}`
+      return
+    }
+    const inner = indent + '  '
+    out += open
+    for (const [i, [key, item]] of members.slice(0, limits.entries).entries()) {
+      if (full()) break
+      out += `${i === 0 ? '' : ','}\n${inner}${key === null ? '' : `${scalar(key)}: `}`
+      write(item, depth + 1, inner)
+    }
+    if (members.length > limits.entries) out += `,\n${inner}…`
+    out += `\n${indent}${close}`
+  }
+  write(value, 0, '')
+  return full() ? `${out.slice(0, limits.totalChars)}…` : out
 }
 
 function finding(f: CookieFinding): SafeHtml {
@@ -33,9 +87,9 @@ function finding(f: CookieFinding): SafeHtml {
       f.decoded === undefined
         ? null
         : html`<p>Header (decoded, not secret):</p>
-            <pre data-testid="jwt-header">${json(f.decoded.header)}</pre>
+            <pre data-testid="jwt-header">${boundedJson(f.decoded.header)}</pre>
             <p>Claims (decoded, not secret; the signature is what makes them trustworthy):</p>
-            <pre data-testid="jwt-claims">${json(f.decoded.claims)}</pre>`
+            <pre data-testid="jwt-claims">${boundedJson(f.decoded.claims)}</pre>`
     }
   </div>`
 }
@@ -44,7 +98,7 @@ function finding(f: CookieFinding): SafeHtml {
 export function inspectPage(
   frame: PageFrame,
   summary: string,
-  findings: readonly CookieFinding[],
+  cookies: CookieListing,
   demo: TutorialDemo,
 ): string {
   return layout(
@@ -52,9 +106,16 @@ export function inspectPage(
     html`<h1>What your browser holds</h1>
       <div class="card"><p>${summary}</p></div>
       ${
-        findings.length === 0
+        cookies.findings.length === 0
           ? html`<div class="card"><p>Your browser sent no cookies to this site.</p></div>`
-          : findings.map(finding)
+          : cookies.findings.map(finding)
+      }
+      ${
+        cookies.unlisted === 0
+          ? null
+          : html`<div class="card">
+              <p>…and ${cookies.unlisted} more cookies, not listed here.</p>
+            </div>`
       }
       <h2>Why not the tutorial's plain JSON cookie?</h2>
       <div class="card">

@@ -5,6 +5,7 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the reference web app (what npm start runs)',
   usage: `usage: tessera serve [--carrier cookie|server|token] [--store <name>] [--port <n>] [--host <addr>]
+                     [--trust-proxy <hops|addresses>]
 
 Runs the reference app until Ctrl-C.
 
@@ -13,6 +14,9 @@ Options:
 ${STORE_HELP}
   --port <n>          default 3000 (env PORT); 0 picks a free port
   --host <addr>       default 127.0.0.1 (env HOST)
+  --trust-proxy <v>   believe X-Forwarded-Proto/-For from the proxies in front of the app: a hop
+                      count (1) or addresses, CIDR ranges, loopback, linklocal, uniquelocal
+                      (comma-separated); default none (env TESSERA_TRUST_PROXY)
 
 The session key comes from TESSERA_SESSION_KEY (base64url, >= 32 bytes; make one with
 "tessera key generate"). Without it, a development key is created under the data directory,

@@ -40,8 +40,8 @@ export interface CookieAttributes {
   secure?: boolean | undefined
   /** Hide the cookie from scripts (`document.cookie`). */
   httpOnly?: boolean | undefined
-  /** `None` needs `secure`. */
-  sameSite?: 'Strict' | 'Lax' | 'None' | undefined
+  /** `None` needs `secure`. Any case (`'lax'`, as the `cookie` package and Express accept). */
+  sameSite?: SameSiteInput | undefined
   /** CHIPS: a cookie keyed to the top-level site. Needs `secure`. */
   partitioned?: boolean | undefined
   /** A Chromium extension honoured when the browser evicts cookies. */
@@ -209,8 +209,22 @@ const ATTRIBUTE_NAMES = new Set([
   'partitioned',
   'priority',
 ])
-const SAME_SITE = new Set(['Strict', 'Lax', 'None'])
+const SAME_SITE = new Map<string, SameSite>([
+  ['strict', 'Strict'],
+  ['lax', 'Lax'],
+  ['none', 'None'],
+])
 const PRIORITY = new Set(['Low', 'Medium', 'High'])
+
+/** The `SameSite` attribute's values, as written in `Set-Cookie`. */
+export type SameSite = 'Strict' | 'Lax' | 'None'
+/** `SameSite` as callers pass it: the written form or lower case. Matched case-insensitively. */
+export type SameSiteInput = SameSite | Lowercase<SameSite>
+
+/** The written form of a `sameSite` option in any case (`'lax'` → `'Lax'`), or null if none. */
+export function sameSiteValue(value: unknown): SameSite | null {
+  return typeof value === 'string' ? (SAME_SITE.get(value.toLowerCase()) ?? null) : null
+}
 
 /**
  * Builds a `Set-Cookie` header value. Throws `ERR_COOKIE_INVALID` (naming the attribute, never
@@ -267,11 +281,12 @@ export function serializeCookie(
   if (flag(name, 'secure', a.secure)) out += '; Secure'
   if (flag(name, 'httpOnly', a.httpOnly)) out += '; HttpOnly'
   if (a.sameSite !== undefined) {
-    if (!SAME_SITE.has(a.sameSite)) refuse(`cookie "${name}": sameSite must be Strict, Lax or None`)
-    if (a.sameSite === 'None' && a.secure !== true) {
+    const sameSite = sameSiteValue(a.sameSite)
+    if (sameSite === null) refuse(`cookie "${name}": sameSite must be Strict, Lax or None`)
+    if (sameSite === 'None' && a.secure !== true) {
       refuse(`cookie "${name}": sameSite None requires secure (RFC 6265bis §5.6.7)`)
     }
-    out += `; SameSite=${a.sameSite}`
+    out += `; SameSite=${sameSite}`
   }
   if (flag(name, 'partitioned', a.partitioned)) {
     if (a.secure !== true) refuse(`cookie "${name}": partitioned requires secure (CHIPS)`)

@@ -9,7 +9,13 @@ export {
   MAX_SET_COOKIE_BYTES,
   MAX_COOKIE_AGE_SECONDS,
 } from './codec.js'
-export type { CookieAttributes, CookieRecord, CookieListRecord } from './codec.js'
+export type {
+  CookieAttributes,
+  CookieRecord,
+  CookieListRecord,
+  SameSite,
+  SameSiteInput,
+} from './codec.js'
 export { signValue, verifyValue } from './signed.js'
 export type { SignedValueOptions, VerifiedValue } from './signed.js'
 export { sealValue, unsealValue } from './sealed.js'

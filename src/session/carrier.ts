@@ -2,6 +2,7 @@
 // `cookie`, `server`, `token`). The manager owns the rules every carrier shares (laziness,
 // timeouts, throttled touch, login rotation, compare-and-set retries, events); a carrier owns
 // only what the browser holds and where the state lives. Nothing here sees a framework.
+import type { SameSite } from '../cookie/codec.js'
 import type { TesseraErrorCode } from '../errors.js'
 import type { SessionRecord } from '../stores/store.js'
 
@@ -104,11 +105,14 @@ export interface Carrier {
 }
 
 /**
- * How a carrier's cookie is named and flagged. The browser always gets `HttpOnly`,
- * `SameSite=Lax` and `Path=/`; `Secure` and the `__Host-` prefix follow `secure`.
+ * How a carrier's cookie is named and flagged. The browser always gets `HttpOnly`; by default
+ * `SameSite=Lax`, `Path=/` and no `Domain`; `Secure` and the name's prefix follow `secure`.
  */
 export interface CarrierCookieOptions {
-  /** The cookie's base name; `__Host-` is prepended when the cookie is Secure. Default `tessera`. */
+  /**
+   * The cookie's base name. When the cookie is Secure it gets `__Host-`, or `__Secure-` when
+   * `domain` is set or `path` is not `/` (which `__Host-` forbids). Default `tessera`.
+   */
   readonly name: string
   /**
    * `'auto'` (default): Secure with the `__Host-` prefix when the request is HTTPS, plain on
@@ -120,6 +124,14 @@ export interface CarrierCookieOptions {
    * seconds, at most the absolute timeout.
    */
   readonly maxAgeSeconds?: number | undefined
+  /** `Domain`: undefined (default) for a host-only cookie. */
+  readonly domain?: string | undefined
+  /** `Path`. Default `/`. */
+  readonly path?: string | undefined
+  /** `SameSite`. Default `Lax`. */
+  readonly sameSite?: SameSite | undefined
+  /** `Partitioned` (CHIPS). Default false. */
+  readonly partitioned?: boolean | undefined
 }
 
 /** The name and `Secure` flag a carrier's cookie gets for this request. */
@@ -128,6 +140,9 @@ export function cookieIdentity(
   request: CarrierRequest,
 ): { readonly name: string; readonly secure: boolean } {
   const secure = options.secure === 'auto' ? request.secure : options.secure
-  // RFC 6265bis 4.1.3.2: a __Host- cookie must be Secure, have Path=/ and no Domain.
-  return { name: secure ? `__Host-${options.name}` : options.name, secure }
+  // RFC 6265bis 4.1.3: a __Host- cookie must be Secure, have Path=/ and no Domain; a cookie with
+  // a Domain or another Path still gets __Secure- (Secure only) when it is Secure.
+  const hostOnly = options.domain === undefined && (options.path ?? '/') === '/'
+  const prefix = !secure ? '' : hostOnly ? '__Host-' : '__Secure-'
+  return { name: `${prefix}${options.name}`, secure }
 }

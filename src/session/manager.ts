@@ -4,6 +4,7 @@
 // and hands back Set-Cookie strings through a sink.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Clock } from '../clock.js'
+import { sameSiteValue, serializeCookie, type SameSiteInput } from '../cookie/codec.js'
 import { toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
 import { invalidOption, oneOf, positiveInteger, positiveNumber, stringOption } from '../options.js'
@@ -56,8 +57,25 @@ export interface CommonSessionOptions {
   readonly absoluteTimeoutSeconds?: number
   /** An unchanged session's `lastSeenAt` is written at most this often. Default 60. */
   readonly touchIntervalSeconds?: number
-  /** The cookie's base name (`__Host-` is prepended over HTTPS). Default `tessera`. */
+  /**
+   * The cookie's base name. Over HTTPS `__Host-` is prepended, or `__Secure-` when
+   * `cookieDomain` is set or `cookiePath` is not `/` (which `__Host-` forbids). Default `tessera`.
+   */
   readonly cookieName?: string
+  /**
+   * The cookie's `Domain`, to share it with subdomains (`example.com`). Default none: a
+   * host-only cookie, which only then can carry the `__Host-` prefix.
+   */
+  readonly cookieDomain?: string
+  /** The cookie's `Path`; a path other than `/` gives `__Secure-` instead of `__Host-`. Default `/`. */
+  readonly cookiePath?: string
+  /**
+   * The cookie's `SameSite`, in any case: `'lax'` (default), `'strict'` or `'none'` (for a site
+   * embedded cross-site; needs `secure: true`). The token carrier's refresh cookie stays Strict.
+   */
+  readonly cookieSameSite?: SameSiteInput
+  /** `Partitioned` (CHIPS), for a session inside a third-party iframe; needs `secure: true`. */
+  readonly cookiePartitioned?: boolean
   /** `'auto'` (default): Secure and `__Host-` when the request is HTTPS. */
   readonly secure?: 'auto' | boolean
   /** Makes the cookie persistent for this many seconds (≤ the absolute timeout). Default: none. */
@@ -325,7 +343,37 @@ function cookieOptions(options: CommonSessionOptions, absolute: number): Carrier
     options.cookieMaxAgeSeconds === undefined
       ? undefined
       : positiveInteger(options, 'cookieMaxAgeSeconds', absolute, absolute)
-  return { name, secure, maxAgeSeconds }
+  const sameSite = sameSiteValue(options.cookieSameSite ?? 'Lax')
+  if (sameSite === null) {
+    invalid(`cookieSameSite must be 'lax', 'strict' or 'none' (any case)`)
+  }
+  const partitioned = options.cookiePartitioned ?? false
+  if (typeof partitioned !== 'boolean') invalid('cookiePartitioned must be true or false')
+  if ((sameSite === 'None' || partitioned) && secure !== true) {
+    invalid(
+      `cookieSameSite 'none' and cookiePartitioned need secure: true (browsers refuse them otherwise)`,
+    )
+  }
+  const { cookieDomain: domain, cookiePath: path } = options
+  checkAttribute('cookieDomain', domain, { domain }, 'a host name such as example.com')
+  checkAttribute('cookiePath', path, { path }, 'a path starting with "/" without ";"')
+  return { name, secure, maxAgeSeconds, domain, path, sameSite, partitioned }
+}
+
+/** Refuses a cookie attribute the cookie codec would refuse, at startup instead of per response. */
+function checkAttribute(
+  option: string,
+  value: unknown,
+  attributes: object,
+  expected: string,
+): void {
+  if (value === undefined) return
+  try {
+    if (typeof value !== 'string') throw new TypeError(typeof value)
+    serializeCookie('t', '', attributes)
+  } catch {
+    invalid(`${option} must be ${expected}`)
+  }
 }
 
 function storeTimeout(options: CommonSessionOptions): number {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import { isTesseraError } from 'tessera-session'
-import { devKeyPath, loadConfig, SESSION_KEY_VARIABLE } from '../../app/config.js'
+import expressApp from 'express'
+import { devKeyPath, loadConfig, SESSION_KEY_VARIABLE, trustProxyOption } from '../../app/config.js'
 
 const dirs: string[] = []
 function tempDir(): string {
@@ -53,6 +54,65 @@ describe('loadConfig', () => {
     it(`fails fast on ${name}, naming the option`, () =>
       refuses(() => loadConfig([...argv], {}), pattern))
   }
+
+  it('trusts no proxy unless told, then takes --trust-proxy or TESSERA_TRUST_PROXY, the flag winning', () => {
+    const dir = tempDir()
+    assert.equal(loadConfig(['--data-dir', dir], {}).trustProxy, false)
+    assert.equal(loadConfig(['--data-dir', dir], { TESSERA_TRUST_PROXY: '2' }).trustProxy, 2)
+    assert.equal(
+      loadConfig(['--data-dir', dir, '--trust-proxy', '10.0.0.0/8,loopback'], {
+        TESSERA_TRUST_PROXY: '1',
+      }).trustProxy,
+      '10.0.0.0/8, loopback',
+    )
+  })
+
+  for (const [value, pattern] of [
+    ['true', /--trust-proxy true would let any client choose its own address/],
+    ['0', /--trust-proxy hop count must be from 1 to 32/],
+    ['nginx.internal', /--trust-proxy must be .*"nginx.internal" is none of these/],
+    ['10.0.0.0/33', /"10.0.0.0\/33"/],
+    ['10.0.0.1,,loopback', /--trust-proxy must be/],
+  ] as const) {
+    it(`refuses --trust-proxy ${value} at startup, naming the option`, () => {
+      refuses(() => loadConfig(['--data-dir', tempDir(), '--trust-proxy', value], {}), pattern)
+      refuses(() => loadConfig(['--data-dir', tempDir()], { TESSERA_TRUST_PROXY: value }), pattern)
+    })
+  }
+
+  it('accepts exactly the trust proxy lists Express accepts', () => {
+    const lists = [
+      'loopback',
+      'linklocal, uniquelocal',
+      '203.0.113.7',
+      '10.0.0.0/8, 192.168.0.0/16, ::1',
+      '10.0.0.0/255.0.0.0',
+      'fd00::/8',
+      '::ffff:10.0.0.1/120',
+      '10.0.0.0/255.0.255.0',
+      '10.0.0.0/40',
+      '::1/129',
+      '300.1.1.1',
+      'example.com',
+      '10.0.0.1/8/8',
+      'loopback,',
+    ]
+    for (const list of lists) {
+      let express = true
+      try {
+        expressApp().set('trust proxy', list)
+      } catch {
+        express = false
+      }
+      let ours = true
+      try {
+        trustProxyOption(list)
+      } catch {
+        ours = false
+      }
+      assert.equal(ours, express, `"${list}": ours ${ours}, Express ${express}`)
+    }
+  })
 
   it('refuses an unknown option', () => {
     assert.throws(() => loadConfig(['--carier', 'cookie'], {}), /--carier/)

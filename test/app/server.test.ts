@@ -11,9 +11,11 @@ async function registered(
   username: string,
   password = 'correct horse battery',
 ): Promise<WebClient> {
-  const client = new WebClient(app.url)
-  const res = await client.submit('/register', '/register', { username, password })
+  const res = await new WebClient(app.url).submit('/register', '/register', { username, password })
   assert.equal(res.status, 303, res.body)
+  const client = new WebClient(app.url)
+  const signedIn = await client.submit('/login', '/login', { username, password })
+  assert.equal(signedIn.location, '/profile', signedIn.body)
   return client
 }
 

@@ -37,6 +37,7 @@ const policy: ThrottlePolicy = {
   ipFreeFailures: 5,
   accountFreeFailures: 8,
   invalidSessionFreeFailures: 6,
+  registrationFreeAttempts: 3,
 }
 const fromIp = (ip: string, deviceId: string | null = null): LoginAttempt => ({
   username: 'ann',
@@ -143,6 +144,65 @@ const CASES: readonly Case[] = [
       await throttle.recordSuccess({ username: 'u0', ip: '10.0.0.7', deviceId: null })
       const zed = { username: 'zed', ip: '10.0.0.7', deviceId: null }
       assert.ok((await throttle.retryAfterSeconds(zed, T0)) > 0, 'the spray is still counted')
+    },
+  },
+  {
+    name: 'reserves atomically: of 40 attempts at once, exactly the free ones are granted, and only they stay counted',
+    async run(on) {
+      const throttle = on()
+      const a = fromIp('10.0.0.1')
+      const results = await Promise.all(Array.from({ length: 40 }, () => throttle.reserve(a, T0)))
+      const granted = results.filter((r) => r.granted).length
+      assert.equal(granted, policy.freeFailures)
+      for (const r of results) if (!r.granted) assert.ok(r.retryAfterSeconds >= 1)
+      // Two failures counted: the first delay (1 s), not a longer one.
+      assert.equal(await throttle.retryAfterSeconds(a, T0), 1)
+    },
+  },
+  {
+    name: 'an attempt refused while a delay runs is not counted; a granted one that succeeds is taken back',
+    async run(on) {
+      const throttle = on()
+      const a = fromIp('10.0.0.2')
+      for (let i = 0; i < 2; i++) assert.ok((await throttle.reserve(a, T0)).granted)
+      for (let i = 0; i < 5; i++) {
+        const early = await throttle.reserve(a, T0 + 500)
+        assert.deepEqual(early, { granted: false, retryAfterSeconds: 1 })
+      }
+      const later = await throttle.reserve(a, T0 + 1000)
+      assert.ok(later.granted, 'the early attempts did not lengthen the delay')
+      await later.succeeded()
+      const other = fromIp('10.0.0.3')
+      for (let i = 0; i < 10; i++) {
+        const r = await throttle.reserve(other, T0)
+        assert.ok(r.granted, `success ${i} counted toward no limit`)
+        await r.succeeded()
+      }
+      assert.equal(await throttle.retryAfterSeconds(other, T0), 0)
+    },
+  },
+  {
+    name: 'reserves registrations per IP: of 10 at once, exactly the free ones go ahead',
+    async run(on) {
+      const throttle = on()
+      const waits = await Promise.all(
+        Array.from({ length: 10 }, () => throttle.reserveRegistration('10.0.7.7', T0)),
+      )
+      assert.equal(waits.filter((w) => w === 0).length, policy.registrationFreeAttempts)
+      assert.ok((await throttle.reserveRegistration('10.0.7.7', T0)) > 0)
+      assert.equal(await throttle.reserveRegistration('10.0.7.8', T0), 0, 'another IP goes ahead')
+    },
+  },
+  {
+    name: 'reserves atomically across instances: 40 attempts at once through two instances grant the free ones',
+    sharedOnly: true,
+    async run(on) {
+      const a = fromIp('10.0.0.4')
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => on(i % 2 === 0 ? 0 : 1).reserve(a, T0)),
+      )
+      assert.equal(results.filter((r) => r.granted).length, policy.freeFailures)
+      assert.equal(await on(1).retryAfterSeconds(a, T0), 1)
     },
   },
   {
@@ -258,6 +318,8 @@ async function checkFailsClosed(throttle: LoginThrottle, cut?: () => Promise<voi
     () => throttle.retryAfterSeconds(a, T0),
     () => throttle.recordFailure(a, T0),
     () => throttle.recordSuccess(a),
+    () => throttle.reserve(a, T0),
+    () => throttle.reserveRegistration(a.ip, T0),
   ]) {
     await assert.rejects(call(), (err: unknown) => {
       assert.ok(isTesseraError(err, 'ERR_STORE_UNAVAILABLE'))
@@ -292,6 +354,7 @@ describe('login throttle on memory', () => {
     const broken = (call: () => Promise<never>): ThrottleBackend => ({
       read: call,
       addFailure: call,
+      takeBack: call,
       forget: call,
       close: async () => {},
     })

@@ -230,6 +230,19 @@ describe('serializeCookie', () => {
     )
   })
 
+  it('accepts sameSite in any case and writes it as the RFC spells it', () => {
+    for (const [given, written] of [
+      ['lax', 'Lax'],
+      ['LAX', 'Lax'],
+      ['strict', 'Strict'],
+      ['none', 'None'],
+      ['None', 'None'],
+    ] as const) {
+      const line = serializeCookie('a', 'v', { sameSite: given as 'lax', secure: true })
+      assert.equal(line, `a=v; Secure; SameSite=${written}`)
+    }
+  })
+
   it('writes false flags as absent and accepts a quoted value', () => {
     assert.equal(serializeCookie('a', '"x"', { secure: false, httpOnly: false }), 'a="x"')
   })
@@ -316,7 +329,10 @@ describe('serializeCookie', () => {
     ['a string maxAge', { maxAge: '60' as unknown as number }, 'maxAge'],
     ['an invalid Date', { expires: new Date(Number.NaN) }, 'expires'],
     ['a string expires', { expires: 'tomorrow' as unknown as Date }, 'expires'],
-    ['an unknown sameSite', { sameSite: 'lax' as 'Lax' }, 'sameSite'],
+    ['an unknown sameSite', { sameSite: 'loose' as 'Lax' }, 'sameSite'],
+    ['a sameSite with spaces', { sameSite: ' lax' as 'Lax' }, 'sameSite'],
+    ['a non-string sameSite', { sameSite: 1 as unknown as 'Lax' }, 'sameSite'],
+    ['"none" in lower case without Secure', { sameSite: 'none' }, 'secure'],
     ['an unknown priority', { priority: 'Urgent' as 'High' }, 'priority'],
     ['a non-boolean secure', { secure: 'yes' as unknown as boolean }, 'secure'],
     ['a non-boolean httpOnly', { httpOnly: 1 as unknown as boolean }, 'httpOnly'],

@@ -4,13 +4,13 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import pg from 'pg'
-import { createClient } from 'redis'
 import { createMemoryStore } from '../../src/stores/memory.js'
 import { createPostgresStore } from '../../src/stores/postgres.js'
 import { createRedisStore } from '../../src/stores/redis.js'
 import { createSqliteStore } from '../../src/stores/sqlite.js'
 import type { Store } from '../../src/stores/store.js'
 import type { Clock } from '../../src/testing/fake-clock.js'
+import { createRedisClient, type RedisClient } from './redis-client.js'
 import type { ServiceVariable } from './services.js'
 import { uniqueName } from './services.js'
 import { tempDir } from './sqlite.js'
@@ -100,7 +100,7 @@ function openSqlite(clock: Clock): Opened {
 }
 
 async function openRedis(clock: Clock): Promise<Opened> {
-  const client = createClient({ url: process.env.REDIS_URL ?? '' })
+  const client = createRedisClient({ url: process.env.REDIS_URL ?? '' })
   client.on('error', () => {}) // it reconnects by itself; failed commands reject
   await client.connect()
   const prefix = `${uniqueName('attack')}:`
@@ -128,7 +128,7 @@ async function openRedis(clock: Clock): Promise<Opened> {
   }
 }
 
-async function redisValue(client: ReturnType<typeof createClient>, key: string): Promise<unknown> {
+async function redisValue(client: RedisClient, key: string): Promise<unknown> {
   switch (await client.type(key)) {
     case 'hash':
       return client.hGetAll(key)

@@ -2,19 +2,17 @@
 // pools, on one server), and a proxy in front of a service that a test can cut or freeze.
 import { before } from 'node:test'
 import type pg from 'pg'
-import { createClient } from 'redis'
 import { openPostgresPool } from '../../app/stores.js'
+import { createRedisClient, type RedisClient } from './redis-client.js'
 import { uniqueName } from './services.js'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js'
-
-type RedisClient = ReturnType<typeof createClient>
 
 /** Two clients on the Redis at `url`, connected before the suite's tests; `close` quits both. */
 export function redisInstances(url: string): {
   clients: readonly [RedisClient, RedisClient]
   close(): Promise<void>
 } {
-  const clients = [createClient({ url }), createClient({ url })] as const
+  const clients = [createRedisClient({ url }), createRedisClient({ url })] as const
   before(async () => {
     for (const client of clients) await client.connect()
   })
@@ -73,7 +71,7 @@ export async function withProxiedRedis(
   use: (client: RedisClient, proxy: TcpProxy) => Promise<void>,
 ): Promise<void> {
   const { proxy, url: proxied } = await proxiedService(url, 6379)
-  const client = createClient({
+  const client = createRedisClient({
     url: proxied,
     socket: { reconnectStrategy: () => 100 },
   })

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { RedisStore } from 'connect-redis'
 import session from 'express-session'
-import { createClient } from 'redis'
 import { isTesseraError } from '../../src/errors.js'
 import {
   createExpressSessionAdapter,
@@ -10,6 +9,7 @@ import {
 } from '../../src/stores/express-session.js'
 import { sessionRecord } from '../../src/testing/fixtures.js'
 import { testStore } from '../../src/testing/store-conformance.js'
+import { createRedisClient, type RedisClient } from '../helpers/redis-client.js'
 import { serviceSkip, serviceUrl } from '../helpers/services.js'
 
 testStore('express-session MemoryStore', () =>
@@ -19,10 +19,10 @@ testStore('express-session MemoryStore', () =>
 // connect-redis on the shared Redis: each store gets its own connect-redis prefix, and its keys
 // are deleted afterwards.
 const url = process.env.REDIS_URL
-let shared: Promise<ReturnType<typeof createClient>> | undefined
+let shared: Promise<RedisClient> | undefined
 const client = () =>
   (shared ??= (async () => {
-    const c = createClient({ url: url! })
+    const c = createRedisClient({ url: url! })
     c.on('error', () => {})
     await c.connect()
     return c

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { createClient, createCluster } from 'redis'
+import { createClient as createClientV5 } from 'redis-v5'
 import { isTesseraError } from '../../src/errors.js'
 import { createRedisStore } from '../../src/stores/redis.js'
 import { sessionRecord } from '../../src/testing/fixtures.js'
@@ -11,13 +11,19 @@ import {
   startRedisServer,
   type RedisCluster,
 } from '../helpers/redis-server.js'
+import {
+  createRedisClient,
+  createRedisCluster,
+  type RedisClient,
+  type RedisClusterClient,
+} from '../helpers/redis-client.js'
 import { serviceSkip, serviceUrl, uniqueName } from '../helpers/services.js'
 import { checkSharedStore } from '../helpers/store-checks.js'
 
-type Client = ReturnType<typeof createClient>
+type Client = RedisClient
 
 async function connect(url: string): Promise<Client> {
-  const client = createClient({ url })
+  const client = createRedisClient({ url })
   client.on('error', () => {}) // it reconnects by itself; failed commands reject
   await client.connect()
   return client
@@ -40,6 +46,31 @@ after(async () => {
 testStore(
   'redis',
   async (namespace) => createRedisStore({ client: await sharedClient(), prefix: `${namespace}:` }),
+  {
+    skip: serviceSkip('REDIS_URL'),
+    cleanup: async (_store, namespace) => deleteKeys(await sharedClient(), `${namespace}:`),
+    expiresNatively: true,
+  },
+)
+
+// The peer range is "^5 || ^6": the same suite on a node-redis 5 client (RESP2 by default, where
+// 6 defaults to RESP3). That it compiles proves the store's structural client type accepts both.
+let sharedV5: ReturnType<typeof connectV5> | undefined
+async function connectV5(url: string) {
+  const client = createClientV5({ url })
+  client.on('error', () => {})
+  await client.connect()
+  return client
+}
+const sharedClientV5 = () => (sharedV5 ??= connectV5(url!))
+after(async () => {
+  if (sharedV5 !== undefined) (await sharedV5).destroy()
+})
+
+testStore(
+  'redis (node-redis 5 client)',
+  async (namespace) =>
+    createRedisStore({ client: await sharedClientV5(), prefix: `${namespace}:` }),
   {
     skip: serviceSkip('REDIS_URL'),
     cleanup: async (_store, namespace) => deleteKeys(await sharedClient(), `${namespace}:`),
@@ -125,13 +156,11 @@ describe('redis store on a three-node Redis Cluster', () => {
     it('skipped: redis-server and redis-cli are not on the PATH', { skip: true }, () => {})
     return
   }
-  let started: Promise<{ cluster: RedisCluster; client: ReturnType<typeof createCluster> }>
+  let started: Promise<{ cluster: RedisCluster; client: RedisClusterClient }>
   const clusterClient = async () => {
     started ??= (async () => {
       const cluster = await startRedisCluster()
-      const client = createCluster({
-        rootNodes: cluster.ports.map((port) => ({ url: `redis://127.0.0.1:${port}` })),
-      })
+      const client = createRedisCluster(cluster.ports.map((port) => `redis://127.0.0.1:${port}`))
       client.on('error', () => {})
       try {
         await client.connect()

@@ -14,6 +14,7 @@ describe('POST /login when the throttle backend is down', () => {
   const backend: ThrottleBackend = {
     read: refused,
     addFailure: refused,
+    takeBack: refused,
     forget: refused,
     close: async () => {},
   }
@@ -39,6 +40,7 @@ describe('two app servers on one Redis', () => {
     baseDelaySeconds: 60,
     ipFreeFailures: 1_000_000,
     accountFreeFailures: 1_000_000,
+    registrationFreeAttempts: 1_000_000,
   }
   const username = uniqueName('user')
   let a: Awaited<ReturnType<typeof startTestApp>>

@@ -2,23 +2,13 @@
 // app never issued is answered 429 with Retry-After once past the free refusals, while its
 // requests without cookies, and other clients, go on as before.
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import type { CarrierName } from '../../../app/config.js'
 import { DEFAULT_THROTTLE_POLICY } from '../../../app/throttle.js'
+import { forgedSessionCookie as forged, SHIPPED_CARRIERS } from '../../helpers/shipped-app.js'
 import { startTestApp } from '../../helpers/test-app.js'
 
 const FREE = 3
-const CARRIERS: readonly CarrierName[] = ['server', 'cookie', 'token']
-
-/** A session cookie of the right shape for `carrier` that the app never issued. */
-function forged(carrier: CarrierName): string {
-  const random = randomBytes(32).toString('base64url')
-  if (carrier === 'server') return `tessera=${random}`
-  if (carrier === 'cookie') return `tessera=k1.${random}${random}`
-  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url')
-  return `tessera=${b64({ alg: 'HS256', typ: 'at+jwt' })}.${b64({ sub: 'alice' })}.${random}`
-}
+const CARRIERS = SHIPPED_CARRIERS
 
 describe('session-id guessing (BF-3)', () => {
   for (const carrier of CARRIERS) {

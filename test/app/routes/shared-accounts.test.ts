@@ -29,7 +29,7 @@ function describeTwoInstances(overrides: () => Partial<AppConfig> | undefined) {
           password: PASSWORD,
         })
         assert.equal(registered.status, 303)
-        assert.equal(registered.location, '/profile')
+        assert.equal(registered.location, '/login?registered=1')
 
         const onB = new WebClient(b.url)
         const signedIn = await onB.submit('/login', '/login', { username, password: PASSWORD })
@@ -48,7 +48,17 @@ function describeTwoInstances(overrides: () => Partial<AppConfig> | undefined) {
           username,
           password: 'another password',
         })
-        assert.equal(again.status, 409, 'the name is taken on every instance')
+        assert.equal(again.location, registered.location, 'a taken name answered as a new one')
+        const original = await new WebClient(a.url).submit('/login', '/login', {
+          username,
+          password: PASSWORD,
+        })
+        assert.equal(original.location, '/profile', 'the name is taken on every instance')
+        const other = await new WebClient(a.url).submit('/login', '/login', {
+          username,
+          password: 'another password',
+        })
+        assert.equal(other.status, 401, 'registering it again through B changed nothing')
       } finally {
         await a.close()
         await b.close()

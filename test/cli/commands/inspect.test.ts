@@ -27,11 +27,10 @@ describe('tessera inspect', () => {
     // What each real carrier puts in the browser, issued with the development key under dataDir.
     for (const carrier of ['server', 'cookie', 'token'] as const) {
       const app = await startTestApp({ carrier, store: 'sqlite', dataDir, keys })
+      const form = { username: `fay-${carrier}`, password: 'correct horse battery' }
+      await new WebClient(app.url).submit('/register', '/register', form)
       const client = new WebClient(app.url)
-      await client.submit('/register', '/register', {
-        username: `fay-${carrier}`,
-        password: 'correct horse battery',
-      })
+      await client.submit('/login', '/login', form)
       await app.close(true)
       cookies[carrier] = client.cookies.get('tessera')
     }

@@ -50,6 +50,13 @@ describe('tessera serve', () => {
     assert.match(r.stderr, /--carrier must be one of cookie, server, token/)
   })
 
+  it('exits 2 on a --trust-proxy Express would not accept, naming --trust-proxy', async () => {
+    const r = await runCli(['serve', '--trust-proxy', 'proxy.internal', '--data-dir', tempDir()])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /--trust-proxy must be .*"proxy.internal"/)
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/)
+  })
+
   it('refuses to start in production without a key, naming TESSERA_SESSION_KEY', async () => {
     const r = await runCli(['serve', '--port', '0', '--data-dir', tempDir()], {
       NODE_ENV: 'production',

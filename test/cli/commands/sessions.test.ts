@@ -32,6 +32,7 @@ describe('tessera sessions', () => {
     const form = { username: 'erin', password: 'correct horse battery' }
     const laptop = new WebClient(app.url, 'laptop')
     await laptop.submit('/register', '/register', form)
+    await laptop.submit('/login', '/login', form)
     await new WebClient(app.url, 'phone').submit('/login', '/login', form)
     const page = await laptop.get('/sessions')
     phoneHandleOnPage = /name="handle" value="([^"]+)"/.exec(page.body)?.[1]
@@ -126,12 +127,9 @@ describe('tessera sessions --user on a shared store', () => {
       const username = uniqueName('cli')
       try {
         const form = { username, password: 'correct horse battery' }
-        const registered = await new WebClient(app.url, 'laptop').submit(
-          '/register',
-          '/register',
-          form,
-        )
-        assert.equal(registered.status, 303)
+        const laptop = new WebClient(app.url, 'laptop')
+        assert.equal((await laptop.submit('/register', '/register', form)).status, 303)
+        assert.equal((await laptop.submit('/login', '/login', form)).location, '/profile')
       } finally {
         await app.close()
       }

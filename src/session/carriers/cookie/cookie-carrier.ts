@@ -30,7 +30,12 @@ import { decodeCookieState, encodeCookieState } from '../../record-codec.js'
 import { createRevocationCache, type RevocationCache } from '../../revocation-cache.js'
 import { createVerifiedCache } from '../../verified-cache.js'
 import { COOKIE_CARRIER_PURPOSE } from '../../carrier-keys.js'
-import { readCookie, setCookie, deleteCookie } from '../../carrier-cookie.js'
+import {
+  readCookie,
+  setCookie,
+  carrierCookieAttributes,
+  deleteCookie,
+} from '../../carrier-cookie.js'
 import { storeCaller } from '../../store-call.js'
 
 /** Options of `createCookieCarrier`. */
@@ -86,7 +91,7 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
       expiresAt: record.expiresAt,
     })
     const chunks = splitCookieValue(name, sealed, { maxChunks })
-    const at = { secure, maxAgeSeconds: cookie.maxAgeSeconds }
+    const at = carrierCookieAttributes(cookie, secure)
     const setCookies = chunks.map((c) => setCookie(c.name, c.value, at, clock.now()))
     const written = new Set(chunks.map((c) => c.name))
     for (const stale of presentNames(request, name)) {
@@ -98,7 +103,8 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   function clear(request: CarrierRequest): string[] {
     const { name, secure } = cookieIdentity(cookie, request)
     const names = presentNames(request, name)
-    return (names.length === 0 ? [name] : names).map((n) => deleteCookie(n, { secure }))
+    const at = carrierCookieAttributes(cookie, secure)
+    return (names.length === 0 ? [name] : names).map((n) => deleteCookie(n, at))
   }
 
   function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {

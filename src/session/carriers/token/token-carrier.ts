@@ -25,6 +25,7 @@ import { createRefreshFlow } from './refresh-flow.js'
 import {
   readCookie,
   setCookie,
+  carrierCookieAttributes,
   deleteCookie,
   type CookieWriteOptions,
 } from '../../carrier-cookie.js'
@@ -93,29 +94,32 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     return { access: name, refresh: `${name}${REFRESH_SUFFIX}`, secure }
   }
 
-  function attributes(secure: boolean, sameSite: 'Lax' | 'Strict'): CookieWriteOptions {
-    return { secure, sameSite, maxAgeSeconds: cookie.maxAgeSeconds }
+  /** The access cookie's attributes (the application's SameSite), or the refresh cookie's (Strict). */
+  function attributes(secure: boolean, refresh: boolean): CookieWriteOptions {
+    const at = carrierCookieAttributes(cookie, secure)
+    return refresh ? { ...at, sameSite: 'Strict' } : at
   }
 
   function accessCookie(record: SessionRecord, request: CarrierRequest): string {
     const n = names(request)
     const at = now()
-    return setCookie(n.access, tokens.sign(record, at), attributes(n.secure, 'Lax'), at)
+    return setCookie(n.access, tokens.sign(record, at), attributes(n.secure, false), at)
   }
 
   // RT-7: the refresh cookie is SameSite=Strict, so no cross-site request can make the
-  // middleware rotate it. Its Path is `/` (and its name `__Host-`) because the refresh happens
-  // inside the middleware on whatever route the expired access token reaches; see carriers.md.
+  // middleware rotate it. Its Path is the access cookie's (`/` by default, and its name then
+  // `__Host-`) because the refresh happens inside the middleware on whatever route the expired
+  // access token reaches; see carriers.md.
   function refreshCookie(token: string, request: CarrierRequest): string {
     const n = names(request)
-    return setCookie(n.refresh, token, attributes(n.secure, 'Strict'), now())
+    return setCookie(n.refresh, token, attributes(n.secure, true), now())
   }
 
   function clear(request: CarrierRequest): string[] {
     const n = names(request)
     return [
-      deleteCookie(n.access, attributes(n.secure, 'Lax')),
-      deleteCookie(n.refresh, attributes(n.secure, 'Strict')),
+      deleteCookie(n.access, attributes(n.secure, false)),
+      deleteCookie(n.refresh, attributes(n.secure, true)),
     ]
   }
 
