@@ -22,6 +22,9 @@ export type {
   SessionEvent,
   RequestSession,
   LoginOptions,
+  TokenResponse,
 } from './session/request-session.js'
 export { createSessionInspector, sessionIdHash } from './session/inspect.js'
 export type { SessionInspector } from './session/inspect.js'
+/** The options every adapter's `session()` takes (each adapter adds its own few). */
+export type { SessionManagerOptions } from './session/manager.js'

@@ -2,20 +2,15 @@
 // append their own Set-Cookie; plain assignments are committed before the response leaves.
 import type { Request, RequestHandler, Response } from 'express'
 import { TesseraError } from '../errors.js'
-import type { ManagerRequest, SessionManagerOptions } from '../session/manager.js'
+import type { SessionManager } from '../session/manager.js'
 import { createSessionManager } from '../session/manager.js'
 import type { RequestSession, ResponseSink, SessionData } from '../session/request-session.js'
 import type { Session } from '../session/session.js'
+import { NodeRequestView, sessionsApi, type SessionOptions, type SessionsApi } from './core.js'
 import { holdUntilCommitted } from './express-hold.js'
 import { toHttpError } from './http-status.js'
 
-export type {
-  RequestSession,
-  SessionData,
-  SessionInfo,
-  SessionEvent,
-} from '../session/request-session.js'
-export type { KeyInput, Keyring } from '../crypto/keyring.js'
+export type * from './public-types.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point
@@ -27,21 +22,18 @@ declare global {
   }
 }
 
-declare const DATA: unique symbol
-
 /** Options of `session()`: the manager's options plus what only HTTP has. */
-export type ExpressSessionOptions<Data extends object = SessionData> = SessionManagerOptions & {
-  /** Send `Clear-Site-Data: "cookies"` on logout (clears every cookie of the origin). Default false. */
-  readonly clearSiteDataOnLogout?: boolean
-  /** Type-only (never set): ties the options to the session data type. */
-  readonly [DATA]?: Data
-}
+export type ExpressSessionOptions<Data extends object = SessionData> = SessionOptions<Data>
 
-/** The middleware, plus a typed accessor for apps that pass `Data` instead of augmenting. */
-export type SessionMiddleware<Data extends object = SessionData> = RequestHandler & {
-  /** `req.session`, typed with this middleware's `Data`. */
-  of(req: Request): RequestSession<Data>
-}
+/**
+ * The middleware, plus a typed accessor for apps that pass `Data` instead of augmenting, and
+ * `refresh` for API clients of the token carrier.
+ */
+export type SessionMiddleware<Data extends object = SessionData> = RequestHandler &
+  SessionsApi & {
+    /** `req.session`, typed with this middleware's `Data`. */
+    of(req: Request): RequestSession<Data>
+  }
 
 /**
  * The session middleware. Mount it before the routes; honours Express's `trust proxy` for
@@ -58,7 +50,8 @@ export function session<Data extends object = SessionData>(
   const middleware: RequestHandler = async function tesseraSession(req, res, next) {
     let opened: Session<Data>
     try {
-      opened = await manager.open(new RequestView(req), new ExpressSink(res, clearSiteData))
+      const view = new NodeRequestView(req.headers, req.method, req.secure, req)
+      opened = await manager.open(view, new ExpressSink(res, clearSiteData))
     } catch (err) {
       next(toHttpError(err))
       return
@@ -67,7 +60,7 @@ export function session<Data extends object = SessionData>(
     holdUntilCommitted(res, opened as unknown as Session<object>)
     next()
   }
-  return Object.assign(middleware, {
+  return Object.assign(middleware, sessionsApi(manager as SessionManager<object>), {
     of: (req: Request) => req.session as unknown as RequestSession<Data>,
   })
 }
@@ -89,38 +82,6 @@ export function csrf(): RequestHandler {
     const token = body?._csrf ?? req.headers['x-csrf-token']
     if (req.session.verifyCsrfToken(token)) return next()
     next(toHttpError(new TesseraError('ERR_CSRF_REJECTED', 'CSRF token missing or wrong')))
-  }
-}
-
-/** The request as the manager reads it; `ip` and `host` cost Express a proxy walk, so lazily. */
-class RequestView implements ManagerRequest {
-  readonly #req: Request
-  readonly cookieHeader: string | undefined
-  readonly secure: boolean
-  readonly method: string
-  constructor(req: Request) {
-    this.#req = req
-    this.cookieHeader = req.headers.cookie
-    this.secure = req.secure
-    this.method = req.method
-  }
-  get ip(): string | undefined {
-    return this.#req.ip
-  }
-  get userAgent(): string | undefined {
-    return this.#req.headers['user-agent']
-  }
-  get origin(): string | undefined {
-    return this.#req.headers.origin
-  }
-  get secFetchSite(): string | undefined {
-    return this.#req.headers['sec-fetch-site'] as string | undefined
-  }
-  get referer(): string | undefined {
-    return this.#req.headers.referer
-  }
-  get host(): string | undefined {
-    return this.#req.host
   }
 }
 

@@ -58,7 +58,23 @@ export interface CarrierWrite {
   readonly record: SessionRecord
   /** Serialised `Set-Cookie` header values, to be appended to the response (never joined). */
   readonly setCookies: readonly string[]
+  /** The tokens this write issued (token carrier only), for an API client. */
+  readonly tokens?: IssuedTokens
 }
+
+/** Tokens the token carrier issued, as an API client receives them. */
+export interface IssuedTokens {
+  readonly accessToken: string
+  /** Seconds until the access token expires. */
+  readonly expiresIn: number
+  /** Present when this write started or rotated a refresh-token family. */
+  readonly refreshToken?: string
+}
+
+/** The outcome of exchanging a refresh token outside a request's cookies (token carrier). */
+export type CarrierExchange =
+  | { readonly record: SessionRecord; readonly tokens: IssuedTokens }
+  | { readonly record: null; readonly reason: TesseraErrorCode }
 
 /**
  * A carrier: how one session travels between requests. `SessionRecord.idHash` is the carrier's
@@ -102,6 +118,11 @@ export interface Carrier {
   listByUser(userId: string): Promise<SessionRecord[]>
   /** Ends every session of the user except `exceptIdHash`; returns how many ended. */
   deleteByUser(userId: string, exceptIdHash?: string): Promise<number>
+  /**
+   * Token carrier only: rotates `refreshToken` (same rotation and reuse detection as a refresh
+   * from the cookie) and returns the new tokens, for an API client that holds them itself.
+   */
+  exchange?(refreshToken: string, now: number): Promise<CarrierExchange>
 }
 
 /**

@@ -15,8 +15,8 @@ import { createCookieCarrier, type CookieCarrierOptions } from './carriers/cooki
 import { sessionHandleFunction } from './carrier-keys.js'
 import { createServerCarrier } from './carriers/server/server-carrier.js'
 import { createTokenCarrier, type TokenCarrierOptions } from './carriers/token/token-carrier.js'
-import type { ResponseSink, SessionData, SessionEvent } from './request-session.js'
-import { Session, type SessionContext } from './session.js'
+import type { ResponseSink, SessionData, SessionEvent, TokenResponse } from './request-session.js'
+import { Session, tokenResponse, type SessionContext } from './session.js'
 import { DEFAULT_STORE_TIMEOUT_SECONDS } from './store-call.js'
 
 /** The `server` carrier: an opaque id in the cookie, the record in `store`. */
@@ -135,6 +135,13 @@ export interface SessionManager<Data extends object = SessionData> {
    * cross-site state-changing request that carries a session, and `ERR_STORE_UNAVAILABLE`.
    */
   open(request: ManagerRequest, sink: ResponseSink): Promise<Session<Data>>
+  /**
+   * For an API client of the token carrier: uses `refreshToken` once (same rotation and reuse
+   * detection as a refresh from the cookie) and returns the next tokens, or null when the token
+   * is unknown, used, revoked or its session ended. Throws `ERR_STORE_UNAVAILABLE`, and
+   * `ERR_CONFIG_INVALID` for another carrier.
+   */
+  refresh(refreshToken: unknown, request?: CarrierRequest): Promise<TokenResponse | null>
 }
 
 const DEFAULTS = { idle: 30 * 60, absolute: 12 * 60 * 60, touch: 60, attempts: 10 }
@@ -257,8 +264,35 @@ export function createSessionManager<Data extends object = SessionData>(
         crossSite: !verdict.ok,
       })
     },
+    async refresh(refreshToken, request = API_REQUEST) {
+      if (carrier.exchange === undefined) {
+        invalid(`refresh(refreshToken) needs carrier 'token', not '${carrier.kind}'`)
+      }
+      // Bad network input is no session (the carrier checks the token's form).
+      if (typeof refreshToken !== 'string') {
+        reject('ERR_TOKEN_MALFORMED', request)
+        return null
+      }
+      const now = clock.now()
+      const exchanged = await carrier.exchange(refreshToken, now)
+      if (exchanged.record === null) {
+        reject(exchanged.reason, request)
+        return null
+      }
+      const record = exchanged.record
+      if (now >= Math.min(record.expiresAt, ctx.expiresAt(record.createdAt, record.lastSeenAt))) {
+        await carrier.destroy(record.idHash, request)
+        onEvent?.({ type: 'expired', userId: record.userId })
+        reject('ERR_SESSION_EXPIRED', request)
+        return null
+      }
+      return tokenResponse(exchanged.tokens)
+    },
   }
 }
+
+/** The request of a refresh call made without one: an API client, no cookies. */
+const API_REQUEST: CarrierRequest = { cookieHeader: undefined, secure: false }
 
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 

@@ -71,6 +71,28 @@ export interface RequestSession<Data extends object = SessionData> {
   csrfToken(): Promise<string>
   /** True when `token` is this session's CSRF token. */
   verifyCsrfToken(token: unknown): boolean
+  /**
+   * The tokens this request issued, for an API client (token carrier): after `login`, the access
+   * and refresh tokens in the names of RFC 6749 §5.1, ready to return as JSON. Null when this
+   * request issued none (another carrier, or nothing written yet).
+   */
+  tokens(): TokenResponse | null
+}
+
+/**
+ * Tokens for an API client, named as in RFC 6749 §5.1. `refresh_token` is present when the
+ * request started or rotated a refresh-token family (login, or a refresh).
+ *
+ * @example
+ * await req.session.login(user.id)
+ * res.json(req.session.tokens()) // { access_token, token_type: 'Bearer', expires_in, refresh_token }
+ */
+export interface TokenResponse {
+  readonly access_token: string
+  readonly token_type: 'Bearer'
+  /** Seconds until the access token expires. */
+  readonly expires_in: number
+  readonly refresh_token?: string
 }
 
 /** What happened to a session, for logs and metrics (`onEvent`). Carries no secret. */

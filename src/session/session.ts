@@ -3,7 +3,13 @@
 // through the carrier; the rules (timeouts, retries, events, keys) come from the manager.
 import { TesseraError } from '../errors.js'
 import type { SessionRecord } from '../stores/store.js'
-import type { Carrier, CarrierRequest, CarrierWrite, SessionDraft } from './carrier.js'
+import type {
+  Carrier,
+  CarrierRequest,
+  CarrierWrite,
+  IssuedTokens,
+  SessionDraft,
+} from './carrier.js'
 import type {
   LoginOptions,
   RequestSession,
@@ -11,6 +17,7 @@ import type {
   SessionData,
   SessionEvent,
   SessionInfo,
+  TokenResponse,
 } from './request-session.js'
 import {
   changedKeys,
@@ -70,6 +77,8 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   #dirty: string[] | null = null
   /** The store could not load this request's session: served anonymously, it may not write. */
   #storeDown: boolean
+  /** The tokens the latest write issued (token carrier), for `tokens()`. */
+  #tokens: IssuedTokens | null = null
 
   constructor(
     ctx: SessionContext,
@@ -231,6 +240,10 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     return this.#record !== null && this.#ctx.verifyCsrf(this.#record.idHash, token)
   }
 
+  tokens(): TokenResponse | null {
+    return this.#tokens === null ? null : tokenResponse(this.#tokens)
+  }
+
   /** Lets the adapter present a failure of a public method (store down, CSRF, conflict). */
   async #guard<T>(pending: Promise<T>): Promise<T> {
     try {
@@ -345,7 +358,14 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   #adopt(written: CarrierWrite): void {
-    if (written.record.idHash !== this.#record?.idHash) this.#handle = null
+    const sameSession = written.record.idHash === this.#record?.idHash
+    if (!sameSession) this.#handle = null
+    if (written.tokens !== undefined) {
+      // A later write in the same request re-signs the access token; the family's refresh token stays.
+      const refreshToken =
+        written.tokens.refreshToken ?? (sameSession ? this.#tokens?.refreshToken : undefined)
+      this.#tokens = { ...written.tokens, ...(refreshToken === undefined ? {} : { refreshToken }) }
+    }
     this.#record = written.record
     this.#baseline = written.record.data as Json
     if (this.#working !== undefined) replaceContents(this.#working, clone(this.#baseline))
@@ -353,6 +373,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   #forget(): void {
+    this.#tokens = null
     this.#record = null
     this.#handle = null
     this.#baseline = {}
@@ -401,6 +422,16 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       ...(r.meta.userAgent === undefined ? {} : { userAgent: r.meta.userAgent }),
       current: r.idHash === this.#record?.idHash,
     }
+  }
+}
+
+/** Issued tokens in the names of RFC 6749 §5.1. */
+export function tokenResponse(tokens: IssuedTokens): TokenResponse {
+  return {
+    access_token: tokens.accessToken,
+    token_type: 'Bearer',
+    expires_in: tokens.expiresIn,
+    ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
   }
 }
 

@@ -1,6 +1,6 @@
-// Real HTTP for adapter tests: start an Express app on 127.0.0.1:0, a client with a one-origin
+// Real HTTP for adapter tests: start an Express app or a Node server on 127.0.0.1:0, a client with a one-origin
 // cookie jar (fetch), and a raw-socket request for header bytes fetch refuses to send.
-import type { Server } from 'node:http'
+import { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
 import type { Express } from 'express'
@@ -11,9 +11,10 @@ export interface Running {
   close(): Promise<void>
 }
 
-export async function listen(app: Express): Promise<Running> {
+/** Starts `app` (an Express app, or any Node HTTP server not yet listening) on 127.0.0.1:0. */
+export async function listen(app: Express | Server): Promise<Running> {
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s))
+    const s = app.listen(0, '127.0.0.1', () => resolve(s instanceof Server ? s : (app as Server)))
   })
   const port = (server.address() as AddressInfo).port
   return {

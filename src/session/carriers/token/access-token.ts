@@ -31,6 +31,8 @@ export interface AccessTokenOptions {
 
 /** Signs and verifies access tokens. */
 export interface AccessTokens {
+  /** The lifetime of a new access token in seconds (`accessTokenSeconds`). */
+  readonly lifetimeSeconds: number
   /** The access token for `record`, signed at `now` (epoch ms). */
   sign(record: SessionRecord, now: number): string
   /** The record a genuine, unexpired access token carries, or the reason it was refused. */
@@ -65,6 +67,7 @@ export function createAccessTokens(
   const verified = createVerifiedCache<{ record: SessionRecord; exp: number }>()
 
   return {
+    lifetimeSeconds: lifetime,
     sign(record, now) {
       const data = JSON.stringify(record.data)
       if (Buffer.byteLength(data) > maxDataBytes) {

@@ -1,9 +1,9 @@
-// The token carrier's refresh flow: a family of refresh tokens starts with each session, and an
-// expired access token presented with a refresh cookie is renewed inside the middleware by
-// rotating that cookie's token (RFC 9700 §4.14.2), so routes never see the refresh.
+// The token carrier's refresh flow: a family of refresh tokens starts with each session, and a
+// refresh token (from the refresh cookie inside the middleware, or from an API client's refresh
+// call) is rotated once for the next one of its family (RFC 9700 §4.14.2). The carrier decides
+// how the tokens travel (cookies or a JSON body).
 import { isTesseraError, type TesseraErrorCode } from '../../../errors.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
-import type { CarrierLoad, CarrierRequest } from '../../carrier.js'
 import type { RevocationCache } from '../../revocation-cache.js'
 import type { StoreCall } from '../../store-call.js'
 import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
@@ -17,26 +17,27 @@ export interface RefreshFlowOptions {
   readonly graceSeconds: number
   /** The carrier's revocation cache, or null when revocation checks are off. */
   readonly live: RevocationCache<SessionRecord | null> | null
-  readonly refuse: (reason: TesseraErrorCode, request: CarrierRequest) => CarrierLoad
-  readonly accessCookie: (record: SessionRecord, request: CarrierRequest) => string
-  readonly refreshCookie: (token: string, request: CarrierRequest) => string
   readonly onRefreshReuse?: ((reuse: RefreshReuse) => void) | undefined
 }
 
+/** The outcome of a rotation: the session renewed and the family's next token, or why not. */
+export type Rotation =
+  | { readonly record: SessionRecord; readonly next: string; readonly reason: null }
+  | { readonly record: null; readonly reason: TesseraErrorCode }
+
 /** Starts and rotates the refresh-token families of one token carrier. */
 export interface RefreshFlow {
-  /** Starts the family of a new session; returns the refresh cookie that carries its token. */
-  start(record: SessionRecord, request: CarrierRequest): Promise<string>
-  /** The session a refresh token renews, with its new access and refresh cookies. */
-  refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad>
+  /** Starts the family of a new session; returns its first refresh token. */
+  start(record: SessionRecord): Promise<string>
+  /** Uses `token` once: the session it renews and the next token, or the reason it was refused. */
+  rotate(token: string, at: number): Promise<Rotation>
 }
 
 /** Builds the refresh flow of a token carrier. */
 export function createRefreshFlow(options: RefreshFlowOptions): RefreshFlow {
-  const { store, storeCall, absoluteMs, graceSeconds, live, refuse } = options
-  const { accessCookie, refreshCookie } = options
+  const { store, storeCall, absoluteMs, graceSeconds, live } = options
 
-  async function start(record: SessionRecord, request: CarrierRequest): Promise<string> {
+  async function start(record: SessionRecord): Promise<string> {
     const issued = await storeCall(
       'insert',
       issueRefreshToken(store.refreshTokens, {
@@ -46,10 +47,10 @@ export function createRefreshFlow(options: RefreshFlowOptions): RefreshFlow {
         expiresAt: record.createdAt + absoluteMs,
       }),
     )
-    return refreshCookie(issued.token, request)
+    return issued.token
   }
 
-  async function refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad> {
+  async function rotate(token: string, at: number): Promise<Rotation> {
     let next
     const reused: { familyId?: string } = {}
     try {
@@ -73,20 +74,16 @@ export function createRefreshFlow(options: RefreshFlowOptions): RefreshFlow {
         await storeCall('delete', store.sessions.delete(reused.familyId))
         live?.invalidate(reused.familyId)
       }
-      return refuse(err.code, request)
+      return { record: null, reason: err.code }
     }
     const record = await storeCall('get', store.sessions.get(next.familyId))
     if (record === null) {
       // The session was revoked or has expired: its family goes with it.
       await storeCall('revokeFamily', store.refreshTokens.revokeFamily(next.familyId, at))
-      return refuse('ERR_SESSION_NOT_FOUND', request)
+      return { record: null, reason: 'ERR_SESSION_NOT_FOUND' }
     }
-    return {
-      record,
-      reason: null,
-      setCookies: [accessCookie(record, request), refreshCookie(next.token, request)],
-    }
+    return { record, next: next.token, reason: null }
   }
 
-  return { start, refresh }
+  return { start, rotate }
 }

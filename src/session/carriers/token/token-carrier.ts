@@ -18,6 +18,7 @@ import {
   type CarrierLoad,
   type CarrierRequest,
   type CarrierWrite,
+  type IssuedTokens,
 } from '../../carrier.js'
 import { createRevocationCache } from '../../revocation-cache.js'
 import type { RefreshReuse } from './refresh-family.js'
@@ -100,10 +101,39 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     return refresh ? { ...at, sameSite: 'Strict' } : at
   }
 
-  function accessCookie(record: SessionRecord, request: CarrierRequest): string {
+  /** True when this request's tokens travel in headers, not cookies: no cookie is ever set. */
+  function cookieless(request: CarrierRequest): boolean {
+    return (
+      accept === 'bearer' || (accept === 'both' && bearerToken(request.authorization) !== undefined)
+    )
+  }
+
+  function accessCookie(access: string, request: CarrierRequest): string {
     const n = names(request)
-    const at = now()
-    return setCookie(n.access, tokens.sign(record, at), attributes(n.secure, false), at)
+    return setCookie(n.access, access, attributes(n.secure, false), now())
+  }
+
+  /** Signs an access token for `record` and carries it (and a new refresh token) to the client. */
+  function issue(
+    record: SessionRecord,
+    request: CarrierRequest,
+    refresh?: string,
+    at = now(),
+    accessToken = tokens.sign(record, at), // refuses oversized data before any write
+  ): CarrierWrite {
+    const expiresIn = Math.max(
+      0,
+      Math.min(tokens.lifetimeSeconds, Math.ceil(record.expiresAt / 1000) - Math.floor(at / 1000)),
+    )
+    const issued = {
+      accessToken,
+      expiresIn,
+      ...(refresh === undefined ? {} : { refreshToken: refresh }),
+    }
+    if (cookieless(request)) return { record, setCookies: [], tokens: issued }
+    const setCookies = [accessCookie(accessToken, request)]
+    if (refresh !== undefined) setCookies.push(refreshCookie(refresh, request))
+    return { record, setCookies, tokens: issued }
   }
 
   // RT-7: the refresh cookie is SameSite=Strict, so no cross-site request can make the
@@ -116,6 +146,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   }
 
   function clear(request: CarrierRequest): string[] {
+    if (cookieless(request)) return []
     const n = names(request)
     return [
       deleteCookie(n.access, attributes(n.secure, false)),
@@ -149,7 +180,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       return {
         record: stored,
         reason: null,
-        setCookies: fromCookie ? [accessCookie(stored, request)] : [],
+        setCookies: fromCookie ? issue(stored, request).setCookies : [],
       }
     }
     return { record, reason: null, setCookies: [] }
@@ -161,11 +192,15 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     absoluteMs,
     graceSeconds,
     live,
-    refuse,
-    accessCookie,
-    refreshCookie,
     onRefreshReuse: options.onRefreshReuse,
   })
+
+  async function refresh(token: string, request: CarrierRequest, at: number): Promise<CarrierLoad> {
+    const rotated = await family.rotate(token, at)
+    if (rotated.record === null) return refuse(rotated.reason, request)
+    const { record } = rotated
+    return { record, reason: null, setCookies: issue(record, request, rotated.next).setCookies }
+  }
 
   return {
     kind: 'token',
@@ -187,7 +222,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       // routes never see it.
       const refreshToken = readCookie(header, n.refresh)
       if (refreshToken === null) return refuse('ERR_TOKEN_MALFORMED', request)
-      if (refreshToken !== undefined) return family.refresh(refreshToken, request, at)
+      if (refreshToken !== undefined) return refresh(refreshToken, request, at)
       return failure === null
         ? { record: null, reason: null, setCookies: [] }
         : refuse(failure, request)
@@ -195,27 +230,28 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
 
     async create(draft, request) {
       const record: SessionRecord = { ...draft, idHash: sha256(randomId()) }
-      const access = accessCookie(record, request) // refuses oversized data before any write
+      const at = now()
+      const access = tokens.sign(record, at) // refuses oversized data before any write
       await storeCall('create', store.sessions.create(record))
-      return { record, setCookies: [access, await family.start(record, request)] }
+      return issue(record, request, await family.start(record), at, access)
     },
 
     async replace(record, expectedVersion, request) {
-      const access = accessCookie(record, request)
+      const written = issue(record, request) // refuses oversized data before any write
       const ok = await storeCall('replace', store.sessions.replace(record, expectedVersion))
       live?.invalidate(record.idHash)
-      return ok ? { record, setCookies: [access] } : null
+      return ok ? written : null
     },
 
     reload: (idHash) => storeCall('get', store.sessions.get(idHash)),
 
     async touch(record, request): Promise<CarrierWrite> {
-      const access = accessCookie(record, request)
+      const written = issue(record, request)
       await storeCall(
         'touch',
         store.sessions.touch(record.idHash, record.lastSeenAt, record.expiresAt),
       )
-      return { record, setCookies: [access] }
+      return written
     },
 
     async destroy(idHash, request) {
@@ -226,6 +262,13 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     },
 
     clearCookies: clear,
+
+    async exchange(refreshToken, at) {
+      const rotated = await family.rotate(refreshToken, at)
+      if (rotated.record === null) return rotated
+      const { record } = rotated
+      return { record, tokens: issue(record, API_CLIENT, rotated.next).tokens as IssuedTokens }
+    },
     listByUser: (userId) => storeCall('listByUser', store.sessions.listByUser(userId)),
 
     async deleteByUser(userId, exceptIdHash) {
@@ -243,6 +286,13 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       return count
     },
   }
+}
+
+/** The request of an API client's refresh call: no cookie header, its tokens travel in bodies. */
+const API_CLIENT: CarrierRequest = {
+  cookieHeader: undefined,
+  secure: false,
+  authorization: 'Bearer -',
 }
 
 function bearerToken(header: string | undefined): string | undefined {

@@ -1,0 +1,256 @@
+// What every adapter shares: the options, the view of a request the manager reads (cookies,
+// `Authorization`, CSRF headers), a sink that keeps the response headers a session asked for
+// until the adapter applies them, and the commit at the end of a request. Each framework's file
+// only says where these things live in that framework.
+import type { IncomingHttpHeaders } from 'node:http'
+import {
+  createSessionManager,
+  type ManagerRequest,
+  type SessionManager,
+  type SessionManagerOptions,
+} from '../session/manager.js'
+import type {
+  RequestSession,
+  ResponseSink,
+  SessionData,
+  TokenResponse,
+} from '../session/request-session.js'
+import type { Session } from '../session/session.js'
+import { toHttpError } from './http-status.js'
+
+declare const DATA: unique symbol
+
+/**
+ * Options of every adapter: the manager's options plus what only HTTP has.
+ *
+ * @example
+ * const options: SessionOptions = { carrier: 'server', keys, store, clearSiteDataOnLogout: true }
+ */
+export type SessionOptions<Data extends object = SessionData> = SessionManagerOptions & {
+  /** Send `Clear-Site-Data: "cookies"` on logout (clears every cookie of the origin). Default false. */
+  readonly clearSiteDataOnLogout?: boolean
+  /** Type-only (never set): ties the options to the session data type. */
+  readonly [DATA]?: Data
+}
+
+/** What every adapter's middleware (or sessions object) offers besides the session itself. */
+export interface SessionsApi {
+  /**
+   * For an API client of the token carrier: exchanges a refresh token for the next tokens (the
+   * used one is spent; a reused one revokes its family), or null when it is refused.
+   *
+   * @example
+   * app.post('/token', async (req, res) => {
+   *   const tokens = await sessions.refresh(req.body.refresh_token)
+   *   tokens === null ? res.status(401).end() : res.json(tokens)
+   * })
+   */
+  refresh(refreshToken: unknown): Promise<TokenResponse | null>
+}
+
+/** A request's session as an adapter holds it: the session and the headers it asked for. */
+export interface OpenedSession<Data extends object> {
+  readonly session: RequestSession<Data>
+  /**
+   * Ends the session before the response leaves: an error response (`status` ≥ 500) keeps
+   * nothing the handler left half-done; otherwise pending assignments (or a due touch) are
+   * committed. A failed write is thrown with its HTTP status (503 for the store).
+   */
+  finish(status: number): Promise<void>
+  /** Adds the session's headers through the framework's setters (cookies one by one). */
+  applyTo(
+    setHeader: (name: string, value: string) => void,
+    appendCookie: (value: string) => void,
+  ): void
+}
+
+/** The manager as the buffered adapters (Fastify, Hono, Koa, web) use it. */
+export interface AdapterSessions<Data extends object> extends SessionsApi {
+  readonly manager: SessionManager<Data>
+  /** Opens the request's session; a refusal (403) or outage (503) is thrown with its status. */
+  open(view: ManagerRequest): Promise<OpenedSession<Data>>
+}
+
+/** Creates the manager (checking every option) and what an adapter calls per request. */
+export function createAdapterSessions<Data extends object>(
+  options: SessionOptions<Data>,
+): AdapterSessions<Data> {
+  const manager = createSessionManager<Data>(options)
+  return {
+    manager,
+    ...sessionsApi(manager as unknown as SessionManager<object>),
+    async open(view) {
+      const sink = new BufferedSink(options)
+      const session = await manager.open(view, sink).catch(rethrowHttp)
+      return {
+        session,
+        finish: (status) => settle(session as unknown as Session<object>, status),
+        applyTo: (setHeader, appendCookie) => sink.applyTo(setHeader, appendCookie),
+      }
+    },
+  }
+}
+
+/** The `refresh` of an adapter, failures mapped to HTTP statuses (store down: 503). */
+export function sessionsApi(manager: SessionManager<object>): SessionsApi {
+  return { refresh: (token) => manager.refresh(token).catch(rethrowHttp) }
+}
+
+async function settle(session: Session<object>, status: number): Promise<void> {
+  if (status >= 500) return session.discardPending()
+  if (session.needsCommit()) await session.commit(true).catch(rethrowHttp)
+}
+
+function rethrowHttp(err: unknown): never {
+  throw toHttpError(err)
+}
+
+/** The request headers the manager reads, whatever the framework keeps them in. */
+abstract class HeaderView implements ManagerRequest {
+  readonly cookieHeader: string | undefined
+  readonly secure: boolean
+  readonly method: string
+  constructor(method: string, secure: boolean, cookieHeader: string | undefined) {
+    this.method = method
+    this.secure = secure
+    this.cookieHeader = cookieHeader
+  }
+  protected abstract header(name: string): string | undefined
+  abstract readonly ip: string | undefined
+  abstract readonly host: string | undefined
+  get authorization(): string | undefined {
+    return this.header('authorization')
+  }
+  get userAgent(): string | undefined {
+    return this.header('user-agent')
+  }
+  get origin(): string | undefined {
+    return this.header('origin')
+  }
+  get secFetchSite(): string | undefined {
+    return this.header('sec-fetch-site')
+  }
+  get referer(): string | undefined {
+    return this.header('referer')
+  }
+}
+
+/** Where a Node framework keeps the client address and host (after its proxy settings). */
+export interface NodeRequestFacts {
+  readonly ip: string | undefined
+  readonly host: string | undefined
+}
+
+/**
+ * A view over Node's `IncomingMessage` headers (Express, Fastify, Koa). `facts` is the
+ * framework's own request object: its `ip` and `host` honour its proxy settings, and are read
+ * only when needed (they cost a proxy walk).
+ */
+export class NodeRequestView extends HeaderView {
+  readonly #headers: IncomingHttpHeaders
+  readonly #facts: NodeRequestFacts
+  constructor(
+    headers: IncomingHttpHeaders,
+    method: string,
+    secure: boolean,
+    facts: NodeRequestFacts,
+  ) {
+    super(method, secure, headers.cookie)
+    this.#headers = headers
+    this.#facts = facts
+  }
+  protected header(name: string): string | undefined {
+    const value = this.#headers[name]
+    return Array.isArray(value) ? value.join(', ') : value
+  }
+  get ip(): string | undefined {
+    return this.#facts.ip
+  }
+  get host(): string | undefined {
+    return this.#facts.host
+  }
+}
+
+/**
+ * A view over a Fetch-API `Request` (Hono, the `web` adapter). It is secure when its URL is
+ * `https:`, or, with `trustProxy`, when the proxy's `X-Forwarded-Proto` says `https`.
+ */
+export class FetchRequestView extends HeaderView {
+  readonly #headers: Headers
+  readonly ip: string | undefined
+  constructor(request: Request, trustProxy: boolean, ip: string | undefined) {
+    const headers = request.headers
+    super(request.method, isSecure(request, trustProxy), headers.get('cookie') ?? undefined)
+    this.#headers = headers
+    this.ip = ip
+  }
+  protected header(name: string): string | undefined {
+    return this.#headers.get(name) ?? undefined
+  }
+  get host(): string | undefined {
+    return this.header('host')
+  }
+}
+
+function isSecure(request: Request, trustProxy: boolean): boolean {
+  if (trustProxy) {
+    const proto = request.headers.get('x-forwarded-proto')
+    if (proto !== null) return proto.split(',')[0]?.trim().toLowerCase() === 'https'
+  }
+  return request.url.startsWith('https:')
+}
+
+/**
+ * A sink that keeps the response headers a session asks for until the adapter applies them
+ * (`applyTo`), for frameworks whose response is built after the handler returns.
+ */
+class BufferedSink implements ResponseSink {
+  readonly cookies: string[] = []
+  #noStore = false
+  #clearSiteData = false
+  readonly #clearOnLogout: boolean
+  constructor(options: { readonly clearSiteDataOnLogout?: boolean }) {
+    this.#clearOnLogout = options.clearSiteDataOnLogout === true
+  }
+  setCookies(values: readonly string[]): void {
+    this.cookies.push(...values)
+  }
+  authenticated(): void {
+    this.#noStore = true // CK-9: a signed-in page must not be kept by a shared or back-button cache.
+  }
+  loggedOut(): void {
+    this.#clearSiteData = this.#clearOnLogout
+  }
+  presentError(err: unknown): unknown {
+    return toHttpError(err)
+  }
+  /** Adds the kept headers through the framework's setters (cookies appended one by one). */
+  applyTo(
+    setHeader: (name: string, value: string) => void,
+    appendCookie: (value: string) => void,
+  ): void {
+    for (const cookie of this.cookies) appendCookie(cookie)
+    if (this.#noStore) setHeader('Cache-Control', 'no-store')
+    if (this.#clearSiteData) setHeader('Clear-Site-Data', '"cookies"')
+  }
+}
+
+/** `response` with the sink's headers; a copy when its headers are immutable (`Response.redirect`). */
+export function withSessionHeaders(
+  response: Response,
+  sink: Pick<BufferedSink, 'applyTo'>,
+): Response {
+  const apply = (headers: Headers): void =>
+    sink.applyTo(
+      (name, value) => headers.set(name, value),
+      (value) => headers.append('set-cookie', value),
+    )
+  try {
+    apply(response.headers)
+    return response
+  } catch {
+    const copy = new Response(response.body, response) // immutable headers throw on the first change
+    apply(copy.headers)
+    return copy
+  }
+}

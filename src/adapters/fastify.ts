@@ -1,0 +1,79 @@
+// tessera-session/fastify: a Fastify plugin (encapsulation skipped, so every route of the app
+// sees it). `onRequest` opens the session on `request.session`; `onSend` commits what the
+// handler left pending before the reply leaves and adds the session's headers. Refusals and
+// outages are thrown with `statusCode`, so they reach the app's own error handler.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { RequestSession, SessionData } from '../session/request-session.js'
+import {
+  createAdapterSessions,
+  NodeRequestView,
+  type OpenedSession,
+  type SessionOptions,
+  type SessionsApi,
+} from './core.js'
+
+export type * from './public-types.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The session of this request, from tessera's plugin. */
+    session: RequestSession<SessionData>
+  }
+  interface FastifyInstance {
+    /** `refresh` for API clients of the token carrier, from tessera's plugin. */
+    tessera: SessionsApi
+  }
+}
+
+/**
+ * Options of the plugin (`app.register(session, options)`).
+ *
+ * @example
+ * const options: FastifySessionOptions = { carrier: 'server', keys, store }
+ */
+export type FastifySessionOptions = SessionOptions<SessionData>
+
+const OPEN = Symbol('tessera.open')
+type Held = FastifyRequest & { [OPEN]?: OpenedSession<SessionData> | null }
+
+const plugin: FastifyPluginAsync<FastifySessionOptions> = async (app, options) => {
+  const sessions = createAdapterSessions<SessionData>(options)
+  app.decorate('tessera', { refresh: sessions.refresh })
+  app.decorateRequest('session', null as unknown as RequestSession<SessionData>)
+  app.decorateRequest(OPEN as unknown as string, null)
+
+  app.addHook('onRequest', async (request) => {
+    // `protocol` and `ip`/`host` honour Fastify's `trustProxy`.
+    const secure = request.protocol === 'https'
+    const opened = await sessions.open(
+      new NodeRequestView(request.headers, request.method, secure, request),
+    )
+    request.session = opened.session
+    ;(request as Held)[OPEN] = opened
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const open = (request as Held)[OPEN]
+    if (open == null) return payload
+    ;(request as Held)[OPEN] = null // the error handler's reply passes here again
+    await open.finish(reply.statusCode)
+    open.applyTo(
+      (name, value) => void reply.header(name, value),
+      (value) => void reply.header('set-cookie', value),
+    )
+    return payload
+  })
+}
+
+/**
+ * The session plugin. Register it before the routes; `request.protocol` (with Fastify's
+ * `trustProxy`) decides the Secure cookie and `__Host-` prefix. `app.tessera.refresh(token)`
+ * serves API clients of the token carrier.
+ *
+ * @example
+ * await app.register(session, { carrier: 'server', keys, store })
+ * app.get('/profile', async (request) => ({ user: request.session.userId }))
+ */
+export const session = fp(plugin, { fastify: '5.x', name: 'tessera-session' })
+export default session

@@ -1,0 +1,95 @@
+// tessera-session/hono: Hono middleware. The session is `c.get('session')`, typed through Hono's
+// `Variables` (`new Hono<SessionEnv>()`); the response leaves after the session's write is
+// committed, with its cookies added. Refusals and outages are thrown as `HTTPException`, so they
+// reach the app's `onError`.
+import type { MiddlewareHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { isTesseraError } from '../errors.js'
+import type { RequestSession, SessionData } from '../session/request-session.js'
+import {
+  createAdapterSessions,
+  FetchRequestView,
+  withSessionHeaders,
+  type OpenedSession,
+  type SessionOptions,
+  type SessionsApi,
+} from './core.js'
+
+export type * from './public-types.js'
+
+/**
+ * The `Variables` the middleware sets; `SessionEnv` is an app's `Env` with only them.
+ *
+ * @example
+ * const app = new Hono<{ Bindings: Env; Variables: SessionVariables & { requestId: string } }>()
+ */
+export interface SessionVariables<Data extends object = SessionData> {
+  session: RequestSession<Data>
+}
+
+/**
+ * Hono's `Env` for an app that uses the middleware.
+ *
+ * @example
+ * const app = new Hono<SessionEnv>()
+ * app.get('/', (c) => c.text(c.get('session').userId ?? 'anonymous'))
+ */
+export interface SessionEnv<Data extends object = SessionData> {
+  Variables: SessionVariables<Data>
+}
+
+/**
+ * Options of the middleware: every adapter's options plus how to tell an HTTPS request.
+ *
+ * @example
+ * app.use(session({ carrier: 'server', keys, store, trustProxy: true }))
+ */
+export type HonoSessionOptions<Data extends object = SessionData> = SessionOptions<Data> & {
+  /**
+   * Believe the first `X-Forwarded-Proto` for "is this request HTTPS" (only behind a proxy that
+   * overwrites it). Default false: the request URL's scheme decides.
+   */
+  readonly trustProxy?: boolean
+}
+
+/**
+ * The session middleware. Mount it before the routes; `refresh(token)` on it serves API
+ * clients of the token carrier.
+ *
+ * @example
+ * const app = new Hono<SessionEnv>()
+ * app.use(session({ carrier: 'server', keys, store }))
+ * app.get('/profile', (c) => c.json({ user: c.get('session').userId }))
+ */
+export function session<Data extends object = SessionData>(
+  options: HonoSessionOptions<Data>,
+): MiddlewareHandler<SessionEnv<Data>> & SessionsApi {
+  const sessions = createAdapterSessions<Data>(options)
+  const trustProxy = options.trustProxy === true
+  const middleware: MiddlewareHandler<SessionEnv<Data>> = async (c, next) => {
+    let opened: OpenedSession<Data>
+    try {
+      opened = await sessions.open(new FetchRequestView(c.req.raw, trustProxy, undefined))
+    } catch (err) {
+      throw httpException(err)
+    }
+    c.set('session', opened.session)
+    await next()
+    // A handler's error reached `onError` inside `next()`: nothing it left half-done is committed.
+    await opened.finish(c.error === undefined ? c.res.status : 500).catch((err: unknown) => {
+      throw httpException(err)
+    })
+    // Assigning `c.res` makes Hono re-wrap the body as a stream: only for a copy (immutable headers).
+    const res = withSessionHeaders(c.res, opened)
+    if (res !== c.res) c.res = res
+  }
+  return Object.assign(middleware, { refresh: sessions.refresh })
+}
+
+/** tessera's errors as Hono's `HTTPException` (status and public message; the original as `cause`). */
+function httpException(err: unknown): unknown {
+  if (!isTesseraError(err)) return err
+  const status = (err as { statusCode?: number }).statusCode ?? 500
+  return new HTTPException(status as ContentfulStatusCode, { message: err.message, cause: err })
+}

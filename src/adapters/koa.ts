@@ -1,0 +1,56 @@
+// tessera-session/koa: Koa middleware. The session is `ctx.session`; the response (sent by Koa
+// after the middleware returns) leaves after the session's write is committed, with its cookies.
+// Refusals and outages are thrown with `status` and `expose`, so Koa's error path answers them.
+import type { Middleware } from 'koa'
+import type { RequestSession, SessionData } from '../session/request-session.js'
+import {
+  createAdapterSessions,
+  NodeRequestView,
+  type SessionOptions,
+  type SessionsApi,
+} from './core.js'
+
+export type * from './public-types.js'
+
+declare module 'koa' {
+  interface DefaultContext {
+    /** The session of this request, from tessera's `session()` middleware. */
+    session: RequestSession<SessionData>
+  }
+}
+
+/**
+ * Options of the middleware.
+ *
+ * @example
+ * const options: KoaSessionOptions = { carrier: 'server', keys, store, clearSiteDataOnLogout: true }
+ */
+export type KoaSessionOptions<Data extends object = SessionData> = SessionOptions<Data>
+
+/**
+ * The session middleware. Mount it before the routes; `ctx.secure` (with Koa's `app.proxy`)
+ * decides the Secure cookie and `__Host-` prefix. `refresh(token)` on it serves API clients of
+ * the token carrier.
+ *
+ * @example
+ * app.use(session({ carrier: 'server', keys, store }))
+ * app.use((ctx) => { ctx.body = { user: ctx.session.userId } })
+ */
+export function session<Data extends object = SessionData>(
+  options: KoaSessionOptions<Data>,
+): Middleware & SessionsApi {
+  const sessions = createAdapterSessions<Data>(options)
+  const middleware: Middleware = async (ctx, next) => {
+    // `ctx.secure`, `ctx.ip` and `ctx.host` honour Koa's `app.proxy`.
+    const view = new NodeRequestView(ctx.req.headers, ctx.method, ctx.secure, ctx)
+    const opened = await sessions.open(view)
+    ctx.session = opened.session as unknown as RequestSession<SessionData>
+    await next() // a handler's error passes by: nothing it left half-done is committed
+    await opened.finish(ctx.status)
+    opened.applyTo(
+      (name, value) => ctx.set(name, value),
+      (value) => ctx.append('Set-Cookie', value),
+    )
+  }
+  return Object.assign(middleware, { refresh: sessions.refresh })
+}

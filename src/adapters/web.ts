@@ -1,0 +1,85 @@
+// tessera-session/web: sessions for anything that speaks Fetch-API Request/Response (Next.js
+// route handlers, Bun, Deno, @hono/node-server, a plain node:http bridge). The handler gets the
+// session; the Response it returns leaves only after the session's write is committed, with the
+// session's cookies added.
+import type { RequestSession, SessionData } from '../session/request-session.js'
+import {
+  createAdapterSessions,
+  FetchRequestView,
+  withSessionHeaders,
+  type SessionOptions,
+  type SessionsApi,
+} from './core.js'
+import { isTesseraError } from '../errors.js'
+import { httpStatusOf, publicMessageOf } from './http-status.js'
+
+export type * from './public-types.js'
+
+/**
+ * Options of `createSessions`: every adapter's options plus how to tell an HTTPS request.
+ *
+ * @example
+ * const sessions = createSessions({ carrier: 'token', keys, store, trustProxy: true })
+ */
+export type WebSessionOptions<Data extends object = SessionData> = SessionOptions<Data> & {
+  /**
+   * Believe the first `X-Forwarded-Proto` for "is this request HTTPS" (set it only behind a
+   * proxy that overwrites that header). Default false: the request URL's scheme decides.
+   */
+  readonly trustProxy?: boolean
+}
+
+/**
+ * The sessions object of `createSessions`.
+ *
+ * @example
+ * const sessions: WebSessions = createSessions({ carrier: 'server', keys, store })
+ */
+export interface WebSessions<Data extends object = SessionData> extends SessionsApi {
+  /**
+   * Runs `handler` with the request's session and returns its Response with the session's
+   * cookies added. A refused cross-site request is answered 403 and a store outage 503 without
+   * calling the handler; a write that fails after it is answered 503 instead of its Response.
+   */
+  handle(
+    request: Request,
+    handler: (session: RequestSession<Data>) => Response | Promise<Response>,
+    context?: { readonly ip?: string },
+  ): Promise<Response>
+}
+
+/**
+ * Sessions for Fetch-API servers. `context.ip` (optional) is the client address for "your
+ * devices", where the runtime knows it.
+ *
+ * @example
+ * const sessions = createSessions({ carrier: 'server', keys, store })
+ * export const GET = (request: Request) =>
+ *   sessions.handle(request, async (session) => Response.json({ user: session.userId }))
+ */
+export function createSessions<Data extends object = SessionData>(
+  options: WebSessionOptions<Data>,
+): WebSessions<Data> {
+  const sessions = createAdapterSessions<Data>(options)
+  const trustProxy = options.trustProxy === true
+  return {
+    refresh: sessions.refresh,
+    async handle(request, handler, context) {
+      let response: Response
+      let opened
+      try {
+        opened = await sessions.open(new FetchRequestView(request, trustProxy, context?.ip))
+        response = await handler(opened.session)
+        await opened.finish(response.status)
+      } catch (err) {
+        if (!isTesseraError(err)) throw err // the handler's own error: the runtime's to answer
+        const status = httpStatusOf(err.code)
+        return new Response(publicMessageOf(status), {
+          status,
+          headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+        })
+      }
+      return withSessionHeaders(response, opened)
+    },
+  }
+}
