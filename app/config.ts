@@ -170,17 +170,23 @@ export function trustProxyOption(text: string | undefined): TrustProxy {
   return entries.join(', ')
 }
 
-function keyId(key: Buffer): string {
+/** The reference app's id for a key: derived from it, so rotating keys never reuses an id. */
+export function derivedKeyId(key: Buffer): string {
   // A stable id derived from the key, so rotating keys never reuses an id.
   return 'k-' + createHash('sha256').update(key).digest('base64url').slice(0, 8)
 }
 
-function decodeKey(variable: string, text: string): Buffer {
-  const key = /^[A-Za-z0-9_-]+$/.test(text.trim()) ? Buffer.from(text.trim(), 'base64url') : null
+/** Decodes a key read from `variable` (or a file); the error names where it came from. */
+export function decodeKey(variable: string, text: string): Buffer {
+  // base64url or standard base64 (openssl rand -base64 32): the alphabets differ only in -_ / +/.
+  const trimmed = text.trim()
+  const key = /^[A-Za-z0-9_-]+$|^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'base64')
+    : null
   if (key === null || key.length < MIN_KEY_BYTES) {
     throw invalid(
-      `${variable} must be base64url of at least ${MIN_KEY_BYTES} random bytes ` +
-        `(got ${key === null ? 'text that is not base64url' : `${key.length} bytes`}); ` +
+      `${variable} must be base64url (or base64) of at least ${MIN_KEY_BYTES} random bytes ` +
+        `(got ${key === null ? 'text that is neither' : `${key.length} bytes`}); ` +
         'make one with: tessera key generate',
     )
   }
@@ -200,7 +206,10 @@ export function loadSessionKeys(env: Env, dataDir: string): { keys: SessionKey[]
     if (previous !== undefined && previous !== '') {
       keys.push(decodeKey(PREVIOUS_KEY_VARIABLE, previous))
     }
-    return { keys: keys.map((key) => ({ id: keyId(key), key })), source: SESSION_KEY_VARIABLE }
+    return {
+      keys: keys.map((key) => ({ id: derivedKeyId(key), key })),
+      source: SESSION_KEY_VARIABLE,
+    }
   }
   if (env.NODE_ENV === 'production') {
     throw invalid(
@@ -210,7 +219,7 @@ export function loadSessionKeys(env: Env, dataDir: string): { keys: SessionKey[]
   }
   const file = path.join(dataDir, DEV_KEY_FILE)
   const key = readOrCreateDevKey(file)
-  return { keys: [{ id: keyId(key), key }], source: `development key file ${file}` }
+  return { keys: [{ id: derivedKeyId(key), key }], source: `development key file ${file}` }
 }
 
 /** The development key file's path under a data directory. */

@@ -6,6 +6,8 @@
 // with import() of a computed name, so their type augmentations of Express (express-session,
 // cookie-session) never meet tessera's.
 import { createSecretKey } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import type { AddressInfo } from 'node:net'
 import express, { type Express, type Request, type Response } from 'express'
 import { parseCookie } from '../src/cookie/codec.js'
@@ -162,13 +164,36 @@ async function main(): Promise<void> {
     console.error(`usage: carrier-server.js <${VARIANTS.join('|')}>`)
     process.exit(2)
   }
-  const app = await build(variant)
+  serveForBench(await build(variant))
+}
+
+/**
+ * Listens on a free port of 127.0.0.1, prints "PORT <n>", answers an IPC message with the
+ * process's CPU time so far (the bench reports CPU per request: on a shared machine that is
+ * steadier than requests per second), and closes on SIGTERM. The messages
+ * `{ profile: 'start' }` and `{ profile: 'stop', file }` run V8's CPU profiler over just the
+ * bursts that matter (bench/profile.ts) and write the profile to `file`.
+ */
+export function serveForBench(app: Express): void {
   const server = app.listen(0, '127.0.0.1', () => {
     console.log(`PORT ${(server.address() as AddressInfo).port}`)
   })
-  // The bench asks for the CPU time this process has used, to report CPU per request: on a
-  // shared machine that is steadier than requests per second.
-  process.on('message', () => process.send?.(process.cpuUsage()))
+  let inspector: Session | undefined
+  process.on('message', (message: { profile?: 'start' | 'stop'; file?: string }) => {
+    void (async () => {
+      if (message.profile === 'start') {
+        inspector = new Session()
+        inspector.connect()
+        await inspector.post('Profiler.enable')
+        await inspector.post('Profiler.start')
+      } else if (message.profile === 'stop' && inspector !== undefined) {
+        const { profile } = await inspector.post('Profiler.stop')
+        writeFileSync(message.file!, JSON.stringify(profile))
+        inspector.disconnect()
+      }
+      process.send?.(process.cpuUsage())
+    })()
+  })
   process.on('SIGTERM', () => {
     server.closeAllConnections()
     server.close(() => process.exit(0))

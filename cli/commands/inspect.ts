@@ -6,20 +6,36 @@ import {
   verifyAccessToken,
   type Verdict,
 } from '../../app/carrier-secrets.js'
-import { loadSessionKeys, type SessionKey } from '../../app/config.js'
-import { print, printJson, STORE_HELP, UsageError, type Command } from './output.js'
-import { configuredStore, openConfiguredStore, STORE_OPTIONS, type StoreValues } from './store.js'
+import type { SessionKey } from '../../app/config.js'
+import { print, printJson, UsageError, type Command } from './output.js'
+import {
+  KEY_HELP,
+  KEY_OPTIONS,
+  readSessionKeys,
+  refuseKeyInArgv,
+  type KeyValues,
+} from './session-keys.js'
+import {
+  describeTarget,
+  openExistingStore,
+  STORE_HELP,
+  STORE_OPTIONS,
+  storeTarget,
+  type StoreValues,
+} from './store.js'
 
-const USAGE = `usage: tessera inspect <cookie-or-jwt> [--json] [store options]
+const USAGE = `usage: tessera inspect <cookie-or-jwt> [--json] [store and key options]
 
-Decodes what can be decoded in a cookie value or a JWT, checks it with the configured keys
-(TESSERA_SESSION_KEY, or the development key under --data-dir) or, for a session id, looks it
-up in the configured store, and explains what it found. A "name=value" pair is accepted too.
-Exit code 0 when the value is genuine and live, 1 when it is not.
+Decodes what can be decoded in a cookie value or a JWT, checks it with the deployment's keys
+or, for a session id, looks it up in the store, and explains what it found. A "name=value" pair
+is accepted too (the cookie carrier binds its seal to the cookie's name; default tessera).
+Reads only: it never creates a key, a database or a table.
+Exit code 0 when the value is genuine and live, 1 when it is not or cannot be checked.
 
 Options:
-  --json              print the findings as JSON
+  --json                  print the findings as JSON
 ${STORE_HELP}
+${KEY_HELP}
 `
 
 /** What inspect found. */
@@ -36,14 +52,14 @@ interface Finding {
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
 const SEALED = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
-function inspectJwt(token: string, keys: readonly SessionKey[]): Finding | null {
+function inspectJwt(token: string, keys: () => readonly SessionKey[]): Finding | null {
   let decoded: ReturnType<typeof decodeJwtUnsafe>
   try {
     decoded = decodeJwtUnsafe(token)
   } catch {
     return null
   }
-  const verdict = verifyAccessToken(token, keys)
+  const verdict = verifyAccessToken(token, keys())
   return {
     kind: 'jwt',
     explanation:
@@ -56,14 +72,14 @@ function inspectJwt(token: string, keys: readonly SessionKey[]): Finding | null 
 }
 
 async function inspectSessionId(value: string, values: StoreValues): Promise<Finding> {
-  const { config, opened } = await openConfiguredStore(values)
+  const opened = await openExistingStore(storeTarget(values))
   try {
     const verdict: Verdict = await findSession(value, opened.store)
     return {
       kind: 'session-id',
       explanation:
         'A server-carrier session id: 256 random bits with no meaning of their own; the ' +
-        `store keeps only its SHA-256. In the ${config.store} store, ${verdict.detail}.`,
+        `store keeps only its SHA-256. In ${describeTarget(opened.target)}, ${verdict.detail}.`,
       verified: verdict.genuine,
     }
   } finally {
@@ -71,8 +87,12 @@ async function inspectSessionId(value: string, values: StoreValues): Promise<Fin
   }
 }
 
-function inspectSealed(value: string, name: string | null, keys: readonly SessionKey[]): Finding {
-  const verdict = openSealedCookie(value, keys, name ?? undefined)
+function inspectSealed(
+  value: string,
+  name: string | null,
+  keys: () => readonly SessionKey[],
+): Finding {
+  const verdict = openSealedCookie(value, keys(), name ?? undefined)
   return {
     kind: 'sealed',
     explanation:
@@ -86,7 +106,7 @@ function inspectSealed(value: string, name: string | null, keys: readonly Sessio
 async function inspectValue(
   value: string,
   name: string | null,
-  keys: readonly SessionKey[],
+  keys: () => readonly SessionKey[],
   values: StoreValues,
 ): Promise<Finding> {
   const jwt = value.split('.').length === 3 ? inspectJwt(value, keys) : null
@@ -109,9 +129,10 @@ export const inspectCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: [...argv],
-      options: { ...STORE_OPTIONS, json: { type: 'boolean' } },
+      options: { ...STORE_OPTIONS, ...KEY_OPTIONS, json: { type: 'boolean' } },
       allowPositionals: true,
     })
+    refuseKeyInArgv(values)
     if (positionals.length !== 1 || positionals[0] === '') {
       throw new UsageError('expected exactly one cookie value or JWT')
     }
@@ -120,7 +141,9 @@ export const inspectCommand: Command = {
     const name =
       eq > 0 && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(raw.slice(0, eq)) ? raw.slice(0, eq) : null
     const value = name === null ? raw : raw.slice(eq + 1)
-    const { keys } = loadSessionKeys(process.env, configuredStore(values).dataDir)
+    storeTarget(values) // option mistakes are usage errors even when the store is not needed
+    // Read only when the value needs them: a session id is checked against the store alone.
+    const keys = () => readSessionKeys(values as KeyValues)
     const finding = await inspectValue(value, name, keys, values)
     if (values.json === true) {
       printJson({ name, length: value.length, ...finding })

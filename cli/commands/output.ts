@@ -30,7 +30,40 @@ export function isoTime(at: number): string {
   return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
-/** The options every store command takes, with their help lines. */
-export const STORE_HELP = `  --store <name>      memory | sqlite | redis | postgres (default sqlite; env TESSERA_STORE)
-  --data-dir <dir>    where the SQLite files and the development key live (default ./data)
-                      redis needs REDIS_URL, postgres needs DATABASE_URL`
+/** Where progress goes: stderr, or a stand-in in tests. */
+export interface ProgressStream {
+  readonly isTTY?: boolean | undefined
+  write(text: string): unknown
+}
+
+/** How `withProgress` reports. */
+export interface ProgressOptions {
+  /** True with --json: nothing but the JSON result is printed. */
+  readonly quiet: boolean
+  readonly stream?: ProgressStream
+  readonly intervalMs?: number
+}
+
+/**
+ * Runs `step`; while it runs, and only on a terminal (never with --json, never into a pipe or
+ * file), rewrites one line on stderr with the seconds elapsed, and clears it at the end.
+ */
+export async function withProgress<T>(
+  label: string,
+  step: () => Promise<T>,
+  { quiet, stream = process.stderr, intervalMs = 1000 }: ProgressOptions,
+): Promise<T> {
+  if (quiet || stream.isTTY !== true) return step()
+  const startedAt = Date.now()
+  let shown = false
+  const timer = setInterval(() => {
+    shown = true
+    stream.write(`\r\x1b[K${label}: ${Math.round((Date.now() - startedAt) / 1000)} s`)
+  }, intervalMs)
+  try {
+    return await step()
+  } finally {
+    clearInterval(timer)
+    if (shown) stream.write('\r\x1b[K')
+  }
+}

@@ -1,4 +1,8 @@
-import { STORE_HELP, type Command } from './output.js'
+import type { Command } from './output.js'
+
+const STORE_HELP = `  --store <name>      memory | sqlite | redis | postgres (default sqlite; env TESSERA_STORE)
+  --data-dir <dir>    where the SQLite files and the development key live (default ./data)
+                      redis needs REDIS_URL, postgres needs DATABASE_URL`
 
 /** `tessera serve`: the reference app, as `npm start` runs it. */
 export const serveCommand: Command = {

@@ -1,22 +1,31 @@
 import { parseArgs } from 'node:util'
 import type { SessionRecord } from 'tessera-session'
 import { sessionHandleFunction } from '../../app/carrier-secrets.js'
-import { loadSessionKeys } from '../../app/config.js'
-import { isoTime, print, printJson, STORE_HELP, UsageError, type Command } from './output.js'
-import { openConfiguredStore, resolveUserId, STORE_OPTIONS } from './store.js'
+import { isoTime, print, printJson, UsageError, withProgress, type Command } from './output.js'
+import { KEY_HELP, KEY_OPTIONS, readSessionKeys, refuseKeyInArgv } from './session-keys.js'
+import {
+  openExistingStore,
+  resolveUserId,
+  STORE_HELP,
+  STORE_OPTIONS,
+  storeTarget,
+} from './store.js'
 
 const USAGE = `usage: tessera sessions list --user <id> [--json] [store options]
        tessera sessions revoke --user <id> (--all | <handle>) [--json] [store options]
 
-Lists or ends a user's sessions in the configured store. --user takes a user id, or a
-username registered in the reference app, looked up where the app keeps its accounts with
-that store: accounts.db under --data-dir (sqlite), the Redis or PostgreSQL of the sessions.
+Lists or ends a user's sessions in an existing store; creates nothing. --user takes a user id,
+or a username registered in the reference app, looked up where the app keeps its accounts with
+that store (accounts.db under --data-dir, or the Redis or PostgreSQL of the sessions) when the
+store has the app's names. A session is named by its handle, the one "your sessions" shows: an
+HMAC under the session key, so the keys must be the deployment's.
 
 Options:
-  --user <id>         whose sessions: a user id or a username
-  --all               (revoke) end every session of the user
-  --json              machine-readable output
+  --user <id>             whose sessions: a user id or a username
+  --all                   (revoke) end every session of the user
+  --json                  machine-readable output, and no progress
 ${STORE_HELP}
+${KEY_HELP}
 `
 
 // A handle is 22 base64url characters, so one in 64 begins with "-", which parseArgs would take
@@ -56,6 +65,7 @@ export const sessionsCommand: Command = {
       args: handlesAsPositionals(argv),
       options: {
         ...STORE_OPTIONS,
+        ...KEY_OPTIONS,
         user: { type: 'string' },
         all: { type: 'boolean' },
         json: { type: 'boolean' },
@@ -73,15 +83,22 @@ export const sessionsCommand: Command = {
     if (action === 'revoke' && (handle === undefined) === (values.all !== true)) {
       throw new UsageError('revoke needs exactly one of --all or a handle')
     }
-    const { config, opened } = await openConfiguredStore(values)
+    refuseKeyInArgv(values)
+    const json = values.json === true
+    const target = storeTarget(values)
+    // Revoking everything needs no handle, so no key.
+    const keys = action === 'revoke' && values.all === true ? null : readSessionKeys(values)
+    const opened = await openExistingStore(target)
     try {
-      const userId = await resolveUserId(config, opened, values.user)
-      const handleOfHash = sessionHandleFunction(loadSessionKeys(process.env, config.dataDir).keys)
-      const handleOf = (record: SessionRecord) => handleOfHash(record.idHash)
+      const userId = await resolveUserId(opened, values.user)
+      const handleOfHash = keys === null ? null : sessionHandleFunction(keys)
+      const handleOf = (record: SessionRecord) => handleOfHash?.(record.idHash) ?? ''
       const sessions = opened.store.sessions
+      const listed = () =>
+        withProgress('reading sessions', () => sessions.listByUser(userId), { quiet: json })
       if (action === 'list') {
-        const rows = (await sessions.listByUser(userId)).map((r) => row(r, handleOf))
-        if (values.json === true) printJson({ userId, sessions: rows })
+        const rows = (await listed()).map((r) => row(r, handleOf))
+        if (json) printJson({ userId, sessions: rows })
         else if (rows.length === 0) print(`no active sessions for user ${userId}`)
         else {
           print(`${rows.length} active session${rows.length === 1 ? '' : 's'} of user ${userId}:`)
@@ -99,11 +116,11 @@ export const sessionsCommand: Command = {
       if (values.all === true) {
         revoked = await sessions.deleteByUser(userId)
       } else {
-        const match = (await sessions.listByUser(userId)).find((r) => handleOf(r) === handle)
+        const match = (await listed()).find((r) => handleOf(r) === handle)
         if (match !== undefined) await sessions.delete(match.idHash)
         revoked = match === undefined ? 0 : 1
       }
-      if (values.json === true) printJson({ userId, revoked })
+      if (json) printJson({ userId, revoked })
       else print(`revoked ${revoked} session${revoked === 1 ? '' : 's'} of user ${userId}`)
       return revoked === 0 && values.all !== true ? 1 : 0
     } finally {

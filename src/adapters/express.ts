@@ -81,8 +81,21 @@ export function csrf(): RequestHandler {
     const body = req.body as { _csrf?: unknown } | undefined
     const token = body?._csrf ?? req.headers['x-csrf-token']
     if (req.session.verifyCsrfToken(token)) return next()
-    next(toHttpError(new TesseraError('ERR_CSRF_REJECTED', 'CSRF token missing or wrong')))
+    next(toHttpError(new TesseraError('ERR_CSRF_REJECTED', csrfRefusal(body, token))))
   }
+}
+
+/** Why csrf() refused: the message the 403's `cause` carries, for the developer's logs. */
+function csrfRefusal(body: unknown, token: unknown): string {
+  if (token !== undefined) return 'CSRF token wrong (not issued for this session)'
+  if (body === undefined) {
+    return (
+      'CSRF token not found: the form token (_csrf) was not found because req.body is ' +
+      'undefined, so no body parser ran; mount express.urlencoded() (or express.json()) before ' +
+      'csrf(), or send the token in the x-csrf-token header'
+    )
+  }
+  return 'CSRF token missing: no _csrf field in the body and no x-csrf-token header'
 }
 
 class ExpressSink implements ResponseSink {

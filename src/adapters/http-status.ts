@@ -12,6 +12,7 @@ export function httpStatusOf(code: TesseraErrorCode): number {
     case 'ERR_CONFIG_INVALID':
     case 'ERR_KEY_INVALID':
     case 'ERR_COOKIE_INVALID':
+    case 'ERR_SESSION_DATA_INVALID':
       return 500
     case 'ERR_TOKEN_MALFORMED':
     case 'ERR_SIGNATURE_INVALID':

@@ -30,8 +30,8 @@ const HMAC_MIN_BYTES = { HS256: 32, HS384: 48, HS512: 64 } as const
 const EC_CURVES = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' } as const
 
 /**
- * One key as the application supplies it. `key` is raw bytes, a base64url string of raw bytes
- * (never a passphrase), or a `KeyObject`. Without `alg` it is a plain secret for cookies and
+ * One key as the application supplies it. `key` is raw bytes, a base64url (or standard base64)
+ * string of raw bytes (never a passphrase), or a `KeyObject`. Without `alg` it is a plain secret for cookies and
  * HMAC; with `alg` it is bound to that one JWS algorithm and can be used for nothing else.
  *
  * @example
@@ -136,12 +136,32 @@ function describe(e: KeyEntry): string {
 }
 
 function isKeyEntry(value: KeyInput | KeyEntry): value is KeyEntry {
-  return 'publicKey' in value && 'secret' in value && 'privateKey' in value
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'publicKey' in value &&
+    'secret' in value &&
+    'privateKey' in value
+  )
+}
+
+/** How an input that is not a `{ id, key }` object was probably made, for the message. */
+function notAnEntry(input: unknown, index: number): string {
+  if (input === undefined || input === null) {
+    return (
+      `keys[${index}] is ${String(input)}: each key is { id, key }; if it comes from the ` +
+      'environment (keys: [process.env.KEY]), check that the variable is set for this process'
+    )
+  }
+  if (typeof input === 'string') {
+    return `keys[${index}] is a string: each key is { id, key }, e.g. { id: '2026-11', key: process.env.SESSION_KEY }`
+  }
+  return `keys[${index}] must be an object { id, key }`
 }
 
 function toEntry(input: KeyInput, index: number): KeyEntry {
   if (typeof input !== 'object' || input === null) {
-    throw new TesseraError('ERR_KEY_INVALID', `keys[${index}] must be an object { id, key }`)
+    throw new TesseraError('ERR_KEY_INVALID', notAnEntry(input, index))
   }
   const { id, key, alg } = input
   if (typeof id !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(id)) {
@@ -160,14 +180,31 @@ function toEntry(input: KeyInput, index: number): KeyEntry {
   return asymmetricEntry(id, key, alg)
 }
 
+const STANDARD_BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
+
+/**
+ * A key string's bytes: canonical base64url, or standard base64 (`+`, `/`, `=` padding), as
+ * `openssl rand -base64 32` prints it. The two alphabets differ only in those characters, so a
+ * string decodes the same under either reading; one that mixes them, or is not canonical, is
+ * refused. Null when it is neither.
+ */
+export function decodeKeyString(text: string): Buffer | null {
+  const url = decodeBase64url(text)
+  if (url !== null || !STANDARD_BASE64.test(text) || text.length % 4 === 1) return url
+  const bytes = Buffer.from(text, 'base64')
+  const canonical = bytes.toString('base64')
+  return canonical === text || canonical.replace(/=+$/, '') === text ? bytes : null
+}
+
 function secretEntry(id: string, key: KeyInput['key'], alg: JwsAlgorithm | null): KeyEntry {
   let bytes: Buffer | null
   if (typeof key === 'string') {
-    bytes = decodeBase64url(key)
+    bytes = decodeKeyString(key)
     if (bytes === null) {
       throw new TesseraError(
         'ERR_KEY_INVALID',
-        `key "${id}" is a string but not base64url; give random bytes (tessera key generate)`,
+        `key "${id}" is a string but not base64url (nor standard base64); give random bytes ` +
+          '(tessera key generate)',
       )
     }
   } else if (key instanceof KeyObject) {
@@ -181,9 +218,14 @@ function secretEntry(id: string, key: KeyInput['key'], alg: JwsAlgorithm | null)
   } else if (key instanceof Uint8Array) {
     bytes = Buffer.from(key) // a copy: later changes to the caller's buffer cannot reach it
   } else {
+    const unset =
+      key === undefined
+        ? ': got undefined; if it comes from the environment (process.env), check that the ' +
+          'variable is set for this process'
+        : `; got ${key === null ? 'null' : typeof key}`
     throw new TesseraError(
       'ERR_KEY_INVALID',
-      `key "${id}" must be bytes, a base64url string or a KeyObject`,
+      `key "${id}" must be bytes, a base64url string or a KeyObject${unset}`,
     )
   }
   const min = alg === null ? MIN_SECRET_BYTES : HMAC_MIN_BYTES[alg as keyof typeof HMAC_MIN_BYTES]

@@ -123,6 +123,12 @@ export interface Carrier {
    * from the cookie) and returns the new tokens, for an API client that holds them itself.
    */
   exchange?(refreshToken: string, now: number): Promise<CarrierExchange>
+  /**
+   * Optional: throws `ERR_SESSION_DATA_INVALID` when `data` certainly cannot be carried (the
+   * cookie carrier: more than `maxChunks` cookies hold). `key` is the key just assigned, or null.
+   * Called where the handler assigns, so the error points at the assignment.
+   */
+  checkData?(data: Readonly<Record<string, unknown>>, key: string | null): void
 }
 
 /**

@@ -56,16 +56,38 @@ export function checkCsrf(
     if (request.origin === own || allowedOrigins.includes(request.origin)) {
       return ALLOWED
     }
-    return { ok: false, reason: `Origin ${request.origin.slice(0, 100)} is not ${own ?? 'known'}` }
+    return {
+      ok: false,
+      reason:
+        `Origin ${request.origin.slice(0, 100)} is not ${own ?? 'known'}` +
+        behindProxyHint(request, request.origin),
+    }
   }
   if (request.referer !== undefined) {
     const origin = originOf(request.referer)
     if (origin !== null && (origin === own || allowedOrigins.includes(origin))) {
       return ALLOWED
     }
-    return { ok: false, reason: 'Referer is from another origin' }
+    return {
+      ok: false,
+      reason: 'Referer is from another origin' + behindProxyHint(request, origin),
+    }
   }
   return ALLOWED
+}
+
+/**
+ * When the browser's origin is this very host over HTTPS but the request arrived as plain HTTP,
+ * the usual cause is a TLS-terminating proxy the framework does not trust: say so.
+ */
+function behindProxyHint(request: CsrfRequest, origin: string | null): string {
+  if (request.secure || request.host === undefined || origin !== `https://${request.host}`) {
+    return ''
+  }
+  return (
+    ' (the request arrived over plain HTTP: behind a TLS-terminating proxy, let the framework ' +
+    "trust it, e.g. Express's app.set('trust proxy', 1), so that the request counts as HTTPS)"
+  )
 }
 
 function ownOrigin(request: CsrfRequest): string {

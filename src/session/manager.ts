@@ -181,7 +181,11 @@ export function createSessionManager<Data extends object = SessionData>(
   const allowedOrigins = options.allowedOrigins ?? []
   const csrf = createCsrfTokens(keyring)
   const handleOf = sessionHandleFunction(keyring)
-  const locks = new Map<string, Promise<unknown>>()
+  /** Per session with a write in flight here: the chain's tail and the record it last wrote. */
+  const chains = new Map<string, WriteChain>()
+  // The cookie carrier's state is the cookie each request came with ("the last response
+  // wins", see docs/carriers.md): its writes queue but never build on one another.
+  const chainsRecords = carrier.kind !== 'cookie'
 
   const ctx: SessionContext = {
     carrier,
@@ -196,12 +200,22 @@ export function createSessionManager<Data extends object = SessionData>(
     verifyCsrf: (idHash, token) => csrf.verify(idHash, token),
     listening: onEvent !== undefined,
     emit: (event) => onEvent?.(event),
-    serialize(idHash, fn) {
-      const previous = locks.get(idHash)
-      const run = previous === undefined ? fn() : previous.then(fn, fn)
+    serialize(idHash, write) {
+      // One write in flight per session in this process; the next starts from the record the
+      // previous one wrote, so concurrent requests of one session do not lose the version check
+      // to each other (and back off). Compare-and-set still guards against other processes.
+      let chain = chains.get(idHash)
+      if (chain === undefined) chains.set(idHash, (chain = { tail: undefined, latest: null }))
+      const link = chain
+      const step = () =>
+        write(chainsRecords ? link.latest : null).then((written) => {
+          link.latest = written.record
+          return written
+        })
+      const run = link.tail === undefined ? step() : link.tail.then(step, step)
       const tail = run.then(noop, noop)
-      locks.set(idHash, tail)
-      void tail.then(() => locks.get(idHash) === tail && locks.delete(idHash))
+      link.tail = tail
+      void tail.then(() => link.tail === tail && chains.delete(idHash))
       return run
     },
     backoff: (attempt) => sleep(Math.random() * Math.min(50, 2 ** attempt)),
@@ -245,7 +259,7 @@ export function createSessionManager<Data extends object = SessionData>(
         reject('ERR_STORE_UNAVAILABLE', request)
         return new Session<Data>(ctx, request, sink, {
           record: null,
-          crossSite: false,
+          crossSite: null,
           storeDown: true,
         })
       }
@@ -261,7 +275,7 @@ export function createSessionManager<Data extends object = SessionData>(
       if (loaded.record?.userId != null) sink.authenticated()
       return new Session<Data>(ctx, request, sink, {
         record: loaded.record,
-        crossSite: !verdict.ok,
+        crossSite: verdict.ok ? null : verdict.reason,
       })
     },
     async refresh(refreshToken, request = API_REQUEST) {
@@ -280,7 +294,7 @@ export function createSessionManager<Data extends object = SessionData>(
         return null
       }
       const record = exchanged.record
-      if (now >= Math.min(record.expiresAt, ctx.expiresAt(record.createdAt, record.lastSeenAt))) {
+      if (!ctx.isLive(record, now)) {
         await carrier.destroy(record.idHash, request)
         onEvent?.({ type: 'expired', userId: record.userId })
         reject('ERR_SESSION_EXPIRED', request)
@@ -293,6 +307,13 @@ export function createSessionManager<Data extends object = SessionData>(
 
 /** The request of a refresh call made without one: an API client, no cookies. */
 const API_REQUEST: CarrierRequest = { cookieHeader: undefined, secure: false }
+
+/** The writes of one session in this process, one at a time. */
+interface WriteChain {
+  tail: Promise<void> | undefined
+  /** What the last write of the chain stored: the freshest record this process knows. */
+  latest: SessionRecord | null
+}
 
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 

@@ -1,5 +1,6 @@
 // Session data as JSON: copies, per-key change detection against what was stored, and the
 // per-key merge that lets two requests writing different keys both win.
+import { TesseraError } from '../errors.js'
 
 /** Session data: a JSON object. */
 export type Json = Record<string, unknown>
@@ -90,4 +91,53 @@ export function setOwn(target: Json, key: string, value: unknown): void {
 export function replaceContents(target: Json, source: Json): void {
   for (const key of Object.keys(target)) delete target[key]
   for (const key of Object.keys(source)) setOwn(target, key, source[key])
+}
+
+const at = (path: string) => (path === '' ? '' : ` at ${path.slice(0, 100)}`)
+
+/** Why `value` cannot be stored as JSON, with where inside it, or null when it can. */
+function jsonProblem(value: unknown, path: string, ancestors: object[]): string | null {
+  switch (typeof value) {
+    case 'bigint':
+      return `is a BigInt${at(path)} (JSON has none: store it as a string)`
+    case 'function':
+    case 'symbol':
+      return `is a ${typeof value}${at(path)}`
+    case 'object': {
+      if (value === null) return null
+      if (ancestors.includes(value)) return `refers to itself${at(path)} (a circular reference)`
+      if (ancestors.length >= 64) return `nests deeper than 64 levels${at(path)}`
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return null // Date …
+      ancestors.push(value)
+      try {
+        for (const key of Object.keys(value)) {
+          const inner = (value as Json)[key]
+          const where = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`
+          const problem = jsonProblem(inner, where, ancestors)
+          if (problem !== null) return problem
+        }
+      } finally {
+        ancestors.pop()
+      }
+      return null
+    }
+    case 'boolean':
+    case 'number':
+    case 'string':
+    case 'undefined':
+      return null
+  }
+}
+
+/**
+ * Throws `ERR_SESSION_DATA_INVALID`, naming `key`, unless `value` can be stored as JSON: where a
+ * handler assigns it, rather than in the store after the response.
+ */
+export function checkDataValue(key: string, value: unknown): void {
+  const problem = jsonProblem(value, '', [])
+  if (problem === null) return
+  throw new TesseraError(
+    'ERR_SESSION_DATA_INVALID',
+    `session data "${key.slice(0, 100)}" cannot be stored: its value ${problem}; session data must be JSON`,
+  )
 }

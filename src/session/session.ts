@@ -21,6 +21,7 @@ import type {
 } from './request-session.js'
 import {
   changedKeys,
+  checkDataValue,
   clone,
   merge,
   overlay,
@@ -45,8 +46,14 @@ export interface SessionContext {
   /** True when someone hears events (`onEvent`), so events are worth building. */
   readonly listening: boolean
   emit(event: SessionEvent): void
-  /** Runs writes to one session one at a time within this process (CAS still guards across processes). */
-  serialize<T>(idHash: string, fn: () => Promise<T>): Promise<T>
+  /**
+   * Runs writes to one session one at a time within this process (CAS still guards across
+   * processes). `write` gets the record the previous write of the chain stored, or null.
+   */
+  serialize(
+    idHash: string,
+    write: (latest: SessionRecord | null) => Promise<CarrierWrite>,
+  ): Promise<CarrierWrite>
   /** Waits a little before retrying after a lost compare-and-set (jittered, grows with `attempt`). */
   backoff(attempt: number): Promise<void>
 }
@@ -55,8 +62,8 @@ export interface SessionContext {
 export interface SessionState {
   /** The loaded record; null for no session. */
   readonly record: SessionRecord | null
-  /** The request failed the CSRF check: it may read, never write. */
-  readonly crossSite: boolean
+  /** Why the request failed the CSRF check (it may read, never start a session), or null. */
+  readonly crossSite: string | null
   /** The store failed and the request is served without a session (the `'anonymous'` policy). */
   readonly storeDown?: boolean
 }
@@ -71,9 +78,14 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   #baseline: Json
   /** The handler's copy, made on first access of `data`. */
   #working: Json | undefined
+  /** `#working` behind the proxy that checks assignments; made on first access of `data`. */
+  #view: Json | undefined
   #handle: string | null = null
-  /** A state-changing cross-site request: it may not create a session (login CSRF, CS-3). */
-  #crossSite: boolean
+  /**
+   * Why this state-changing request counts as cross-site, or null: such a request may not create
+   * a session (login CSRF, CS-3).
+   */
+  #crossSite: string | null
   #dirty: string[] | null = null
   /** The store could not load this request's session: served anonymously, it may not write. */
   #storeDown: boolean
@@ -114,15 +126,54 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   get data(): Data {
-    this.#working ??= clone(this.#baseline)
-    return this.#working as Data
+    if (this.#working === undefined) {
+      this.#working = clone(this.#baseline)
+      this.#view = undefined
+    }
+    this.#view ??= this.#checkedView(this.#working)
+    return this.#view as Data
   }
 
   set data(value: Data) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new TypeError('session data must be a plain object')
     }
+    this.#checkData(value as Json)
     this.#working = value as Json
+    this.#view = undefined
+  }
+
+  /**
+   * The handler's view of its copy: a top-level assignment of a value that cannot be stored
+   * throws there, naming the key, instead of failing the write after the handler returned.
+   * (A change deep inside a value is checked when it is written.)
+   */
+  #checkedView(working: Json): Json {
+    const check = (target: Json, key: string | symbol, value: unknown) => {
+      if (typeof key !== 'string') return
+      try {
+        checkDataValue(key, value)
+        this.#ctx.carrier.checkData?.({ ...target, [key]: value }, key)
+      } catch (err) {
+        throw this.#sink.presentError(err) // as the public methods do: a status, a generic text
+      }
+    }
+    return new Proxy(working, {
+      set(target, key, value) {
+        check(target, key, value)
+        return Reflect.set(target, key, value)
+      },
+      defineProperty(target, key, descriptor) {
+        if ('value' in descriptor) check(target, key, descriptor.value)
+        return Reflect.defineProperty(target, key, descriptor)
+      },
+    })
+  }
+
+  /** Checks every key of `data` as an assignment would. */
+  #checkData(data: Json): void {
+    for (const key of Object.keys(data)) checkDataValue(key, data[key])
+    this.#ctx.carrier.checkData?.(data, null)
   }
 
   update(fn: (data: Data) => void): Promise<void> {
@@ -134,13 +185,15 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     if (current === null) {
       const draft = this.#effectiveData()
       fn(draft as Data)
+      this.#checkData(draft)
       await this.#create(null, draft)
       return
     }
-    const written = await this.#ctx.serialize(current.idHash, () =>
-      this.#compareAndSet(current, (fresh) => {
+    const written = await this.#ctx.serialize(current.idHash, (latest) =>
+      this.#compareAndSet(fresher(latest, current), (fresh) => {
         const draft = overlay(clone(fresh.data), this.#working, this.#baseline)
         fn(draft as Data)
+        this.#checkData(draft)
         return draft
       }),
     )
@@ -159,7 +212,10 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     const keep = options.keepData ?? true
     const previous = this.#effectiveData()
     const data: Json = keep === true ? previous : keep === false ? {} : pick(previous, keep)
-    if (options.data !== undefined) Object.assign(data, clone(options.data as Json))
+    if (options.data !== undefined) {
+      this.#checkData(options.data as Json)
+      Object.assign(data, clone(options.data as Json))
+    }
     const old = this.#record
     await this.#create(userId, data)
     // FX-1: the pre-login id dies now, not at its timeout. Its clearing cookie is not sent: the
@@ -277,6 +333,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   async commit(canSetCookies: boolean): Promise<void> {
     const dirty = this.#dirty ?? this.#changedKeys()
     this.#dirty = null
+    for (const key of dirty) checkDataValue(key, this.#working?.[key])
     const current = this.#record
     if (current === null) {
       if (dirty.length === 0) return
@@ -298,8 +355,8 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       return
     }
     const working = this.#working as Json
-    const written = await this.#ctx.serialize(current.idHash, () =>
-      this.#compareAndSet(current, (fresh) => merge(fresh.data, working, dirty)),
+    const written = await this.#ctx.serialize(current.idHash, (latest) =>
+      this.#compareAndSet(fresher(latest, current), (fresh) => merge(fresh.data, working, dirty)),
     )
     this.#adopt(written)
   }
@@ -388,7 +445,15 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   #changedKeys(): string[] {
-    return this.#working === undefined ? [] : changedKeys(this.#working, this.#baseline)
+    if (this.#working === undefined) return []
+    try {
+      return changedKeys(this.#working, this.#baseline)
+    } catch (err) {
+      // A cycle made deep inside a value (which no assignment trap sees) overflows the compare:
+      // name the key instead.
+      for (const key of Object.keys(this.#working)) checkDataValue(key, this.#working[key])
+      throw err
+    }
   }
 
   #effectiveData(): Json {
@@ -396,8 +461,11 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   #refuseCrossSite(): void {
-    if (this.#crossSite) {
-      throw new TesseraError('ERR_CSRF_REJECTED', 'a cross-site request may not start a session')
+    if (this.#crossSite !== null) {
+      throw new TesseraError(
+        'ERR_CSRF_REJECTED',
+        `a cross-site request may not start a session: ${this.#crossSite}`,
+      )
     }
   }
 
@@ -433,6 +501,11 @@ export function tokenResponse(tokens: IssuedTokens): TokenResponse {
     expires_in: tokens.expiresIn,
     ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
   }
+}
+
+/** The later of what this request loaded and what this process last wrote, by version. */
+function fresher(latest: SessionRecord | null, loaded: SessionRecord): SessionRecord {
+  return latest !== null && latest.version > loaded.version ? latest : loaded
 }
 
 function meta(request: CarrierRequest): SessionRecord['meta'] {

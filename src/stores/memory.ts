@@ -214,6 +214,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async close() {
       clearInterval(timer)
     },
+    async ready() {},
   }
 }
 

@@ -9,7 +9,7 @@ import { postgresMigrations, postgresTables, type PostgresTables } from './postg
 import { batched } from './batch.js'
 import { bounded, sweep, type Query } from './postgres-query.js'
 import { createPostgresRefreshTokens } from './postgres-tokens.js'
-import type { PostgresPoolLike } from './postgres-driver.js'
+import type { PostgresPoolLike, PostgresResult } from './postgres-driver.js'
 import type { SessionRecord, SessionStore, Store } from './store.js'
 
 export type { PostgresPoolLike, PostgresQueryable, PostgresResult } from './postgres-driver.js'
@@ -17,7 +17,7 @@ export type { PostgresPoolLike, PostgresQueryable, PostgresResult } from './post
 export interface PostgresStoreOptions {
   /** A `pg` Pool; the caller ends it. Set `connectionTimeoutMillis` on it so connects fail fast too. */
   readonly pool: PostgresPoolLike
-  /** Schema of the tables; it must exist unless it is `public`. Default `public`. */
+  /** Schema of the tables; migrating creates it when it is missing. Default `public`. */
   readonly schema?: string
   /** Base name: tables `<table>_sessions`, `<table>_refresh_tokens`, `<table>_migrations`. Default `tessera`. */
   readonly table?: string
@@ -40,8 +40,9 @@ export type PostgresMigrateOptions = Pick<
 >
 
 /**
- * Creates the store's tables and indexes, or brings them up to date; safe to run concurrently
- * from many processes (an advisory lock serialises them). Returns how many migrations ran.
+ * Creates the store's schema (when missing), tables and indexes, or brings them up to date; safe
+ * to run concurrently from many processes (an advisory lock serialises them). Returns how many
+ * migrations ran.
  *
  * @example
  * await migratePostgres({ pool, schema: 'auth' }) // what `tessera migrate` runs
@@ -57,6 +58,7 @@ export async function migratePostgres(options: PostgresMigrateOptions): Promise<
   try {
     await q('BEGIN')
     await q('SELECT pg_advisory_xact_lock($1)', [t.lockKey])
+    await createSchema(q, options.schema ?? 'public', t)
     await q(
       `CREATE TABLE IF NOT EXISTS ${t.migrations} (version integer PRIMARY KEY, applied_at bigint NOT NULL)`,
     )
@@ -75,6 +77,55 @@ export async function migratePostgres(options: PostgresMigrateOptions): Promise<
   } catch (err) {
     client.release(true) // the connection may be mid-transaction: discard it
     throw err
+  }
+}
+
+/**
+ * Creates the schema when it does not exist. Checked first: CREATE SCHEMA IF NOT EXISTS needs the
+ * CREATE privilege on the database even when the schema is there, which an app's role may lack.
+ */
+async function createSchema(
+  q: (text: string, values?: unknown[]) => Promise<PostgresResult>,
+  schema: string,
+  t: PostgresTables,
+): Promise<void> {
+  const found = await q('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
+  if (found.rows.length > 0) return
+  try {
+    await q(`CREATE SCHEMA IF NOT EXISTS ${t.schema}`)
+  } catch (cause) {
+    throw new TesseraError(
+      'ERR_STORE_UNAVAILABLE',
+      `postgres schema "${schema}" does not exist and could not be created (the role may lack ` +
+        'CREATE on the database): create it, or run migratePostgres / tessera migrate as a role that may',
+      { cause },
+    )
+  }
+}
+
+/** What `ready()` checks, and the message when it is missing. */
+async function checkReady(query: Query, schema: string, t: PostgresTables): Promise<void> {
+  const { rows } = await query(
+    'ready check',
+    `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema,
+      to_regclass($2) IS NOT NULL AS sessions, to_regclass($3) IS NOT NULL AS tokens`,
+    [schema, t.sessions, t.refreshTokens],
+  )
+  const row = rows[0] ?? {}
+  const missing =
+    row.schema !== true
+      ? `schema "${schema}" does not exist`
+      : row.sessions !== true
+        ? `table ${t.sessions} does not exist`
+        : row.tokens !== true
+          ? `table ${t.refreshTokens} does not exist`
+          : null
+  if (missing !== null) {
+    throw new TesseraError(
+      'ERR_STORE_UNAVAILABLE',
+      `postgres store not ready: ${missing}; run migratePostgres (tessera migrate), or create ` +
+        'the store with migrate: true',
+    )
   }
 }
 
@@ -142,6 +193,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async close() {
       clearInterval(timer)
     },
+    ready: () => checkReady(query, options.schema ?? 'public', t),
   }
 }
 

@@ -167,6 +167,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       writes.close()
       if (owned) db.close()
     },
+    // The tables were created or checked when the store was made; this reads both once more.
+    ready: () =>
+      wrapRead(() => {
+        for (const table of ['sessions', 'refresh_tokens']) {
+          db.prepare(`SELECT 1 FROM ${prefix}${table} LIMIT 0`).all()
+        }
+      }),
   }
 }
 

@@ -102,4 +102,10 @@ export interface Store {
   readonly refreshTokens: RefreshTokenStore
   /** Releases what the store itself opened (a database it opened from a path). Never closes a client it was given. */
   close?(): Promise<void>
+  /**
+   * Resolves once the store can serve: its connection answers and its tables exist (a store that
+   * migrates by itself creates them first). Rejects with `ERR_STORE_UNAVAILABLE` whose message
+   * names what is missing: for startup checks and a health route. Every built-in store has it.
+   */
+  ready?(): Promise<void>
 }

@@ -51,7 +51,7 @@ describe('optional drivers load only when used', () => {
     ['--help'],
     ['key', 'generate'],
     ['sweep', '--help'],
-    ['sweep', '--store', 'memory'],
+    ['migrate', '--store', 'memory'],
   ]) {
     it(`"tessera ${args.join(' ')}" loads no database driver`, async () => {
       const loaded = await packagesLoadedBy(args)
@@ -63,6 +63,8 @@ describe('optional drivers load only when used', () => {
   }
 
   it('"tessera sweep --store sqlite" loads better-sqlite3, and neither pg nor redis', async () => {
+    // sweep opens an existing store only: make it first.
+    assert.equal((await runCli(['migrate', '--store', 'sqlite', '--data-dir', dir])).code, 0)
     const loaded = await packagesLoadedBy(['sweep', '--store', 'sqlite', '--data-dir', dir])
     assert.deepEqual(
       loaded.filter((name) => DRIVERS.includes(name)),

@@ -54,7 +54,7 @@ describe('tessera migrate', () => {
   it('creates the SQLite session tables in a new data directory', async () => {
     const r = await runCli(['migrate', '--data-dir', dataDir])
     assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /schema is up to date/)
+    assert.match(r.stdout, /schema up to date/)
     const file = path.join(dataDir, 'sessions.db')
     assert.ok(existsSync(file))
     const db = new Database(file, { readonly: true })

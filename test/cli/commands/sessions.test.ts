@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { parseArgs } from 'node:util'
-import { loadSessionKeys } from '../../../app/config.js'
+import { derivedKeyId, loadSessionKeys } from '../../../app/config.js'
 import { handlesAsPositionals } from '../../../cli/commands/sessions.js'
 import { runCli } from '../../helpers/cli.js'
 import { serviceUrl, uniqueName } from '../../helpers/services.js'
@@ -120,9 +121,11 @@ describe('tessera sessions --user on a shared store', () => {
   for (const [store, variable, url] of stores) {
     if (url === undefined) continue
     it(`${store}: resolves a username from the accounts in ${store}, not from a data dir`, async () => {
+      const key = randomBytes(32)
       const app = await startTestApp({
         store,
         ...(store === 'postgres' ? { databaseUrl: url } : { redisUrl: url }),
+        keys: [{ id: derivedKeyId(key), key }],
       })
       const username = uniqueName('cli')
       try {
@@ -137,7 +140,7 @@ describe('tessera sessions --user on a shared store', () => {
       const cliDir = mkdtempSync(path.join(tmpdir(), 'tessera-cli-shared-'))
       const r = await runCli(
         ['sessions', 'list', '--user', username, '--store', store, '--data-dir', cliDir, '--json'],
-        { [variable]: url },
+        { [variable]: url, TESSERA_SESSION_KEY: key.toString('base64url') },
       ).finally(() => rmSync(cliDir, { recursive: true, force: true }))
       assert.equal(r.code, 0, r.stderr)
       const listing = JSON.parse(r.stdout) as Listing

@@ -4,7 +4,7 @@
 // get a small record (no data) so that list, revoke and logout-everywhere work, and every request
 // checks that record through a cache that answers for at most one second (LO-2).
 import type { Clock } from '../../../clock.js'
-import { parseCookie } from '../../../cookie/codec.js'
+import { MAX_COOKIE_BYTES, parseCookie } from '../../../cookie/codec.js'
 import { sealValue, unsealValue } from '../../../cookie/sealed.js'
 import { sha256 } from '../../../crypto/hash.js'
 import type { Keyring } from '../../../crypto/keyring.js'
@@ -21,7 +21,9 @@ import {
 } from '../../carrier.js'
 import {
   checkChunkOptions,
+  chunkName,
   DEFAULT_MAX_CHUNKS,
+  MAX_CHUNKS_LIMIT,
   joinCookieChunks,
   presentChunkNames,
   splitCookieValue,
@@ -155,8 +157,31 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
     return store
   }
 
+  // The most sealed bytes maxChunks cookies can hold (the shortest name: no __Host- prefix).
+  const capacity =
+    maxChunks === 1
+      ? MAX_COOKIE_BYTES - cookie.name.length
+      : maxChunks * (MAX_COOKIE_BYTES - chunkName(cookie.name, maxChunks - 1).length)
+
   return {
     kind: 'cookie',
+
+    // A lower bound of the sealed size (base64url of the data's JSON alone) over the capacity
+    // means the write would surely fail after the handler; say so at the assignment. A size near
+    // the limit is left to the write, which measures it exactly.
+    checkData(data, key) {
+      const atLeast = Math.ceil((Buffer.byteLength(JSON.stringify(data)) * 4) / 3)
+      if (atLeast <= capacity) return
+      const named = key ?? largestKey(data)
+      throw new TesseraError(
+        'ERR_SESSION_DATA_INVALID',
+        `session data${named === null ? '' : ` "${named.slice(0, 100)}"`} makes the cookie ` +
+          `carrier's sealed session at least ${atLeast} bytes, more than maxChunks (${maxChunks}) ` +
+          (maxChunks === 1 ? '(chunking is off) ' : '') +
+          `cookies hold (about ${capacity}): store less in the session, raise maxChunks (at most ` +
+          `${MAX_CHUNKS_LIMIT}), or use the server carrier`,
+      )
+    },
 
     async load(request, at) {
       if (request.cookieHeader === undefined) return { record: null, reason: null, setCookies: [] }
@@ -253,4 +278,15 @@ function presentNames(request: CarrierRequest, name: string): string[] {
   return request.cookieHeader === undefined
     ? []
     : presentChunkNames(parseCookie(request.cookieHeader), name)
+}
+
+/** The key whose value takes the most room in the JSON, to name in a size error. */
+function largestKey(data: Readonly<Record<string, unknown>>): string | null {
+  let best: string | null = null
+  let size = -1
+  for (const key of Object.keys(data)) {
+    const length = JSON.stringify(data[key])?.length ?? 0
+    if (length > size) [best, size] = [key, length]
+  }
+  return best
 }

@@ -184,7 +184,9 @@ describe('cookie carrier', () => {
       await assert.rejects(
         visit(s.manager, jar, (x) => x.update((d) => void (d.blob = 'y'.repeat(9000)))),
         (err: unknown) =>
-          isTesseraError(err, 'ERR_COOKIE_INVALID') && /maxChunks/.test(String(err)),
+          // Known too large before any sealing: refused in update(), naming the key.
+          isTesseraError(err, 'ERR_SESSION_DATA_INVALID') &&
+          /"blob" .*maxChunks \(2\)/.test(String(err)),
       )
     })
 
@@ -194,7 +196,7 @@ describe('cookie carrier', () => {
       await assert.rejects(
         visit(s.manager, jar, (x) => x.update((d) => void (d.blob = big))),
         (err: unknown) =>
-          isTesseraError(err, 'ERR_COOKIE_INVALID') && /chunking is off/.test(String(err)),
+          isTesseraError(err, 'ERR_SESSION_DATA_INVALID') && /chunking is off/.test(String(err)),
       )
     })
   })
