@@ -9,7 +9,7 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express'
-import { isTesseraError, type TesseraErrorCode } from 'tessera-session'
+import { isTesseraError, type Store, type TesseraErrorCode } from 'tessera-session'
 import { csrf, session } from 'tessera-session/express'
 import { createAccounts, type AccountRepository, type PasswordKdf } from './accounts.js'
 import type { AppConfig } from './config.js'
@@ -46,6 +46,8 @@ export const BODY_LIMIT = '10kb'
 /** The app, not yet listening, and how to release what it opened. */
 export interface AppServer {
   readonly app: express.Express
+  /** The session store the app opened (tests count what anonymous visits leave in it). */
+  readonly store: Store
   close(): Promise<void>
 }
 
@@ -252,6 +254,7 @@ export async function createServer(
 
   return {
     app,
+    store,
     async close() {
       await opened.close() // closes the account repository it opened, too
     },
@@ -262,6 +265,7 @@ export async function createServer(
 export interface RunningApp {
   readonly url: string
   readonly server: Server
+  readonly store: Store
   close(): Promise<void>
 }
 
@@ -281,6 +285,7 @@ export async function startServer(
   return {
     url: `http://${host}:${port}`,
     server,
+    store: built.store,
     async close() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -24,6 +24,7 @@ export type {
   LoginOptions,
   TokenResponse,
 } from './session/request-session.js'
+export { isLoopbackHost } from './session/carrier.js'
 export { createSessionInspector, sessionIdHash } from './session/inspect.js'
 export type { SessionInspector } from './session/inspect.js'
 /** The options every adapter's `session()` takes (each adapter adds its own few). */

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express'
+import { isLoopbackHost } from 'tessera-session'
 import { parseCookie } from 'tessera-session/cookie'
 import { CREDENTIAL_LIMITS, normalizeUsername } from '../accounts.js'
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECONDS } from '../device.js'
@@ -32,7 +33,8 @@ export function rememberDevice(
   res.cookie(DEVICE_COOKIE, ctx.devices.issue(username), {
     httpOnly: true,
     sameSite: 'lax',
-    secure: req.secure,
+    // Like the session cookies: plain only for plain HTTP to a loopback host.
+    secure: req.secure || !isLoopbackHost(req.host),
     path: '/',
     maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS * 1000,
   })

@@ -136,6 +136,8 @@ function describe(e: KeyEntry): string {
 }
 
 function isKeyEntry(value: KeyInput | KeyEntry): value is KeyEntry {
+  // The shape is checked before `in`: a bare secret given instead of { id, key } must not reach
+  // an operator whose TypeError quotes the value it was given.
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -147,20 +149,19 @@ function isKeyEntry(value: KeyInput | KeyEntry): value is KeyEntry {
 
 /** How an input that is not a `{ id, key }` object was probably made, for the message. */
 function notAnEntry(input: unknown, index: number): string {
+  const expected = `keys[${index}] must be an object { id, key }`
   if (input === undefined || input === null) {
     return (
-      `keys[${index}] is ${String(input)}: each key is { id, key }; if it comes from the ` +
-      'environment (keys: [process.env.KEY]), check that the variable is set for this process'
+      `${expected}, got ${String(input)}: if it comes from the environment ` +
+      '(keys: [process.env.KEY]), check that the variable is set for this process'
     )
   }
-  if (typeof input === 'string') {
-    return `keys[${index}] is a string: each key is { id, key }, e.g. { id: '2026-11', key: process.env.SESSION_KEY }`
-  }
-  return `keys[${index}] must be an object { id, key }`
+  const got = input instanceof Uint8Array ? 'bytes' : typeof input
+  return `${expected}, got ${got}; wrap the secret as { id: '2026-11', key: process.env.SESSION_KEY }`
 }
 
 function toEntry(input: KeyInput, index: number): KeyEntry {
-  if (typeof input !== 'object' || input === null) {
+  if (typeof input !== 'object' || input === null || input instanceof Uint8Array) {
     throw new TesseraError('ERR_KEY_INVALID', notAnEntry(input, index))
   }
   const { id, key, alg } = input
@@ -173,7 +174,7 @@ function toEntry(input: KeyInput, index: number): KeyEntry {
   if (alg !== undefined && !(JWS_ALGORITHMS as readonly string[]).includes(alg)) {
     throw new TesseraError(
       'ERR_KEY_INVALID',
-      `key "${id}": alg must be one of ${JWS_ALGORITHMS.join(', ')}; got ${String(alg)}`,
+      `key "${id}": alg must be one of ${JWS_ALGORITHMS.join(', ')}; got ${shortName(alg)}`,
     )
   }
   if (alg === undefined || alg.startsWith('HS')) return secretEntry(id, key, alg ?? null)
@@ -276,6 +277,11 @@ function checkAsymmetric(id: string, key: KeyObject, alg: JwsAlgorithm): void {
   } else if (alg === 'EdDSA') {
     if (type !== 'ed25519') wrong('an Ed25519 key')
   }
+}
+
+/** A short name as given (`none`, `HS257`), else only its type: a misplaced secret never shows. */
+function shortName(value: unknown): string {
+  return typeof value === 'string' && /^[A-Za-z0-9]{1,8}$/.test(value) ? value : typeof value
 }
 
 function describeInput(key: unknown): string {

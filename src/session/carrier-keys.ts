@@ -14,6 +14,10 @@ const ACCESS_TOKEN_PURPOSE = 'tessera/token-carrier/v1 access-token'
 const HANDLE_PURPOSE = 'tessera/session-handle/v1'
 /** The HKDF label of the CSRF token keys. */
 export const CSRF_PURPOSE = 'tessera/csrf/v1'
+/** The HKDF label of the keys of a visitor's stateless CSRF token (pre-session cookie). */
+export const ANONYMOUS_CSRF_PURPOSE = 'tessera/csrf-pre-session/v1'
+/** The HKDF label of the key that derives a refresh token's successor from it. */
+export const REFRESH_SUCCESSOR_PURPOSE = 'tessera/refresh-successor/v1'
 
 const HANDLE_LENGTH = 22 // 132 bits of the HMAC: unguessable, and not the id or its hash
 

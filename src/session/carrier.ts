@@ -21,10 +21,16 @@ export interface CarrierRequest {
   /**
    * True when the request reached the application over HTTPS, directly or through a proxy the
    * framework trusts (Express: `req.secure` with `trust proxy`). With `secure: 'auto'` it decides
-   * `Secure` and the `__Host-` prefix, so plain-HTTP localhost works in development without
+   * `Secure` and the `__Host-` prefix together with `host`: only a plain-HTTP request to a
+   * loopback host goes without them, so plain-HTTP localhost works in development without
    * configuration and without looking at `NODE_ENV`.
    */
   readonly secure: boolean
+  /**
+   * The host the request was addressed to (`Host`, or the trusted forwarded host), port allowed.
+   * A plain-HTTP request relaxes `Secure` only when this is a loopback host (`isLoopbackHost`).
+   */
+  readonly host?: string | undefined
   /** The client address as the framework reports it (for "your devices"). */
   readonly ip?: string | undefined
   /** The `User-Agent` header (for "your devices"). */
@@ -161,15 +167,59 @@ export interface CarrierCookieOptions {
   readonly partitioned?: boolean | undefined
 }
 
-/** The name and `Secure` flag a carrier's cookie gets for this request. */
+/**
+ * The name and `Secure` flag a carrier's cookie gets for this request. With `secure: 'auto'`,
+ * only a plain-HTTP request to a loopback host (local development) gets a plain cookie; any
+ * other plain-HTTP request is most likely HTTPS ended at a proxy the framework does not trust,
+ * and still gets `Secure` and `__Host-`.
+ */
 export function cookieIdentity(
   options: CarrierCookieOptions,
   request: CarrierRequest,
 ): { readonly name: string; readonly secure: boolean } {
-  const secure = options.secure === 'auto' ? request.secure : options.secure
+  const secure = options.secure === 'auto' ? !relaxesSecure(request) : options.secure
   // RFC 6265bis 4.1.3: a __Host- cookie must be Secure, have Path=/ and no Domain; a cookie with
   // a Domain or another Path still gets __Secure- (Secure only) when it is Secure.
   const hostOnly = options.domain === undefined && (options.path ?? '/') === '/'
   const prefix = !secure ? '' : hostOnly ? '__Host-' : '__Secure-'
   return { name: `${prefix}${options.name}`, secure }
+}
+
+/**
+ * True when `secure: 'auto'` lets this request's cookies go without `Secure`: it arrived over
+ * plain HTTP and was addressed to a loopback host.
+ */
+export function relaxesSecure(request: Pick<CarrierRequest, 'secure' | 'host'>): boolean {
+  return !request.secure && isLoopbackHost(request.host)
+}
+
+const IPV4_LOOPBACK =
+  /^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/
+
+/**
+ * True when `host` (a `Host` header value, port allowed) names this machine: `localhost` or a
+ * name under `.localhost` (RFC 6761 §6.3 keeps them on loopback, and browsers treat them as
+ * secure contexts), an address in `127.0.0.0/8`, or `[::1]`. Anything else, or no host at all,
+ * is not loopback.
+ *
+ * @example
+ * isLoopbackHost('localhost:3000') // true
+ * isLoopbackHost('[::1]:8080')     // true
+ * isLoopbackHost('app.example.com') // false
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (typeof host !== 'string' || host.length > 255) return false
+  let name = host.toLowerCase()
+  if (name.startsWith('[')) {
+    const end = name.indexOf(']')
+    if (end === -1 || !/^(:\d*)?$/.test(name.slice(end + 1))) return false
+    return name.slice(1, end) === '::1'
+  }
+  const colon = name.indexOf(':')
+  if (colon !== -1) {
+    if (!/^\d*$/.test(name.slice(colon + 1))) return false
+    name = name.slice(0, colon)
+  }
+  if (name.endsWith('.')) name = name.slice(0, -1)
+  return name === 'localhost' || name.endsWith('.localhost') || IPV4_LOOPBACK.test(name)
 }

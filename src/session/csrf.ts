@@ -1,13 +1,15 @@
 // CSRF defence for cookie-authenticated requests (docs/security-requirements.md: CS-1..CS-4): a
 // pure decision from the browser's own headers (Fetch Metadata, then Origin, then Referer), and a
 // per-session synchronizer token for HTML forms, bound to the session's secret-derived key so it
-// rotates whenever the session id does (FX-2).
+// rotates whenever the session id does (FX-2). A visitor without a session gets a stateless
+// token instead, bound to a random pre-session cookie (signed double submit), so that rendering
+// a form stores nothing.
 import { deriveKey } from '../crypto/aead.js'
 import { encodeBase64url } from '../crypto/base64url.js'
 import { safeEqual } from '../crypto/hash.js'
 import { hmacSha256 } from '../crypto/hmac.js'
 import { secretKeyObject, type Keyring } from '../crypto/keyring.js'
-import { CSRF_PURPOSE } from './carrier-keys.js'
+import { ANONYMOUS_CSRF_PURPOSE, CSRF_PURPOSE } from './carrier-keys.js'
 
 /** The request headers the CSRF decision looks at. Header values are raw. */
 export interface CsrfRequest {
@@ -108,17 +110,44 @@ export interface CsrfTokens {
   issue(binding: string): string
   /** True when `token` was issued for `binding` under any key of the keyring; constant time. */
   verify(binding: string, token: unknown): boolean
+  /**
+   * The token for a visitor without a session, bound to the random value of its pre-session
+   * cookie (`PRE_SESSION_VALUE`); a separate derived key, so it is never a per-session token.
+   */
+  issueAnonymous(preSession: string): string
+  /** True when `token` was issued by `issueAnonymous` for `preSession`; constant time. */
+  verifyAnonymous(preSession: string | null | undefined, token: unknown): boolean
 }
 
 const TOKEN_LENGTH = 43
+/** The shape of a pre-session cookie's value: 256 random bits, base64url. */
+export const PRE_SESSION_VALUE = /^[A-Za-z0-9_-]{43}$/
 
 /**
  * Makes the CSRF token helpers from a keyring: HMAC-SHA256 of the session's binding under a
  * key derived (HKDF) for this one purpose from each secret, so tokens survive key rotation.
+ *
+ * @example
+ * const csrf = createCsrfTokens(keyring)
+ * csrf.verify(record.idHash, req.body._csrf)
  */
 export function createCsrfTokens(keyring: Keyring): CsrfTokens {
+  const perSession = hmacTokens(keyring, CSRF_PURPOSE)
+  const anonymous = hmacTokens(keyring, ANONYMOUS_CSRF_PURPOSE)
+  return {
+    issue: perSession.issue,
+    verify: perSession.verify,
+    issueAnonymous: anonymous.issue,
+    verifyAnonymous: (preSession, token) =>
+      typeof preSession === 'string' &&
+      PRE_SESSION_VALUE.test(preSession) &&
+      anonymous.verify(preSession, token),
+  }
+}
+
+function hmacTokens(keyring: Keyring, purpose: string): Pick<CsrfTokens, 'issue' | 'verify'> {
   const keys = keyring.secrets.map((entry) =>
-    secretKeyObject(deriveKey(entry.secret as Buffer, CSRF_PURPOSE)),
+    secretKeyObject(deriveKey(entry.secret as Buffer, purpose)),
   )
   const primary = keys[0] as ReturnType<typeof secretKeyObject>
   return {

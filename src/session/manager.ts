@@ -6,17 +6,25 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Clock } from '../clock.js'
 import { sameSiteValue, serializeCookie, type SameSiteInput } from '../cookie/codec.js'
 import { toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
+import { randomId } from '../crypto/random.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
 import { invalidOption, oneOf, positiveInteger, positiveNumber, stringOption } from '../options.js'
 import type { SessionRecord, Store } from '../stores/store.js'
-import type { Carrier, CarrierCookieOptions, CarrierRequest } from './carrier.js'
-import { checkCsrf, createCsrfTokens } from './csrf.js'
+import {
+  cookieIdentity,
+  isLoopbackHost,
+  type Carrier,
+  type CarrierCookieOptions,
+  type CarrierRequest,
+} from './carrier.js'
+import { checkCsrf, createCsrfTokens, PRE_SESSION_VALUE, type CsrfTokens } from './csrf.js'
 import { createCookieCarrier, type CookieCarrierOptions } from './carriers/cookie/cookie-carrier.js'
 import { sessionHandleFunction } from './carrier-keys.js'
 import { createServerCarrier } from './carriers/server/server-carrier.js'
 import { createTokenCarrier, type TokenCarrierOptions } from './carriers/token/token-carrier.js'
 import type { ResponseSink, SessionData, SessionEvent, TokenResponse } from './request-session.js'
-import { Session, tokenResponse, type SessionContext } from './session.js'
+import { deleteCookie, readCookie, setCookie } from './carrier-cookie.js'
+import { Session, tokenResponse, type PreSessionCsrf, type SessionContext } from './session.js'
 import { DEFAULT_STORE_TIMEOUT_SECONDS } from './store-call.js'
 
 /** The `server` carrier: an opaque id in the cookie, the record in `store`. */
@@ -117,8 +125,6 @@ export interface ManagerRequest extends CarrierRequest {
   readonly origin?: string | undefined
   readonly secFetchSite?: string | undefined
   readonly referer?: string | undefined
-  /** The host the request was addressed to, for the same-origin check. */
-  readonly host?: string | undefined
 }
 
 /** Loads sessions for requests; created once at startup with `createSessionManager`. */
@@ -171,7 +177,8 @@ export function createSessionManager<Data extends object = SessionData>(
   }
   const clock: Clock = options.clock ?? Date
   const { onReject, onEvent } = options
-  const carrier = buildCarrier(options, cookieOptions(options, absolute), {
+  const cookie = cookieOptions(options, absolute)
+  const carrier = buildCarrier(options, cookie, {
     keyring,
     clock,
     absolute,
@@ -179,6 +186,7 @@ export function createSessionManager<Data extends object = SessionData>(
   })
   const storeOutage = oneOf(options, 'storeOutage', 'fail-closed', ['fail-closed', 'anonymous'])
   const allowedOrigins = options.allowedOrigins ?? []
+  const plainHttp = plainHttpWarning(cookie.secure, onEvent)
   const csrf = createCsrfTokens(keyring)
   const handleOf = sessionHandleFunction(keyring)
   /** Per session with a write in flight here: the chain's tail and the record it last wrote. */
@@ -198,6 +206,7 @@ export function createSessionManager<Data extends object = SessionData>(
     handleOf,
     csrfTokenOf: (idHash) => csrf.issue(idHash),
     verifyCsrf: (idHash, token) => csrf.verify(idHash, token),
+    preSession: preSessionCsrf(csrf, cookie),
     listening: onEvent !== undefined,
     emit: (event) => onEvent?.(event),
     serialize(idHash, write) {
@@ -250,6 +259,7 @@ export function createSessionManager<Data extends object = SessionData>(
     carrier,
     load: async (request) => (await loadRecord(request)).record,
     async open(request, sink) {
+      plainHttp(request)
       let loaded: Awaited<ReturnType<typeof loadRecord>>
       try {
         loaded = await loadRecord(request)
@@ -314,6 +324,60 @@ interface WriteChain {
   /** What the last write of the chain stored: the freshest record this process knows. */
   latest: SessionRecord | null
 }
+
+/**
+ * Warns once per manager when `secure: 'auto'` sees a plain-HTTP request for a host that is not
+ * loopback: its cookies still get `Secure` and `__Host-` (so a browser on plain HTTP will not
+ * send them back), and the usual cause is an HTTPS proxy the framework was not told to trust.
+ */
+function plainHttpWarning(
+  secure: CarrierCookieOptions['secure'],
+  onEvent: ((event: SessionEvent) => void) | undefined,
+): (request: CarrierRequest) => void {
+  let warned = secure !== 'auto'
+  return (request) => {
+    if (warned || request.secure || isLoopbackHost(request.host)) return
+    warned = true
+    const message =
+      'tessera: a plain-HTTP request for a host that is not loopback; its session cookies are ' +
+      "still sent Secure with the __Host- prefix. Behind an HTTPS proxy, set Express's " +
+      "'trust proxy' (app.set('trust proxy', 1)) so that req.secure is true; to serve sessions " +
+      'over plain HTTP on purpose, set secure: false.'
+    if (onEvent !== undefined) onEvent({ type: 'plain-http', message })
+    else process.emitWarning(message, { code: 'TESSERA_PLAIN_HTTP' })
+  }
+}
+
+/**
+ * The pre-session cookie (`<cookieName>-csrf`, `__Host-` and Secure like the session cookie):
+ * 256 random bits the browser holds so that a visitor's form token can be checked without a
+ * stored session. HttpOnly, SameSite=Lax, a browser-session cookie.
+ */
+function preSessionCsrf(csrf: CsrfTokens, cookie: CarrierCookieOptions): PreSessionCsrf {
+  const identity = (request: CarrierRequest) => {
+    const { name, secure } = cookieIdentity(cookie, request)
+    return { name: `${name}${PRE_SESSION_SUFFIX}`, secure }
+  }
+  return {
+    read(request) {
+      const value = readCookie(request.cookieHeader, identity(request).name)
+      return typeof value === 'string' && PRE_SESSION_VALUE.test(value) ? value : null
+    },
+    start(request) {
+      const { name, secure } = identity(request)
+      const value = randomId()
+      return { value, setCookie: setCookie(name, value, { secure }) }
+    },
+    clear(request) {
+      const { name, secure } = identity(request)
+      return deleteCookie(name, { secure })
+    },
+    issue: (value) => csrf.issueAnonymous(value),
+    verify: (value, token) => csrf.verifyAnonymous(value, token),
+  }
+}
+
+const PRE_SESSION_SUFFIX = '-csrf'
 
 const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 

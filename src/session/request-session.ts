@@ -67,9 +67,16 @@ export interface RequestSession<Data extends object = SessionData> {
   list(): Promise<SessionInfo[]>
   /** Ends one of this user's sessions by handle; false if the user has no such session. */
   revoke(handle: string): Promise<boolean>
-  /** The per-session CSRF token for HTML forms; creates the session if needed. */
+  /**
+   * The CSRF token for HTML forms. With a session, the per-session token; without one, a
+   * stateless token bound to a random pre-session cookie it sets (`<cookieName>-csrf`), so that
+   * rendering a form for an anonymous visitor stores nothing.
+   */
   csrfToken(): Promise<string>
-  /** True when `token` is this session's CSRF token. */
+  /**
+   * True when `token` is this session's CSRF token; for a visitor whose session is not signed in
+   * (or who has none), also when it is the token bound to the request's pre-session cookie.
+   */
   verifyCsrfToken(token: unknown): boolean
   /**
    * The tokens this request issued, for an API client (token carrier): after `login`, the access
@@ -103,6 +110,11 @@ export type SessionEvent =
   | { readonly type: 'expired'; readonly userId: string | null }
   | { readonly type: 'rejected'; readonly code: TesseraErrorCode }
   | { readonly type: 'write-failed'; readonly code: TesseraErrorCode }
+  /**
+   * Once per manager: a plain-HTTP request for a host that is not loopback came in with
+   * `secure: 'auto'`; `message` says what to set (`trust proxy` behind an HTTPS proxy).
+   */
+  | { readonly type: 'plain-http'; readonly message: string }
   /** A used refresh token came back (token carrier): its whole family was revoked (RT-3). */
   | {
       readonly type: 'refresh-token-reused'

@@ -43,6 +43,8 @@ export interface SessionContext {
   handleOf(idHash: string): string
   csrfTokenOf(idHash: string): string
   verifyCsrf(idHash: string, token: unknown): boolean
+  /** The stateless CSRF token of a visitor without a session, and its pre-session cookie. */
+  readonly preSession: PreSessionCsrf
   /** True when someone hears events (`onEvent`), so events are worth building. */
   readonly listening: boolean
   emit(event: SessionEvent): void
@@ -68,6 +70,21 @@ export interface SessionState {
   readonly storeDown?: boolean
 }
 
+/**
+ * A visitor without a session gets a CSRF token bound to a random pre-session cookie (signed
+ * double submit) instead of a stored session: rendering a form writes nothing to any store.
+ */
+export interface PreSessionCsrf {
+  /** The well-formed value of the request's pre-session cookie, or null. */
+  read(request: CarrierRequest): string | null
+  /** A fresh value and the `Set-Cookie` that gives it to the browser. */
+  start(request: CarrierRequest): { readonly value: string; readonly setCookie: string }
+  /** The `Set-Cookie` that deletes it (once the visitor has a session of their own). */
+  clear(request: CarrierRequest): string
+  issue(value: string): string
+  verify(value: string | null, token: unknown): boolean
+}
+
 /** The session object the manager hands to an adapter for one request. */
 export class Session<Data extends object = SessionData> implements RequestSession<Data> {
   #ctx: SessionContext
@@ -91,6 +108,8 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   #storeDown: boolean
   /** The tokens the latest write issued (token carrier), for `tokens()`. */
   #tokens: IssuedTokens | null = null
+  /** The pre-session cookie's value this request read or set (visitors without a session). */
+  #preSession: string | null = null
 
   constructor(
     ctx: SessionContext,
@@ -221,6 +240,10 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     // FX-1: the pre-login id dies now, not at its timeout. Its clearing cookie is not sent: the
     // new cookie has the same name.
     if (old !== null) await this.#ctx.carrier.destroy(old.idHash, this.#request)
+    // The pre-session cookie has done its work: from now on the session's own token counts.
+    if (this.#ctx.preSession.read(this.#request) !== null) {
+      this.#sink.setCookies([this.#ctx.preSession.clear(this.#request)])
+    }
     this.#sink.authenticated()
   }
 
@@ -288,12 +311,30 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   async #csrfToken(): Promise<string> {
-    if (this.#record === null) await this.#create(null, this.#effectiveData())
-    return this.#ctx.csrfTokenOf((this.#record as SessionRecord).idHash)
+    if (this.#record !== null) return this.#ctx.csrfTokenOf(this.#record.idHash)
+    // The browser may hold a live session the store could not read: no token for another one.
+    this.#refuseWhileStoreDown()
+    // No session: a stateless token bound to the pre-session cookie; nothing is stored.
+    if (this.#preSession === null) {
+      const pre = this.#ctx.preSession
+      this.#preSession = pre.read(this.#request)
+      if (this.#preSession === null) {
+        const started = pre.start(this.#request)
+        this.#sink.setCookies([started.setCookie])
+        this.#preSession = started.value
+      }
+    }
+    return this.#ctx.preSession.issue(this.#preSession)
   }
 
   verifyCsrfToken(token: unknown): boolean {
-    return this.#record !== null && this.#ctx.verifyCsrf(this.#record.idHash, token)
+    const record = this.#record
+    if (record !== null && this.#ctx.verifyCsrf(record.idHash, token)) return true
+    // A signed-in session accepts only its own token; a visitor's, also the pre-session one
+    // (a form rendered before the visitor's first write made a session).
+    if (record?.userId != null) return false
+    const pre = this.#ctx.preSession
+    return pre.verify(this.#preSession ?? pre.read(this.#request), token)
   }
 
   tokens(): TokenResponse | null {

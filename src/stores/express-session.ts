@@ -233,14 +233,20 @@ function adapterRefreshTokens(io: Io): RefreshTokenStore {
   return {
     async insert(record) {
       const familySid = io.sid.family(record.familyId)
-      await io.locked(familySid, async () => {
-        const family = (await io.read('insert', familySid))?.family
-        const members = [...(family?.members ?? []), record.idHash]
-        const expiresAt = Math.max(family?.expiresAt ?? 0, record.expiresAt)
-        await saveToken('insert', record)
-        // The family's list lives as long as its longest-lived token.
-        await io.write('insert', familySid, { ns, family: { members, expiresAt } }, expiresAt)
-      })
+      const tokenSid = io.sid.token(record.idHash)
+      // Family, then token: the order revokeFamily takes them in.
+      await io.locked(familySid, () =>
+        io.locked(tokenSid, async () => {
+          // A token already stored stays as it is (a rotation's successor may be issued twice).
+          if ((await io.read('insert', tokenSid))?.token !== undefined) return
+          const family = (await io.read('insert', familySid))?.family
+          const members = [...(family?.members ?? []), record.idHash]
+          const expiresAt = Math.max(family?.expiresAt ?? 0, record.expiresAt)
+          await saveToken('insert', record)
+          // The family's list lives as long as its longest-lived token.
+          await io.write('insert', familySid, { ns, family: { members, expiresAt } }, expiresAt)
+        }),
+      )
     },
     use: (idHash, at) =>
       io.locked(io.sid.token(idHash), async () => {

@@ -1,5 +1,6 @@
 // An in-process store: bounded, expiring, returning copies. For tests and single-process apps.
 import type { Clock } from '../clock.js'
+import { TesseraError } from '../errors.js'
 import { intervalSeconds, positiveInteger } from '../options.js'
 import type {
   RefreshTokenRecord,
@@ -16,6 +17,9 @@ export interface MemoryStoreOptions {
    * Most sessions (and, separately, most refresh tokens) held at once; default 100 000. When full,
    * a write first drops expired records, then evicts the records closest to expiry: about 1/128 of
    * `maxEntries` at once, so that a full store scans once per batch rather than on every write.
+   * Records of visitors who are not signed in go first, and a visitor's record never evicts a
+   * signed-in one: when only signed-in records are left, a new visitor's record is refused
+   * (`ERR_STORE_UNAVAILABLE`), so a flood of anonymous writes cannot log anyone out.
    */
   readonly maxEntries?: number
   /** How often expired records are swept (an unref'd timer); `0` turns it off; default 60. Reads never return them anyway. */
@@ -105,11 +109,19 @@ class ExpiringTable<V extends { expiresAt: number }> {
   readonly #indexKey: (value: V) => string | null
   readonly #maxEntries: number
   readonly #clock: Clock
+  /** True for a value that may be evicted before the others, and may evict only its likes. */
+  readonly #anonymous: (value: V) => boolean
 
-  constructor(indexKey: (value: V) => string | null, maxEntries: number, clock: Clock) {
+  constructor(
+    indexKey: (value: V) => string | null,
+    maxEntries: number,
+    clock: Clock,
+    anonymous: (value: V) => boolean,
+  ) {
     this.#indexKey = indexKey
     this.#maxEntries = maxEntries
     this.#clock = clock
+    this.#anonymous = anonymous
   }
 
   /** The value if it is live; an expired one is removed on the way. */
@@ -128,7 +140,7 @@ class ExpiringTable<V extends { expiresAt: number }> {
   /** Stores `value` under `key`, moving its index entry; makes room first when full. */
   set(key: string, value: V): void {
     if (this.#map.has(key)) this.delete(key)
-    else if (this.#map.size >= this.#maxEntries) this.#makeRoom()
+    else if (this.#map.size >= this.#maxEntries) this.#makeRoom(this.#anonymous(value))
     this.#map.set(key, value)
     const indexKey = this.#indexKey(value)
     if (indexKey !== null) this.#index.add(indexKey, key)
@@ -166,25 +178,42 @@ class ExpiringTable<V extends { expiresAt: number }> {
 
   // Full: drop what has expired; if that is not enough, evict the values closest to expiry, about
   // 1/128 of the bound at once so that a full table sorts once per batch, not on every write.
-  #makeRoom(): void {
+  // Anonymous values rank before every other (they go first), and a write of an anonymous value
+  // evicts only anonymous ones: when none is left, it is refused rather than evict a user.
+  #makeRoom(forAnonymous: boolean): void {
     this.sweep(this.#clock.now())
     if (this.#map.size < this.#maxEntries) return
     const count = Math.max(1, Math.floor(this.#maxEntries / 128))
-    const instants = new Float64Array(this.#map.size)
+    const ranks = new Float64Array(this.#map.size)
     let i = 0
-    for (const value of this.#map.values()) instants[i++] = value.expiresAt
-    instants.sort()
-    const threshold = instants[Math.min(count, instants.length) - 1]!
+    for (const value of this.#map.values()) ranks[i++] = this.#rank(value)
+    ranks.sort()
+    const threshold = ranks[Math.min(count, ranks.length) - 1]!
     let evicted = 0
     for (const [key, value] of this.#map) {
       if (evicted >= count) break
-      if (value.expiresAt <= threshold) {
+      if (forAnonymous && !this.#anonymous(value)) continue
+      if (this.#rank(value) <= threshold) {
         this.delete(key)
         evicted++
       }
     }
+    if (evicted === 0) {
+      throw new TesseraError(
+        'ERR_STORE_UNAVAILABLE',
+        `memory store is full (maxEntries ${this.#maxEntries}) of signed-in sessions; a visitor's record does not evict them`,
+      )
+    }
+  }
+
+  /** Eviction order: anonymous values first, then by expiry. */
+  #rank(value: V): number {
+    return this.#anonymous(value) ? value.expiresAt - ANONYMOUS_FIRST : value.expiresAt
   }
 }
+
+/** Larger than any span of epoch milliseconds: anonymous values rank below every other. */
+const ANONYMOUS_FIRST = 2 ** 50
 
 /**
  * An in-memory store: bounded by `maxEntries`, never returns an expired record, returns copies,
@@ -198,8 +227,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const maxEntries = positiveInteger(options, 'maxEntries', 100_000)
   const sweepEvery = intervalSeconds(options, 'sweepIntervalSeconds', 60)
   const clock = options.clock ?? Date
-  const sessions = new ExpiringTable<SessionEntry>((e) => e.userId, maxEntries, clock)
-  const tokens = new ExpiringTable<RefreshTokenRecord>((t) => t.familyId, maxEntries, clock)
+  const sessions = new ExpiringTable<SessionEntry>(
+    (e) => e.userId,
+    maxEntries,
+    clock,
+    (e) => e.userId === null,
+  )
+  const tokens = new ExpiringTable<RefreshTokenRecord>(
+    (t) => t.familyId,
+    maxEntries,
+    clock,
+    (t) => t.userId === '',
+  )
   const timer =
     sweepEvery === 0
       ? undefined
@@ -267,7 +306,8 @@ function memorySessions(table: ExpiringTable<SessionEntry>, clock: Clock): Sessi
 function memoryRefreshTokens(table: ExpiringTable<RefreshTokenRecord>): RefreshTokenStore {
   return {
     async insert(record) {
-      table.set(record.idHash, { ...record })
+      // A token already held stays as it is (a rotation's successor may be issued twice).
+      if (table.peek(record.idHash) === undefined) table.set(record.idHash, { ...record })
     },
     async use(idHash, now) {
       const token = table.peek(idHash)

@@ -15,7 +15,8 @@ export function createPostgresRefreshTokens(
         'insert',
         `INSERT INTO ${t.refreshTokens}
            (id_hash, family_id, user_id, created_at, expires_at, used_at, revoked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (id_hash) DO NOTHING`,
         [r.idHash, r.familyId, r.userId, r.createdAt, r.expiresAt, r.usedAt, r.revokedAt],
       )
     },

@@ -97,10 +97,11 @@ export const INDEX_REMOVE = `return redis.call('ZREM', KEYS[1], ARGV[1])`
 /**
  * Refresh token hash fields: u userId, c createdAt, e expiresAt, x usedAt ('' unused),
  * r revokedAt ('' not revoked).
- * KEYS[1] token, KEYS[2] its family's set (same slot); ARGV u c e now idHash.
+ * KEYS[1] token, KEYS[2] its family's set (same slot); ARGV u c e now idHash. A token already
+ * stored is left as it is (a rotation's successor may be issued more than once).
  */
 export const INSERT_TOKEN = `
-redis.call('DEL', KEYS[1])
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'u', ARGV[1], 'c', ARGV[2], 'e', ARGV[3], 'x', '', 'r', '')
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 ${indexAdd('KEYS[2]', 'ARGV[4]', 'ARGV[3]', 'ARGV[5]')}

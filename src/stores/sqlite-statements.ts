@@ -152,7 +152,7 @@ export function prepareStatements(db: SqliteDatabase, prefix: string) {
         (SELECT rowid FROM {p}sessions WHERE expires_at <= ? LIMIT ?)`,
     ),
     insertToken: prepare(
-      `INSERT OR REPLACE INTO {p}refresh_tokens
+      `INSERT OR IGNORE INTO {p}refresh_tokens
         (id_hash, family_id, user_id, created_at, expires_at, used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     getToken: prepare('SELECT * FROM {p}refresh_tokens WHERE id_hash = ? AND expires_at > ?'),

@@ -75,7 +75,11 @@ export interface RefreshTokenRecord {
 
 /** Where the token carrier's refresh tokens live. */
 export interface RefreshTokenStore {
-  /** Stores a new, unused token. */
+  /**
+   * Stores a new, unused token. A token whose `idHash` is already stored is left exactly as it is
+   * (never replaced, its `usedAt` and `revokedAt` kept): every use of a refresh token inside the
+   * grace window issues the same successor, and only the first insert counts.
+   */
   insert(record: RefreshTokenRecord): Promise<void>
   /**
    * Atomically marks the token used at `now` (if not already used) and returns it as it was

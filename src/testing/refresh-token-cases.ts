@@ -1,5 +1,13 @@
 // The refresh-token half of the conformance suite.
 import assert from 'node:assert/strict'
+import { createKeyring } from '../crypto/keyring.js'
+import { randomBytesBuffer } from '../crypto/random.js'
+import { isTesseraError } from '../errors.js'
+import {
+  issueRefreshToken,
+  refreshSuccessorKey,
+  rotateRefreshToken,
+} from '../session/carriers/token/refresh-family.js'
 import type { RefreshTokenRecord } from '../stores/store.js'
 import { fakeIdHash, refreshTokenRecord } from './fixtures.js'
 import type { RegisterCase, WithStore } from './session-cases.js'
@@ -69,6 +77,75 @@ export function refreshTokenCases(
         assert.equal(seen.filter((r) => r !== null && r.usedAt === null).length, 1)
         assert.equal(seen.filter((r) => r !== null && r.usedAt === now).length, concurrency - 1)
       }
+    }),
+  )
+
+  it(
+    'insert leaves a token already stored as it is: never unused again, never unrevoked',
+    withStore(async (store) => {
+      const token = refreshTokenRecord()
+      await store.refreshTokens.insert(token)
+      const now = Date.now()
+      await store.refreshTokens.use(token.idHash, now)
+      await store.refreshTokens.insert({ ...token, createdAt: now + 1 })
+      assert.deepEqual(await store.refreshTokens.use(token.idHash, now + 2), {
+        ...token,
+        usedAt: now,
+      })
+      await store.refreshTokens.revokeFamily(token.familyId, now + 3)
+      await store.refreshTokens.insert(token)
+      assert.equal((await store.refreshTokens.use(token.idHash, now + 4))?.revokedAt, now + 3)
+    }),
+  )
+
+  it(
+    'security: ten concurrent rotations of one refresh token inside the grace window give one successor; past it the family dies',
+    withStore(async (store) => {
+      const successorKey = refreshSuccessorKey(
+        createKeyring([{ id: 'conformance', key: randomBytesBuffer(32) }]),
+      )
+      const now = Date.now()
+      const familyId = fakeIdHash()
+      const first = await issueRefreshToken(store.refreshTokens, {
+        familyId,
+        userId: 'u-rotate',
+        now,
+        expiresAt: now + 3_600_000,
+      })
+      const rotate = (token: string, at: number, graceSeconds = 5) =>
+        rotateRefreshToken(store.refreshTokens, token, { now: at, graceSeconds, successorKey })
+      const inside = await Promise.all(Array.from({ length: 10 }, () => rotate(first.token, now)))
+      const successors = new Set(inside.map((s) => s.token))
+      assert.equal(successors.size, 1, `${successors.size} live successors`)
+      const [successor] = successors as Set<string>
+      // The one successor rotates on; the parent, once the window is over, kills the family.
+      const next = await rotate(successor!, now + 1000)
+      const late = await Promise.allSettled(
+        Array.from({ length: 10 }, () => rotate(first.token, now + 5000)),
+      )
+      // Each late use is refused: as a reuse, or (once a reuse has revoked it) as revoked.
+      const codes = late.map((r) =>
+        r.status === 'rejected' && isTesseraError(r.reason) ? r.reason.code : r.status,
+      )
+      assert.ok(codes.includes('ERR_REFRESH_TOKEN_REUSED'), codes.join())
+      for (const code of codes) {
+        assert.ok(code === 'ERR_REFRESH_TOKEN_REUSED' || code === 'ERR_REFRESH_TOKEN_INVALID', code)
+      }
+      await assert.rejects(rotate(next.token, now + 6000), (err: unknown) =>
+        isTesseraError(err, 'ERR_REFRESH_TOKEN_INVALID'),
+      )
+      // graceSeconds 0: of two uses in one millisecond, exactly one succeeds.
+      const other = await issueRefreshToken(store.refreshTokens, {
+        familyId: fakeIdHash(),
+        userId: 'u-rotate',
+        now,
+        expiresAt: now + 3_600_000,
+      })
+      const both = await Promise.allSettled([
+        rotate(other.token, now + 1, 0),
+        rotate(other.token, now + 1, 0),
+      ])
+      assert.equal(both.filter((r) => r.status === 'fulfilled').length, 1)
     }),
   )
 

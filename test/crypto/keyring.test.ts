@@ -36,6 +36,11 @@ describe('createKeyring', () => {
   const refused: [string, () => unknown, RegExp][] = [
     ['an empty list', () => createKeyring([]), /non-empty/],
     [
+      'a bare secret in place of { id, key }, naming the option, not the value',
+      () => createKeyring([secret.toString('base64url') as never]),
+      /^keys\[0\] must be an object \{ id, key \}, got string;/,
+    ],
+    [
       'a 31-byte secret',
       () => createKeyring([{ id: 'a', key: randomBytes(31) }]),
       /31 bytes; a secret needs at least 32/,

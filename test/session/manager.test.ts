@@ -159,6 +159,59 @@ describe('createSessionManager (server carrier)', () => {
     assert.deepEqual({ ...session.data }, { returnTo: '/a', count: 0 })
   })
 
+  it('security: a visitor’s CSRF token stores nothing and is bound to its pre-session cookie', async () => {
+    const s = setup()
+    const writes = s.store.writes()
+    let token = ''
+    const first = await visit(s.manager, undefined, async (x) => {
+      token = await x.csrfToken()
+      assert.equal(await x.csrfToken(), token, 'the same token within a request')
+      assert.equal(x.isNew, true)
+    })
+    assert.equal(s.store.writes(), writes, 'no store write')
+    assert.equal(first.sink.cookies.length, 1)
+    const pre = first.sink.cookies[0]!.split(';')[0]!
+    assert.match(
+      first.sink.cookies[0]!,
+      /^tessera-csrf=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax$/,
+    )
+    const other = cookiePair(
+      (await visit(s.manager, undefined, async (x) => void (await x.csrfToken()))).sink.cookies,
+    )
+    const post = { method: 'POST' }
+    const check = async (cookie: string | undefined, t: unknown) =>
+      (await visit(s.manager, cookie, () => {}, post)).session.verifyCsrfToken(t)
+    assert.equal(await check(pre, token), true)
+    assert.equal(await check(other, token), false, 'another visitor’s cookie')
+    assert.equal(await check(undefined, token), false, 'no cookie')
+    assert.equal(await check(pre, token.slice(1) + 'A'), false)
+    // A later GET with the cookie gives the same token and sets nothing.
+    const again = await visit(s.manager, pre, async (x) => assert.equal(await x.csrfToken(), token))
+    assert.deepEqual(again.sink.cookies, [])
+    // Signed in, only the session's own token counts, and the pre-session cookie is cleared.
+    const login = await visit(s.manager, pre, async (x) => {
+      await x.login('alice')
+      assert.equal(x.verifyCsrfToken(token), false)
+    })
+    assert.ok(login.sink.cookies.some((c) => /^tessera-csrf=; .*Max-Age=0/.test(c)))
+    assert.equal(s.store.writes(), writes + 1, 'only the login wrote')
+  })
+
+  it('security: warns once, naming trust proxy, about plain HTTP for a host that is not loopback', async () => {
+    const s = setup()
+    await visit(s.manager, undefined, () => {}, { host: 'localhost:3000' })
+    await visit(s.manager, undefined, () => {}, { host: 'app.example.com', secure: true })
+    assert.equal(s.events.length, 0)
+    for (let i = 0; i < 3; i++)
+      await visit(s.manager, undefined, () => {}, { host: 'app.example.com' })
+    const warnings = s.events.filter((e) => e.type === 'plain-http')
+    assert.equal(warnings.length, 1)
+    assert.match((warnings[0] as { message: string }).message, /trust proxy/)
+    const fixed = setup({ secure: false })
+    await visit(fixed.manager, undefined, () => {}, { host: 'app.example.com' })
+    assert.equal(fixed.events.length, 0, 'secure: false was chosen on purpose')
+  })
+
   it('refuses malformed, unknown and duplicate cookies with a reason, never a throw', async () => {
     const s = setup()
     const good = await loggedIn(s)

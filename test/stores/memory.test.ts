@@ -9,6 +9,8 @@ import { repoFile } from '../helpers/paths.js'
 
 testStore('memory', () => createMemoryStore())
 
+const HOUR = 3_600_000
+
 describe('createMemoryStore', () => {
   it('evicts the record closest to expiry when full', async () => {
     const store = createMemoryStore({ maxEntries: 3 })
@@ -49,6 +51,42 @@ describe('createMemoryStore', () => {
     const held = await store.refreshTokens.revokeFamily('family-1', Date.now())
     assert.ok(held <= 300 && held > 290, `holds ${held} tokens`)
     await store.close?.()
+  })
+
+  it('security: a flood of visitors’ records never evicts a signed-in session', async () => {
+    const store = createMemoryStore({ maxEntries: 256 })
+    const now = Date.now()
+    // The signed-in session expires first: by expiry alone it would be the first to go.
+    const user = sessionRecord({ userId: 'alice', expiresAt: now + 60_000 })
+    await store.sessions.create(user)
+    let refused = 0
+    for (let i = 0; i < 2_000; i++) {
+      const visitor = sessionRecord({ userId: null, authenticatedAt: null, expiresAt: now + HOUR })
+      await store.sessions.create(visitor)
+    }
+    assert.deepEqual(await store.sessions.get(user.idHash), user)
+    // Only signed-in records left: a visitor's record is refused, never makes room.
+    const full = createMemoryStore({ maxEntries: 4 })
+    const users = [1, 2, 3, 4].map((i) => sessionRecord({ userId: `u${i}` }))
+    for (const u of users) await full.sessions.create(u)
+    await full.sessions
+      .create(sessionRecord({ userId: null, authenticatedAt: null }))
+      .catch((err: unknown) => {
+        assert.ok(isTesseraError(err, 'ERR_STORE_UNAVAILABLE'))
+        refused++
+      })
+    assert.equal(refused, 1)
+    for (const u of users) assert.deepEqual(await full.sessions.get(u.idHash), u)
+    // A signed-in newcomer evicts a visitor first, however far its expiry.
+    const mixed = createMemoryStore({ maxEntries: 2 })
+    const visitor = sessionRecord({ userId: null, authenticatedAt: null, expiresAt: now + HOUR })
+    const early = sessionRecord({ userId: 'bob', expiresAt: now + 60_000 })
+    await mixed.sessions.create(visitor)
+    await mixed.sessions.create(early)
+    await mixed.sessions.create(sessionRecord({ userId: 'carol' }))
+    assert.equal(await mixed.sessions.get(visitor.idHash), null)
+    assert.deepEqual(await mixed.sessions.get(early.idHash), early)
+    for (const s of [store, full, mixed]) await s.close?.()
   })
 
   it('decides expiry by its injected clock', async () => {

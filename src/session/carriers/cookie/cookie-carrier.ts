@@ -4,7 +4,7 @@
 // get a small record (no data) so that list, revoke and logout-everywhere work, and every request
 // checks that record through a cache that answers for at most one second (LO-2).
 import type { Clock } from '../../../clock.js'
-import { MAX_COOKIE_BYTES, parseCookie } from '../../../cookie/codec.js'
+import { MAX_COOKIE_BYTES, parseCookie, parseCookieAll } from '../../../cookie/codec.js'
 import { sealValue, unsealValue } from '../../../cookie/sealed.js'
 import { sha256 } from '../../../crypto/hash.js'
 import type { Keyring } from '../../../crypto/keyring.js'
@@ -189,7 +189,8 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
       // The common case, one cookie, is read without parsing the whole header.
       const single = readCookie(request.cookieHeader, name)
       if (single === null) return refuse('ERR_TOKEN_MALFORMED', request) // IN-5: duplicates
-      const sealed = single ?? joinCookieChunks(parseCookie(request.cookieHeader), name, maxChunks)
+      const sealed =
+        single ?? joinCookieChunks(parseCookieAll(request.cookieHeader), name, maxChunks)
       if (sealed === null) {
         const present = presentNames(request, name).length > 0
         return present ? refuse('ERR_TOKEN_MALFORMED', request) : noSession

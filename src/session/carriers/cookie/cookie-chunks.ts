@@ -72,22 +72,31 @@ export function splitCookieValue(
 }
 
 /**
+ * A parsed `Cookie` header: one value per name (`parseCookie`) or every value of each name
+ * (`parseCookieAll`), which lets duplicates be seen and refused.
+ */
+export type CookieValues = Readonly<Record<string, string | readonly string[] | undefined>>
+
+/**
  * Reads back what `splitCookieValue` wrote: the single cookie `name` if present, else chunks
  * `name.0`, `name.1`, … joined until the first missing index. Returns null when there is none,
- * or when more than `maxChunks` chunks are present (a hostile request). A missing or foreign
- * chunk is not detected here: the joined value then fails to unseal, which the caller treats as
- * no session.
+ * when more than `maxChunks` chunks are present (a hostile request), or when the single cookie or
+ * a chunk appears twice with different values (IN-5: a cookie tossed from a sibling subdomain is
+ * refused rather than guessed between; pass `parseCookieAll`'s record to detect it). A missing or
+ * foreign chunk is not detected here: the joined value then fails to unseal, which the caller
+ * treats as no session.
  */
 export function joinCookieChunks(
-  cookies: Readonly<Record<string, string | undefined>>,
+  cookies: CookieValues,
   name: string,
   maxChunks: number,
 ): string | null {
-  const single = cookies[name]
+  const single = oneValue(cookies[name])
   if (single !== undefined) return single
   const parts: string[] = []
   for (let i = 0; i <= maxChunks; i++) {
-    const part = cookies[chunkName(name, i)]
+    const part = oneValue(cookies[chunkName(name, i)])
+    if (part === null) return null
     if (part === undefined) break
     parts.push(part)
   }
@@ -95,14 +104,18 @@ export function joinCookieChunks(
   return parts.join('')
 }
 
+/** The value of one name: undefined when absent, null when it came twice and disagrees. */
+function oneValue(values: string | readonly string[] | undefined): string | null | undefined {
+  if (values === undefined || typeof values === 'string') return values
+  const first = values[0]
+  return values.every((v) => v === first) ? first : null
+}
+
 /**
  * The names of the cookies of `name` (single and chunks) present in a request, bounded by
  * `MAX_CHUNKS_LIMIT`: the ones to clear when a response writes fewer of them, or none.
  */
-export function presentChunkNames(
-  cookies: Readonly<Record<string, string | undefined>>,
-  name: string,
-): string[] {
+export function presentChunkNames(cookies: CookieValues, name: string): string[] {
   const names: string[] = []
   if (cookies[name] !== undefined) names.push(name)
   for (let i = 0; i <= MAX_CHUNKS_LIMIT; i++) {

@@ -6,7 +6,12 @@ import { isTesseraError, type TesseraErrorCode } from '../../../errors.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
 import type { RevocationCache } from '../../revocation-cache.js'
 import type { StoreCall } from '../../store-call.js'
-import { issueRefreshToken, rotateRefreshToken, type RefreshReuse } from './refresh-family.js'
+import {
+  issueRefreshToken,
+  rotateRefreshToken,
+  type RefreshReuse,
+  type SuccessorKey,
+} from './refresh-family.js'
 
 /** What the refresh flow needs from its token carrier. */
 export interface RefreshFlowOptions {
@@ -15,6 +20,8 @@ export interface RefreshFlowOptions {
   /** The family's absolute lifetime, ms: no refresh extends a session past it. */
   readonly absoluteMs: number
   readonly graceSeconds: number
+  /** From `refreshSuccessorKey`: every use of a token inside the grace window gets one successor. */
+  readonly successorKey: SuccessorKey
   /** The carrier's revocation cache, or null when revocation checks are off. */
   readonly live: RevocationCache<SessionRecord | null> | null
   readonly onRefreshReuse?: ((reuse: RefreshReuse) => void) | undefined
@@ -59,6 +66,7 @@ export function createRefreshFlow(options: RefreshFlowOptions): RefreshFlow {
         rotateRefreshToken(store.refreshTokens, token, {
           now: at,
           graceSeconds,
+          successorKey: options.successorKey,
           onReuse: (reuse) => {
             reused.familyId = reuse.familyId
             options.onRefreshReuse?.(reuse)

@@ -21,7 +21,7 @@ import {
   type IssuedTokens,
 } from '../../carrier.js'
 import { createRevocationCache } from '../../revocation-cache.js'
-import type { RefreshReuse } from './refresh-family.js'
+import { refreshSuccessorKey, type RefreshReuse } from './refresh-family.js'
 import { createRefreshFlow } from './refresh-flow.js'
 import {
   readCookie,
@@ -47,8 +47,9 @@ export interface TokenCarrierOptions extends AccessTokenOptions {
   /** The family's absolute lifetime: no refresh extends a session past it (RT-5, TO-2). */
   readonly absoluteTimeoutSeconds: number
   /**
-   * A refresh token presented again less than this long after its first use still refreshes
-   * (two tabs at once); after it, reuse revokes the family. 0 to 60; default 5.
+   * A refresh token presented again less than this long after its first use still refreshes, to
+   * the same successor as the first use (two tabs at once; one chain, never two); from then on,
+   * reuse revokes the family. 0 to 60; default 5.
    */
   readonly refreshGraceSeconds?: number | undefined
   /** Accept the access token from the cookie, an `Authorization: Bearer` header, or both (default). */
@@ -191,6 +192,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     storeCall,
     absoluteMs,
     graceSeconds,
+    successorKey: refreshSuccessorKey(options.keys),
     live,
     onRefreshReuse: options.onRefreshReuse,
   })

@@ -178,6 +178,28 @@ describe('cookie carrier', () => {
       assert.deepEqual(s.rejects, ['ERR_SIGNATURE_INVALID'])
     })
 
+    it('security: refuses duplicate chunk cookies (tossed from a sibling subdomain) instead of taking the first', async () => {
+      const s = setup()
+      const victim = await signedIn(s.manager, 'alice')
+      await visit(s.manager, victim, (x) => void (x.data.blob = big))
+      const mallory = await signedIn(s.manager, 'mallory')
+      await visit(s.manager, mallory, (x) => void (x.data.blob = big))
+      const [own, tossed] = [victim, mallory].map((jar) =>
+        [0, 1].map((i) => `${NAME}.${i}=${jar.cookies.get(`${NAME}.${i}`)!}`),
+      ) as [string[], string[]]
+      // The tossed chunks come first, as a cookie with a longer Path would be sent.
+      for (const header of [[...tossed, ...own].join('; '), [...own, ...tossed].join('; ')]) {
+        const before = s.rejects.length
+        const { session } = await visit(s.manager, victim, () => {}, { cookieHeader: header })
+        assert.equal(session.userId, null)
+        assert.deepEqual(s.rejects.slice(before), ['ERR_TOKEN_MALFORMED'])
+      }
+      // The same chunks sent twice with the same values are one cookie, not a conflict.
+      const twice = [...own, ...own].join('; ')
+      const { session } = await visit(s.manager, mallory, () => {}, { cookieHeader: twice })
+      assert.equal(session.userId, 'alice')
+    })
+
     it('refuses state beyond maxChunks with a clear error instead of dropping it', async () => {
       const s = setup({ maxChunks: 2 })
       const jar = await signedIn(s.manager)

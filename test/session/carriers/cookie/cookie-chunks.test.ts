@@ -86,6 +86,14 @@ describe('joinCookieChunks', () => {
     assert.equal(joinCookieChunks(jar, NAME, 3), chunks[0]!.value)
   })
 
+  it('returns null when a chunk or the single cookie comes twice with different values', () => {
+    const jar = { ...toJar(chunks), [`${NAME}.1`]: [chunks[1]!.value, 'tossed'] }
+    assert.equal(joinCookieChunks(jar, NAME, 3), null)
+    assert.equal(joinCookieChunks({ [NAME]: ['a', 'b'] }, NAME, 3), null)
+    const same = { ...toJar(chunks), [`${NAME}.0`]: [chunks[0]!.value, chunks[0]!.value] }
+    assert.equal(joinCookieChunks(same, NAME, 3), chunks.map((c) => c.value).join(''))
+  })
+
   it('returns null when a request carries more chunks than the limit', () => {
     const jar = { ...toJar(chunks), [`${NAME}.3`]: 'extra' }
     assert.equal(joinCookieChunks(jar, NAME, 3), null)
