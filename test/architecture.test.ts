@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
+import { pathToFileURL } from 'node:url'
 import { REPO_ROOT, repoFile } from './helpers/paths.js'
 import {
   citedCodes,
@@ -15,6 +16,7 @@ import {
   importSpecifiers,
   missingExportSources,
   resolveRelative,
+  undocumentedExports,
 } from './helpers/repo-checks.js'
 
 // Layers from the bottom up; a file may import only from its own layer or a lower one.
@@ -146,31 +148,12 @@ function markdownFiles(): Map<string, string> {
 /** Where requirement codes and documents may be cited: all TypeScript of the repository. */
 const CITING_DIRS = ['src', 'app', 'cli', 'test', 'bench', 'scripts'].filter((d) => existsInRepo(d))
 
-/**
- * TEMPORARY (issue 12): the two type-only cycles in src/stores, where a helper imports a
- * driver-shape type from the store's public entry file. The restructuring branch (carryon)
- * moves those types out of the entry files; delete this list when it lands. A listed cycle that
- * no longer exists fails the test, so the list cannot outlive them.
- */
-const KNOWN_CYCLES_TO_REMOVE: readonly string[] = [
-  'src/stores/postgres-query.ts → src/stores/postgres.ts → src/stores/postgres-query.ts',
-  'src/stores/redis-tokens.ts → src/stores/redis.ts → src/stores/redis-tokens.ts',
-]
-
 describe('architecture: the repository explains itself', () => {
   it('no import cycle in src/, app/ or cli/', () => {
     const cycles = findCycles(importGraph(readTree(['src', 'app', 'cli']))).map((c) =>
       c.join(' → '),
     )
-    assert.deepEqual(
-      cycles.filter((c) => !KNOWN_CYCLES_TO_REMOVE.includes(c)),
-      [],
-    )
-    assert.deepEqual(
-      KNOWN_CYCLES_TO_REMOVE.filter((c) => !cycles.includes(c)),
-      [],
-      'these cycles are gone: remove them from KNOWN_CYCLES_TO_REMOVE',
-    )
+    assert.deepEqual(cycles, [])
   })
 
   it('every package.json export points at a file built from a source in the repository', () => {
@@ -209,6 +192,35 @@ describe('architecture: the documents point at files that exist', () => {
         .map((p) => `${file}: ${p}`),
     )
     assert.deepEqual(missing, [])
+  })
+})
+
+/** Each package.json subpath with a module (`.`, `./jwt`, …) and the names that module exports. */
+async function runtimeExports(): Promise<{ name: string; bySubpath: Map<string, string[]> }> {
+  const pkg = JSON.parse(readFileSync(repoFile('package.json'), 'utf8')) as {
+    name: string
+    exports: Record<string, string | { default: string }>
+  }
+  const bySubpath = new Map<string, string[]>()
+  for (const [subpath, target] of Object.entries(pkg.exports)) {
+    if (typeof target === 'string') continue // ./package.json
+    const module = (await import(pathToFileURL(repoFile(target.default)).href)) as object
+    bySubpath.set(subpath, Object.keys(module).sort())
+  }
+  return { name: pkg.name, bySubpath }
+}
+
+describe('architecture: the public surface is the documented surface', () => {
+  it('every runtime export of every entry is named in a document about that entry', async () => {
+    const { name, bySubpath } = await runtimeExports()
+    assert.ok(bySubpath.size >= 9, 'every entry was loaded')
+    assert.deepEqual(undocumentedExports(name, bySubpath, markdownFiles()), [])
+  })
+
+  it('the root entry exports no carrier, manager or CSRF internals', async () => {
+    const root = (await runtimeExports()).bySubpath.get('.')!
+    const internal = root.filter((n) => /Carrier$|SessionManager|Csrf|^randomId$/.test(n))
+    assert.deepEqual(internal, [])
   })
 })
 
@@ -269,6 +281,25 @@ describe('architecture checks fail on bad input', () => {
       missingExportSources(exports, (p) => present.has(p)),
       [],
     )
+  })
+
+  it('finds an export no document names next to its entry', () => {
+    const exports = new Map([
+      ['.', ['createThing', 'helperNobodyDocuments']],
+      ['./web', ['serve']],
+    ])
+    const documents = new Map([
+      ['docs/a.md', "import { createThing } from 'pkg'\nThe `serve` function of pkg/webby."],
+      ['docs/b.md', 'helperNobodyDocuments is named here, but no entry is.'],
+    ])
+    assert.deepEqual(undocumentedExports('pkg', exports, documents), [
+      '"pkg" exports helperNobodyDocuments',
+      '"pkg/web" exports serve',
+    ])
+    documents.set('docs/c.md', "`serve` from 'pkg/web'")
+    assert.deepEqual(undocumentedExports('pkg', exports, documents), [
+      '"pkg" exports helperNobodyDocuments',
+    ])
   })
 
   it('finds requirement codes, not algorithm names, and knows an entry from a mention', () => {

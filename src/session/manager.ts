@@ -17,14 +17,13 @@ import {
   type CarrierCookieOptions,
   type CarrierRequest,
 } from './carrier.js'
-import { authCookie, clearAuthCookie } from './auth-cookie.js'
 import { checkCsrf, createCsrfTokens, PRE_SESSION_VALUE, type CsrfTokens } from './csrf.js'
 import { createCookieCarrier, type CookieCarrierOptions } from './carriers/cookie/cookie-carrier.js'
 import { sessionHandleFunction } from './carrier-keys.js'
 import { createServerCarrier } from './carriers/server/server-carrier.js'
 import { createTokenCarrier, type TokenCarrierOptions } from './carriers/token/token-carrier.js'
 import type { ResponseSink, SessionData, SessionEvent, TokenResponse } from './request-session.js'
-import { readCookie } from './session-cookie.js'
+import { deleteCookie, readCookie, setCookie } from './carrier-cookie.js'
 import { Session, tokenResponse, type PreSessionCsrf, type SessionContext } from './session.js'
 import { DEFAULT_STORE_TIMEOUT_SECONDS } from './store-call.js'
 
@@ -201,6 +200,8 @@ export function createSessionManager<Data extends object = SessionData>(
     maxUpdateAttempts: attempts,
     now: () => clock.now(),
     expiresAt: (createdAt, now) => Math.min(now + idle * 1000, createdAt + absolute * 1000),
+    isLive: (record, now) =>
+      now < Math.min(record.expiresAt, ctx.expiresAt(record.createdAt, record.lastSeenAt)),
     touchDue: (record, now) => now - record.lastSeenAt >= touch * 1000,
     handleOf,
     csrfTokenOf: (idHash) => csrf.issue(idHash),
@@ -245,7 +246,7 @@ export function createSessionManager<Data extends object = SessionData>(
     }
     const record = loaded.record
     // TO-1, TO-2: both deadlines are checked here with this clock, whatever the store kept.
-    if (now < Math.min(record.expiresAt, ctx.expiresAt(record.createdAt, record.lastSeenAt))) {
+    if (ctx.isLive(record, now)) {
       return loaded
     }
     const setCookies = await carrier.destroy(record.idHash, request)
@@ -266,7 +267,11 @@ export function createSessionManager<Data extends object = SessionData>(
         if (!servesAnonymously(storeOutage, request, err)) throw err
         // A read served without a session: never signed in, and no write (not even a cookie).
         reject('ERR_STORE_UNAVAILABLE', request)
-        return new Session<Data>(ctx, request, sink, null, null, true)
+        return new Session<Data>(ctx, request, sink, {
+          record: null,
+          crossSite: null,
+          storeDown: true,
+        })
       }
       if (loaded.setCookies.length > 0) sink.setCookies(loaded.setCookies)
       const verdict = checkCsrf(request, allowedOrigins)
@@ -278,13 +283,10 @@ export function createSessionManager<Data extends object = SessionData>(
         )
       }
       if (loaded.record?.userId != null) sink.authenticated()
-      return new Session<Data>(
-        ctx,
-        request,
-        sink,
-        loaded.record,
-        verdict.ok ? null : verdict.reason,
-      )
+      return new Session<Data>(ctx, request, sink, {
+        record: loaded.record,
+        crossSite: verdict.ok ? null : verdict.reason,
+      })
     },
     async refresh(refreshToken, request = API_REQUEST) {
       if (carrier.exchange === undefined) {
@@ -302,7 +304,7 @@ export function createSessionManager<Data extends object = SessionData>(
         return null
       }
       const record = exchanged.record
-      if (now >= Math.min(record.expiresAt, ctx.expiresAt(record.createdAt, record.lastSeenAt))) {
+      if (!ctx.isLive(record, now)) {
         await carrier.destroy(record.idHash, request)
         onEvent?.({ type: 'expired', userId: record.userId })
         reject('ERR_SESSION_EXPIRED', request)
@@ -364,11 +366,11 @@ function preSessionCsrf(csrf: CsrfTokens, cookie: CarrierCookieOptions): PreSess
     start(request) {
       const { name, secure } = identity(request)
       const value = randomId()
-      return { value, setCookie: authCookie(name, value, { secure }) }
+      return { value, setCookie: setCookie(name, value, { secure }) }
     },
     clear(request) {
       const { name, secure } = identity(request)
-      return clearAuthCookie(name, { secure })
+      return deleteCookie(name, { secure })
     },
     issue: (value) => csrf.issueAnonymous(value),
     verify: (value, token) => csrf.verifyAnonymous(value, token),

@@ -37,6 +37,8 @@ export interface SessionContext {
   now(): number
   /** `expiresAt` for a session created at `createdAt` and seen at `now`. */
   expiresAt(createdAt: number, now: number): number
+  /** Whether `record` is alive at `now`: before both its stored expiry and the idle and absolute deadlines. */
+  isLive(record: SessionRecord, now: number): boolean
   touchDue(record: SessionRecord, now: number): boolean
   handleOf(idHash: string): string
   csrfTokenOf(idHash: string): string
@@ -56,6 +58,16 @@ export interface SessionContext {
   ): Promise<CarrierWrite>
   /** Waits a little before retrying after a lost compare-and-set (jittered, grows with `attempt`). */
   backoff(attempt: number): Promise<void>
+}
+
+/** What a request's session starts from. */
+export interface SessionState {
+  /** The loaded record; null for no session. */
+  readonly record: SessionRecord | null
+  /** Why the request failed the CSRF check (it may read, never start a session), or null. */
+  readonly crossSite: string | null
+  /** The store failed and the request is served without a session (the `'anonymous'` policy). */
+  readonly storeDown?: boolean
 }
 
 /**
@@ -103,9 +115,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     ctx: SessionContext,
     request: CarrierRequest,
     sink: ResponseSink,
-    record: SessionRecord | null,
-    crossSite: string | null,
-    storeDown = false,
+    { record, crossSite, storeDown = false }: SessionState,
   ) {
     this.#storeDown = storeDown
     this.#ctx = ctx
@@ -277,9 +287,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     if (userId == null) return []
     const now = this.#ctx.now()
     const records = await this.#ctx.carrier.listByUser(userId)
-    return records
-      .filter((r) => now < Math.min(r.expiresAt, this.#ctx.expiresAt(r.createdAt, r.lastSeenAt)))
-      .map((r) => this.#info(r))
+    return records.filter((r) => this.#ctx.isLive(r, now)).map((r) => this.#info(r))
   }
 
   revoke(handle: string): Promise<boolean> {

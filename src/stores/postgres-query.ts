@@ -1,6 +1,6 @@
 // Bounded queries and the batched sweep, shared by the two halves of the PostgreSQL store.
 import { TesseraError } from '../errors.js'
-import type { PostgresResult } from './postgres.js'
+import type { PostgresResult } from './postgres-driver.js'
 
 /** A bounded, parameterised query; `op` names it in error messages. */
 export type Query = (op: string, text: string, values: unknown[]) => Promise<PostgresResult>

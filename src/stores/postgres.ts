@@ -1,6 +1,7 @@
 // A Store on PostgreSQL through `pg` 8: a Pool the caller creates and ends. Parameterised SQL
 // only; the two identifiers (schema, table) are validated and quoted once at startup. The
-// store creates and migrates its tables on first use, or an operator runs `migrate` beforehand.
+// store creates and migrates its tables on first use, or an operator runs `migratePostgres`
+// beforehand.
 import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
 import { intervalSeconds, positiveInteger } from '../options.js'
@@ -8,29 +9,10 @@ import { postgresMigrations, postgresTables, type PostgresTables } from './postg
 import { batched } from './batch.js'
 import { bounded, sweep, type Query } from './postgres-query.js'
 import { createPostgresRefreshTokens } from './postgres-tokens.js'
+import type { PostgresPoolLike, PostgresResult } from './postgres-driver.js'
 import type { SessionRecord, SessionStore, Store } from './store.js'
 
-/** What a query returns, as much of `pg`'s QueryResult as the store reads. */
-export interface PostgresResult {
-  readonly rows: Record<string, unknown>[]
-  readonly rowCount: number | null
-}
-
-/** The query method of a `pg` Pool or PoolClient. */
-export interface PostgresQueryable {
-  query(config: {
-    text: string
-    values?: unknown[]
-    query_timeout?: number
-    /** A prepared statement's name: parsed and planned once per connection. */
-    name?: string
-  }): Promise<PostgresResult>
-}
-
-/** The few methods of a `pg` 8 Pool the store calls; declared so tessera does not need `pg`. */
-export interface PostgresPoolLike extends PostgresQueryable {
-  connect(): Promise<PostgresQueryable & { release(err?: Error | boolean): void }>
-}
+export type { PostgresPoolLike, PostgresQueryable, PostgresResult } from './postgres-driver.js'
 
 export interface PostgresStoreOptions {
   /** A `pg` Pool; the caller ends it. Set `connectionTimeoutMillis` on it so connects fail fast too. */
@@ -45,7 +27,7 @@ export interface PostgresStoreOptions {
   readonly sweepBatchSize?: number
   /** How often this process deletes expired rows (an unref'd timer); 0 turns it off. Default 60. */
   readonly sweepIntervalSeconds?: number
-  /** Create and migrate the tables on first use. Default true; false when an operator runs `migrate`. */
+  /** Create and migrate the tables on first use. Default true; false when an operator runs `migratePostgres`. */
   readonly migrate?: boolean
   /** Where the store reads the time (epoch ms) to hide expired records. Default `Date`. */
   readonly clock?: Clock
@@ -421,6 +403,3 @@ function decodeSession(row: Record<string, unknown>): SessionRecord {
     meta: JSON.parse(row.meta as string) as SessionRecord['meta'],
   }
 }
-
-/** `migratePostgres` under the name the `tessera migrate` command looks for. */
-export { migratePostgres as migrate }

@@ -1,7 +1,7 @@
 // The refresh-token half of the Redis store. A token's family never changes, so every token is
 // hash-tagged by its family: using a token and revoking its family are single-slot scripts, and
 // the idHash → family pointer that `use` starts from is written once.
-import type { RedisKeys, Runner } from './redis.js'
+import type { RedisKeys, Runner } from './redis-keys.js'
 import { EXPIRE_TOKEN, INSERT_TOKEN, REVOKE_FAMILY, USE_TOKEN } from './redis-scripts.js'
 import { globEscape } from './redis-sweep.js'
 import type { RefreshTokenRecord, RefreshTokenStore } from './store.js'

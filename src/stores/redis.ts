@@ -42,6 +42,7 @@ import {
   TOUCH_SESSION,
 } from './redis-scripts.js'
 import { globEscape, scanAll, type RedisScannable } from './redis-sweep.js'
+import { RedisKeys, type Runner } from './redis-keys.js'
 import { createRedisRefreshTokens } from './redis-tokens.js'
 
 /**
@@ -101,38 +102,6 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 // INDEX_SLACK_MS instead of on every write. An entry therefore outlives an expired (not
 // deleted) session by at most this long before ZREMRANGEBYSCORE trims it; it is never listed.
 const INDEX_SLACK_MS = 5 * 60 * 1000
-
-/** Key names; see the table at the top of this file. */
-export class RedisKeys {
-  readonly prefix: string
-  constructor(prefix: string) {
-    this.prefix = prefix
-  }
-  session(idHash: string): string {
-    return `${this.prefix}{s:${idHash}}`
-  }
-  // User and family ids are the application's strings; encoding keeps "{" and "}" out of keys.
-  user(userId: string): string {
-    return `${this.prefix}{u:${encodeURIComponent(userId)}}`
-  }
-  tokenPointer(idHash: string): string {
-    return `${this.prefix}{r:${idHash}}`
-  }
-  family(familyId: string): string {
-    return `${this.prefix}{f:${encodeURIComponent(familyId)}}`
-  }
-  tokenPrefix(familyId: string): string {
-    return `${this.family(familyId)}t:`
-  }
-}
-
-/** Bounded Redis calls that fail with ERR_STORE_UNAVAILABLE. */
-export interface Runner {
-  script(op: string, script: string, keys: string[], args: (string | number)[]): Promise<unknown>
-  hmGet(op: string, key: string, fields: readonly string[]): Promise<unknown>
-  /** Visits every key matching `pattern` on every master, a batch at a time. */
-  scan(pattern: string, onKeys: (keys: string[]) => Promise<void>): Promise<void>
-}
 
 // Every call is bounded twice over: the driver aborts it (which also drops a command still
 // waiting in its offline queue, so a write reported as failed is not sent later), and the store

@@ -215,3 +215,28 @@ export function citedPaths(markdown: string): string[] {
   const pattern = /`((?:src|app|cli|test|bench|scripts|docs)\/[\w./-]*)`/g
   return [...new Set([...markdown.matchAll(pattern)].map((m) => m[1]!))]
 }
+
+/**
+ * The runtime exports no document explains, as `"<specifier>" exports <name>`: a name counts as
+ * documented when it appears as a word in a Markdown document that also names the subpath's
+ * import specifier (`tessera-session`, `tessera-session/jwt`, …). `exportsBySubpath` maps a
+ * package.json subpath (`.`, `./jwt`) to the names its module exports.
+ */
+export function undocumentedExports(
+  packageName: string,
+  exportsBySubpath: ReadonlyMap<string, readonly string[]>,
+  documents: ReadonlyMap<string, string>,
+): string[] {
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+  const missing: string[] = []
+  for (const [subpath, names] of exportsBySubpath) {
+    const specifier = subpath === '.' ? packageName : `${packageName}/${subpath.slice(2)}`
+    const mentions = new RegExp(`${escape(specifier)}(?![\\w/-])`)
+    const texts = [...documents.values()].filter((text) => mentions.test(text))
+    for (const name of names) {
+      const word = new RegExp(`(?<![\\w$])${escape(name)}(?![\\w$])`)
+      if (!texts.some((text) => word.test(text))) missing.push(`"${specifier}" exports ${name}`)
+    }
+  }
+  return missing
+}

@@ -11,7 +11,6 @@ import type { Keyring } from '../../../crypto/keyring.js'
 import { randomId } from '../../../crypto/random.js'
 import { TesseraError, type TesseraErrorCode } from '../../../errors.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
-import { authCookie, carrierCookieAttributes, clearAuthCookie } from '../../auth-cookie.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -33,7 +32,12 @@ import { decodeCookieState, encodeCookieState } from '../../record-codec.js'
 import { createRevocationCache, type RevocationCache } from '../../revocation-cache.js'
 import { createVerifiedCache } from '../../verified-cache.js'
 import { COOKIE_CARRIER_PURPOSE } from '../../carrier-keys.js'
-import { readCookie } from '../../session-cookie.js'
+import {
+  readCookie,
+  setCookie,
+  carrierCookieAttributes,
+  deleteCookie,
+} from '../../carrier-cookie.js'
 import { storeCaller } from '../../store-call.js'
 
 /** Options of `createCookieCarrier`. */
@@ -90,10 +94,10 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
     })
     const chunks = splitCookieValue(name, sealed, { maxChunks })
     const at = carrierCookieAttributes(cookie, secure)
-    const setCookies = chunks.map((c) => authCookie(c.name, c.value, at, clock.now()))
+    const setCookies = chunks.map((c) => setCookie(c.name, c.value, at, clock.now()))
     const written = new Set(chunks.map((c) => c.name))
     for (const stale of presentNames(request, name)) {
-      if (!written.has(stale)) setCookies.push(clearAuthCookie(stale, at))
+      if (!written.has(stale)) setCookies.push(deleteCookie(stale, at))
     }
     return { record, setCookies }
   }
@@ -102,7 +106,7 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
     const { name, secure } = cookieIdentity(cookie, request)
     const names = presentNames(request, name)
     const at = carrierCookieAttributes(cookie, secure)
-    return (names.length === 0 ? [name] : names).map((n) => clearAuthCookie(n, at))
+    return (names.length === 0 ? [name] : names).map((n) => deleteCookie(n, at))
   }
 
   function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {

@@ -12,7 +12,7 @@ import {
   type CarrierRequest,
   type CarrierWrite,
 } from '../../carrier.js'
-import { clearingCookie, readCookie, sessionCookie } from '../../session-cookie.js'
+import { deleteCarrierCookie, readCookie, setCarrierCookie } from '../../carrier-cookie.js'
 import { storeCaller } from '../../store-call.js'
 
 /** Options of `createServerCarrier`. */
@@ -40,7 +40,7 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
   const storeCall = storeCaller(options.storeTimeoutSeconds)
 
   function refuse(reason: TesseraErrorCode, request: CarrierRequest): CarrierLoad {
-    return { record: null, reason, setCookies: [clearingCookie(cookie, request)] }
+    return { record: null, reason, setCookies: [deleteCarrierCookie(cookie, request)] }
   }
 
   return {
@@ -61,7 +61,7 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
       const id = nextSessionId()
       const record: SessionRecord = { ...draft, idHash: sha256(id) }
       await storeCall('create', sessions.create(record))
-      return { record, setCookies: [sessionCookie(cookie, request, id)] }
+      return { record, setCookies: [setCarrierCookie(cookie, request, id)] }
     },
 
     async replace(record, expectedVersion) {
@@ -78,10 +78,10 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
 
     async destroy(idHash, request) {
       await storeCall('delete', sessions.delete(idHash))
-      return [clearingCookie(cookie, request)]
+      return [deleteCarrierCookie(cookie, request)]
     },
 
-    clearCookies: (request) => [clearingCookie(cookie, request)],
+    clearCookies: (request) => [deleteCarrierCookie(cookie, request)],
     listByUser: (userId) => storeCall('listByUser', sessions.listByUser(userId)),
     deleteByUser: (userId, exceptIdHash) =>
       storeCall('deleteByUser', sessions.deleteByUser(userId, exceptIdHash)),

@@ -12,12 +12,6 @@ import type { TesseraErrorCode } from '../../../errors.js'
 import { integerOption, oneOf } from '../../../options.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
 import {
-  authCookie,
-  carrierCookieAttributes,
-  clearAuthCookie,
-  type AuthCookieOptions,
-} from '../../auth-cookie.js'
-import {
   cookieIdentity,
   type Carrier,
   type CarrierCookieOptions,
@@ -29,7 +23,13 @@ import {
 import { createRevocationCache } from '../../revocation-cache.js'
 import { refreshSuccessorKey, type RefreshReuse } from './refresh-family.js'
 import { createRefreshFlow } from './refresh-flow.js'
-import { readCookie } from '../../session-cookie.js'
+import {
+  readCookie,
+  setCookie,
+  carrierCookieAttributes,
+  deleteCookie,
+  type CookieWriteOptions,
+} from '../../carrier-cookie.js'
 import { storeCaller } from '../../store-call.js'
 import { createAccessTokens, type AccessTokenOptions } from './access-token.js'
 import { accessTokenKeys } from '../../carrier-keys.js'
@@ -97,7 +97,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   }
 
   /** The access cookie's attributes (the application's SameSite), or the refresh cookie's (Strict). */
-  function attributes(secure: boolean, refresh: boolean): AuthCookieOptions {
+  function attributes(secure: boolean, refresh: boolean): CookieWriteOptions {
     const at = carrierCookieAttributes(cookie, secure)
     return refresh ? { ...at, sameSite: 'Strict' } : at
   }
@@ -111,7 +111,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
 
   function accessCookie(access: string, request: CarrierRequest): string {
     const n = names(request)
-    return authCookie(n.access, access, attributes(n.secure, false), now())
+    return setCookie(n.access, access, attributes(n.secure, false), now())
   }
 
   /** Signs an access token for `record` and carries it (and a new refresh token) to the client. */
@@ -143,15 +143,15 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
   // access token reaches; see carriers.md.
   function refreshCookie(token: string, request: CarrierRequest): string {
     const n = names(request)
-    return authCookie(n.refresh, token, attributes(n.secure, true), now())
+    return setCookie(n.refresh, token, attributes(n.secure, true), now())
   }
 
   function clear(request: CarrierRequest): string[] {
     if (cookieless(request)) return []
     const n = names(request)
     return [
-      clearAuthCookie(n.access, attributes(n.secure, false)),
-      clearAuthCookie(n.refresh, attributes(n.secure, true)),
+      deleteCookie(n.access, attributes(n.secure, false)),
+      deleteCookie(n.refresh, attributes(n.secure, true)),
     ]
   }
 

@@ -5,7 +5,11 @@ import {
   type CarrierCookieOptions,
   type CarrierRequest,
 } from '../../src/session/carrier.js'
-import { clearingCookie, readCookie, sessionCookie } from '../../src/session/session-cookie.js'
+import {
+  deleteCarrierCookie,
+  readCookie,
+  setCarrierCookie,
+} from '../../src/session/carrier-cookie.js'
 
 const http: CarrierRequest = { cookieHeader: undefined, secure: false, host: 'localhost:3000' }
 const https: CarrierRequest = { cookieHeader: undefined, secure: true }
@@ -25,19 +29,19 @@ describe('readCookie', () => {
   }
 })
 
-describe('sessionCookie and clearingCookie', () => {
+describe('setCarrierCookie and deleteCarrierCookie', () => {
   it('are plain, HttpOnly, SameSite=Lax, Path=/ browser-session cookies over HTTP to localhost', () => {
-    assert.equal(sessionCookie(auto, http, 'v'), 'sid=v; Path=/; HttpOnly; SameSite=Lax')
-    assert.equal(clearingCookie(auto, http), 'sid=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax')
+    assert.equal(setCarrierCookie(auto, http, 'v'), 'sid=v; Path=/; HttpOnly; SameSite=Lax')
+    assert.equal(deleteCarrierCookie(auto, http), 'sid=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax')
   })
 
   it('are __Host- and Secure over HTTPS, and never carry a Domain', () => {
     assert.equal(
-      sessionCookie(auto, https, 'v'),
+      setCarrierCookie(auto, https, 'v'),
       '__Host-sid=v; Path=/; Secure; HttpOnly; SameSite=Lax',
     )
-    assert.match(clearingCookie(auto, https), /^__Host-sid=; Path=\/; Max-Age=0; Secure;/)
-    assert.doesNotMatch(sessionCookie(auto, https, 'v'), /Domain/i)
+    assert.match(deleteCarrierCookie(auto, https), /^__Host-sid=; Path=\/; Max-Age=0; Secure;/)
+    assert.doesNotMatch(setCarrierCookie(auto, https, 'v'), /Domain/i)
   })
 
   it('security: stay __Host- and Secure over plain HTTP to a host that is not loopback (a proxy not trusted)', () => {
@@ -50,22 +54,25 @@ describe('sessionCookie and clearingCookie', () => {
     ]) {
       const request: CarrierRequest = { cookieHeader: undefined, secure: false, host }
       assert.equal(
-        sessionCookie(auto, request, 'v'),
+        setCarrierCookie(auto, request, 'v'),
         '__Host-sid=v; Path=/; Secure; HttpOnly; SameSite=Lax',
         String(host),
       )
-      assert.match(clearingCookie(auto, request), /^__Host-sid=; Path=\/; Max-Age=0; Secure;/)
+      assert.match(deleteCarrierCookie(auto, request), /^__Host-sid=; Path=\/; Max-Age=0; Secure;/)
     }
   })
 
   it('follow secure: true and false whatever the request', () => {
-    assert.match(sessionCookie({ name: 'sid', secure: true }, http, 'v'), /^__Host-sid=.*Secure/)
-    assert.doesNotMatch(sessionCookie({ name: 'sid', secure: false }, https, 'v'), /Secure|__Host/)
+    assert.match(setCarrierCookie({ name: 'sid', secure: true }, http, 'v'), /^__Host-sid=.*Secure/)
+    assert.doesNotMatch(
+      setCarrierCookie({ name: 'sid', secure: false }, https, 'v'),
+      /Secure|__Host/,
+    )
   })
 
   it('carry Max-Age only when asked', () => {
     const persistent = { ...auto, maxAgeSeconds: 3600 }
-    assert.match(sessionCookie(persistent, http, 'v'), /; Max-Age=3600;/)
+    assert.match(setCarrierCookie(persistent, http, 'v'), /; Max-Age=3600;/)
   })
 })
 

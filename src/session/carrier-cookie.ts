@@ -1,0 +1,106 @@
+// A carrier's cookies: reading one from the `Cookie` header, and the `Set-Cookie` values that set
+// or delete one, with the attributes of CarrierCookieOptions (HttpOnly; by default SameSite=Lax,
+// Path=/, no Domain; Secure and __Host- when the request is HTTPS). Serialising goes through the
+// cookie codec, never by hand (CK-8). `setCookie`/`deleteCookie` take a cookie name;
+// `setCarrierCookie`/`deleteCarrierCookie` take the carrier's cookie options and the request,
+// and decide the name and `Secure` from them.
+import { parseCookieAll, serializeCookie, type SameSite } from '../cookie/codec.js'
+import { cookieIdentity, type CarrierCookieOptions, type CarrierRequest } from './carrier.js'
+
+/** How one auth cookie of a carrier is written for one response. */
+export interface CookieWriteOptions {
+  /** Secure, and the name carries `__Host-` (decided from the request by `cookieIdentity`). */
+  readonly secure: boolean
+  /** Default `Lax`; the token carrier's refresh cookie is `Strict` (RT-7). */
+  readonly sameSite?: SameSite | undefined
+  /** Undefined: a browser-session cookie (CK-6). Otherwise `Max-Age` in seconds. */
+  readonly maxAgeSeconds?: number | undefined
+  /** Undefined (default): host-only. */
+  readonly domain?: string | undefined
+  /** Default `/`. */
+  readonly path?: string | undefined
+  /** `Partitioned` (CHIPS). */
+  readonly partitioned?: boolean | undefined
+}
+
+/** The attributes of a carrier's cookie for one response, `secure` from `cookieIdentity`. */
+export function carrierCookieAttributes(
+  options: CarrierCookieOptions,
+  secure: boolean,
+): CookieWriteOptions {
+  return {
+    secure,
+    sameSite: options.sameSite,
+    maxAgeSeconds: options.maxAgeSeconds,
+    domain: options.domain,
+    path: options.path,
+    partitioned: options.partitioned,
+  }
+}
+
+/**
+ * A `Set-Cookie` value for an auth cookie: always `HttpOnly`, `Path=/` and no `Domain` unless
+ * the application set them (CK-1, CK-4), `SameSite` explicit (CK-2). Throws
+ * `ERR_COOKIE_INVALID` past 4096 bytes (CK-7).
+ */
+export function setCookie(
+  name: string,
+  value: string,
+  options: CookieWriteOptions,
+  now?: number,
+): string {
+  return serializeCookie(
+    name,
+    value,
+    { ...attributes(options), maxAge: options.maxAgeSeconds },
+    now,
+  )
+}
+
+function attributes(options: CookieWriteOptions) {
+  return {
+    path: options.path ?? '/',
+    domain: options.domain,
+    httpOnly: true,
+    secure: options.secure,
+    sameSite: options.sameSite ?? 'Lax',
+    partitioned: options.partitioned,
+  }
+}
+
+/** A `Set-Cookie` value that deletes the auth cookie `name` (same name, path, domain and flags; LO-3). */
+export function deleteCookie(name: string, options: CookieWriteOptions): string {
+  return serializeCookie(name, '', { ...attributes(options), maxAge: 0 })
+}
+
+/**
+ * The value of cookie `name` in a `Cookie` header: undefined when absent, null when it appears
+ * more than once with different values (IN-5: refused rather than guessed between; the
+ * `__Host-` prefix is the real defence against cookie tossing).
+ */
+export function readCookie(header: string | undefined, name: string): string | null | undefined {
+  if (header === undefined) return undefined
+  const values = parseCookieAll(header)[name]
+  if (values === undefined) return undefined
+  const first = values[0] as string
+  return values.every((v) => v === first) ? first : null
+}
+
+/** The `Set-Cookie` value that gives the browser `value` under the carrier's cookie name. */
+export function setCarrierCookie(
+  options: CarrierCookieOptions,
+  request: CarrierRequest,
+  value: string,
+): string {
+  const { name, secure } = cookieIdentity(options, request)
+  return setCookie(name, value, carrierCookieAttributes(options, secure))
+}
+
+/** The `Set-Cookie` value that deletes the carrier's cookie (same name and path, Max-Age=0; LO-3). */
+export function deleteCarrierCookie(
+  options: CarrierCookieOptions,
+  request: CarrierRequest,
+): string {
+  const { name, secure } = cookieIdentity(options, request)
+  return deleteCookie(name, carrierCookieAttributes(options, secure))
+}
