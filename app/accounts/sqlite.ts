@@ -1,16 +1,12 @@
 // Accounts in a SQLite file. This module imports better-sqlite3: only the SQLite store loads it
 // (app/stores.ts), so other commands never open the driver.
-import { mkdirSync } from 'node:fs'
-import path from 'node:path'
-import Database from 'better-sqlite3'
+import { openPrivateSqlite } from '../private-sqlite.js'
 import type { AccountRepository } from '../accounts.js'
 import { fromRow, type AccountRow } from './rows.js'
 
 /** Accounts in SQLite at `file` (created with its table on first use). */
 export function sqliteAccountRepository(file: string): AccountRepository {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-  const db = new Database(file)
-  db.pragma('journal_mode = WAL')
+  const db = openPrivateSqlite(file)
   db.exec(`CREATE TABLE IF NOT EXISTS accounts (
     id TEXT PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,

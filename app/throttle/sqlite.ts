@@ -1,6 +1,6 @@
 // The login throttle's buckets in a SQLite file. This module imports better-sqlite3: only the
 // SQLite store loads it (app/stores.ts), so other commands never open the driver.
-import Database from 'better-sqlite3'
+import { openPrivateSqlite } from '../private-sqlite.js'
 import type { ThrottleBackend, ThrottleWindow } from './backend.js'
 import { bucketsAfterFailure, bucketsFromRows, type BucketRow } from './rows.js'
 import { sweeper, throttleSql } from './sql.js'
@@ -14,8 +14,7 @@ const SQLITE_TABLE = 'login_throttle'
  * flood of failed logins then never holds the write lock that registrations or sessions wait on.
  */
 export function sqliteThrottleBackend(file: string, window: ThrottleWindow): ThrottleBackend {
-  const db = new Database(file)
-  db.pragma('journal_mode = WAL')
+  const db = openPrivateSqlite(file)
   const sql = throttleSql(SQLITE_TABLE, () => '?') // better-sqlite3 binds `?` in order
   db.exec(sql.create)
   const select = db.prepare<[string], BucketRow>(

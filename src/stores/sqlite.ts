@@ -1,7 +1,7 @@
 // tessera/stores/sqlite: the embedded default. Sessions survive a restart; concurrent writes are
 // committed together (group commit) and acknowledged only once committed.
 import type { Clock } from '../clock.js'
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { TesseraError } from '../errors.js'
@@ -56,18 +56,37 @@ function openDatabase(file: string, busyTimeoutMs: number): SqliteDatabase {
     )
   }
   try {
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+    if (file !== ':memory:') createPrivateFile(file)
     const db = new Database(file)
     // WAL: readers never block the writer. synchronous=NORMAL in WAL syncs at checkpoints, not at
     // each commit: a committed write survives a crash of the process, not a power loss.
     db.exec(
       `PRAGMA busy_timeout = ${busyTimeoutMs}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL`,
     )
+    if (file !== ':memory:') restrictSidecars(file)
     return db
   } catch (cause) {
     throw new TesseraError('ERR_STORE_UNAVAILABLE', `cannot open the sqlite database "${file}"`, {
       cause,
     })
+  }
+}
+
+/**
+ * Creates `file` readable and writable by its owner only (0600), and its missing directories
+ * 0700, whatever the process umask: the database holds session records, which no other local
+ * user should read. SQLite gives the -wal and -shm files the database file's mode.
+ */
+function createPrivateFile(file: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 })
+  closeSync(openSync(file, 'a', 0o600))
+  chmodSync(file, 0o600)
+}
+
+/** Makes the WAL and shared-memory files 0600 too, should they exist with a wider mode. */
+function restrictSidecars(file: string): void {
+  for (const sidecar of [`${file}-wal`, `${file}-shm`]) {
+    if (existsSync(sidecar)) chmodSync(sidecar, 0o600)
   }
 }
 
