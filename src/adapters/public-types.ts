@@ -1,4 +1,4 @@
-// The types every adapter entry point re-exports (`export type * from './public-types.js'`), so
+// The types every adapter entry point re-exports (with `export type *` of this module), so
 // an app imports them from the entry it mounts.
 export type {
   RequestSession,
