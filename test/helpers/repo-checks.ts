@@ -184,7 +184,7 @@ export function commentsOf(text: string): string {
   return comments.join('\n')
 }
 
-/** The Markdown documents (`docs/x.md`, `SECURITY.md`, `DESIGN.md`) a comment text names. */
+/** The Markdown documents (a file under `docs/`, `SECURITY.md`, `DESIGN.md`) a comment text names. */
 export function citedDocuments(comments: string): string[] {
   const names = [...comments.matchAll(/(?:\.{0,2}\/)?[\w./-]*\w\.md\b/g)].map((m) => m[0])
   return [...new Set(names)]
