@@ -9,7 +9,7 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express'
-import { isTesseraError, type Store, type TesseraErrorCode } from 'tessera-session'
+import { isTesseraError, type Clock, type Store, type TesseraErrorCode } from 'tessera-session'
 import { csrf, session } from 'tessera-session/express'
 import { createAccounts, type AccountRepository, type PasswordKdf } from './accounts.js'
 import type { AppConfig } from './config.js'
@@ -63,6 +63,11 @@ export interface CreateServerOptions {
   readonly recentAuthSeconds?: number
   /** The key derivation of password hashes and checks; default scrypt (a test counts calls). */
   readonly passwordKdf?: PasswordKdf
+  /**
+   * The session middleware's clock; default `Date`. A test moves it past the refresh grace
+   * window instead of sleeping through it.
+   */
+  readonly clock?: Clock
 }
 
 function logToStdout(entry: Readonly<Record<string, unknown>>): void {
@@ -235,6 +240,7 @@ export async function createServer(
     store,
     ...SESSION_TIMEOUTS,
     onReject: noteRefusal,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
   app.use(throttleGuesses(ctx, guesses, sessions))
   app.use(csrf())
