@@ -173,22 +173,38 @@ export class NodeRequestView extends HeaderView {
 
 /**
  * A view over a Fetch-API `Request` (Hono, the `web` adapter). It is secure when its URL is
- * `https:`, or, with `trustProxy`, when the proxy's `X-Forwarded-Proto` says `https`.
+ * `https:`, or, with `trustProxy`, when the proxy's `X-Forwarded-Proto` says `https`. Its client
+ * address is the peer's (`peer`, read only when a session needs it), or, with `trustProxy`, the
+ * first `X-Forwarded-For` address when there is one (as Express, Fastify and Koa take it when they
+ * trust every proxy).
  */
 export class FetchRequestView extends HeaderView {
   readonly #headers: Headers
-  readonly ip: string | undefined
-  constructor(request: Request, trustProxy: boolean, ip: string | undefined) {
+  readonly #trustProxy: boolean
+  readonly #peer: string | undefined | (() => string | undefined)
+  constructor(
+    request: Request,
+    trustProxy: boolean,
+    peer: string | undefined | (() => string | undefined),
+  ) {
     const headers = request.headers
     super(request.method, isSecure(request, trustProxy), headers.get('cookie') ?? undefined)
     this.#headers = headers
-    this.ip = ip
+    this.#trustProxy = trustProxy
+    this.#peer = peer
   }
   protected header(name: string): string | undefined {
     return this.#headers.get(name) ?? undefined
   }
   get host(): string | undefined {
     return this.header('host')
+  }
+  get ip(): string | undefined {
+    if (this.#trustProxy) {
+      const forwarded = this.#headers.get('x-forwarded-for')?.split(',')[0]?.trim()
+      if (forwarded !== undefined && forwarded !== '') return forwarded
+    }
+    return typeof this.#peer === 'function' ? this.#peer() : this.#peer
   }
 }
 

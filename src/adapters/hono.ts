@@ -47,8 +47,9 @@ export interface SessionEnv<Data extends object = SessionData> {
  */
 export type HonoSessionOptions<Data extends object = SessionData> = SessionOptions<Data> & {
   /**
-   * Believe the first `X-Forwarded-Proto` for "is this request HTTPS" (only behind a proxy that
-   * overwrites it). Default false: the request URL's scheme decides.
+   * Believe the first `X-Forwarded-Proto` for "is this request HTTPS", and the first
+   * `X-Forwarded-For` address for the client's (only behind a proxy that overwrites both).
+   * Default false: the request URL's scheme decides, and the client address is the peer's.
    */
   readonly trustProxy?: boolean
 }
@@ -70,7 +71,8 @@ export function session<Data extends object = SessionData>(
   const middleware: MiddlewareHandler<SessionEnv<Data>> = async (c, next) => {
     let opened: OpenedSession<Data>
     try {
-      opened = await sessions.open(new FetchRequestView(c.req.raw, trustProxy, undefined))
+      const peer = () => peerAddress(c.env, c.req.raw)
+      opened = await sessions.open(new FetchRequestView(c.req.raw, trustProxy, peer))
     } catch (err) {
       throw httpException(err)
     }
@@ -85,6 +87,26 @@ export function session<Data extends object = SessionData>(
     if (res !== c.res) c.res = res
   }
   return Object.assign(middleware, { refresh: sessions.refresh })
+}
+
+/**
+ * The peer's address where the runtime tells it: `@hono/node-server` (the Node socket), Bun (the
+ * server's `requestIP`) and Deno (`Deno.serve`'s handler info); undefined elsewhere.
+ */
+function peerAddress(env: unknown, request: Request): string | undefined {
+  if (typeof env !== 'object' || env === null) return undefined
+  const e = env as {
+    incoming?: { socket?: { remoteAddress?: unknown } }
+    requestIP?: unknown
+    remoteAddr?: { hostname?: unknown }
+  }
+  const address =
+    e.incoming?.socket?.remoteAddress ??
+    (typeof e.requestIP === 'function'
+      ? (e.requestIP(request) as { address?: unknown } | null)?.address
+      : undefined) ??
+    e.remoteAddr?.hostname
+  return typeof address === 'string' && address !== '' ? address : undefined
 }
 
 /** tessera's errors as Hono's `HTTPException` (status and public message; the original as `cause`). */

@@ -23,8 +23,9 @@ export type * from './public-types.js'
  */
 export type WebSessionOptions<Data extends object = SessionData> = SessionOptions<Data> & {
   /**
-   * Believe the first `X-Forwarded-Proto` for "is this request HTTPS" (set it only behind a
-   * proxy that overwrites that header). Default false: the request URL's scheme decides.
+   * Believe the first `X-Forwarded-Proto` for "is this request HTTPS", and the first
+   * `X-Forwarded-For` address for the client's (set it only behind a proxy that overwrites both).
+   * Default false: the request URL's scheme decides, and the client address is `context.ip`.
    */
   readonly trustProxy?: boolean
 }
@@ -49,8 +50,10 @@ export interface WebSessions<Data extends object = SessionData> extends Sessions
 }
 
 /**
- * Sessions for Fetch-API servers. `context.ip` (optional) is the client address for "your
- * devices", where the runtime knows it.
+ * Sessions for Fetch-API servers. `context.ip` (optional) is the peer's address, where the
+ * runtime knows it (`@hono/node-server`: `env.incoming.socket.remoteAddress`; Bun:
+ * `server.requestIP(request)?.address`); it is recorded with the session ("your devices"). With
+ * `trustProxy`, the first `X-Forwarded-For` address is taken instead when the request has one.
  *
  * @example
  * const sessions = createSessions({ carrier: 'server', keys, store })

@@ -30,6 +30,13 @@ async function profile(
     : { status: res.status }
 }
 
+/** The client addresses `list()` shows for the sessions of `c`'s user. */
+async function ipsOf(c: Client): Promise<(string | undefined)[]> {
+  const res = await c.request('/sessions')
+  assert.equal(res.status, 200)
+  return (JSON.parse(res.text) as { ip?: string }[]).map((s) => s.ip)
+}
+
 function bearer(token: string): { headers: Record<string, string> } {
   return { headers: { authorization: `Bearer ${token}` } }
 }
@@ -171,6 +178,38 @@ const CASES: readonly Case[] = [
         headers: { 'x-forwarded-proto': 'https' },
       })
       assert.match(res.setCookies[0] ?? '', /^__Host-tessera=.*; Secure/)
+    },
+  },
+  {
+    name: 'records the client address with the session: list() shows the peer’s',
+    async run(app) {
+      const c = await signedIn(app)
+      assert.deepEqual(await ipsOf(c), ['127.0.0.1'])
+    },
+  },
+  {
+    name: 'behind its trusted proxy, the client address is the forwarded one',
+    options: { trustProxy: true },
+    async run(app) {
+      const c = client(app.url)
+      const login = await c.request('/login?user=alice', {
+        method: 'POST',
+        headers: { 'x-forwarded-for': '203.0.113.7' },
+      })
+      assert.equal(login.status, 303)
+      assert.deepEqual(await ipsOf(c), ['203.0.113.7'])
+    },
+  },
+  {
+    name: 'ignores X-Forwarded-For when no proxy is trusted',
+    async run(app) {
+      const c = client(app.url)
+      const login = await c.request('/login?user=alice', {
+        method: 'POST',
+        headers: { 'x-forwarded-for': '203.0.113.7' },
+      })
+      assert.equal(login.status, 303)
+      assert.deepEqual(await ipsOf(c), ['127.0.0.1'])
     },
   },
   {

@@ -101,6 +101,7 @@ export const ROUTES: readonly (readonly ['GET' | 'POST', string, Handler])[] = [
     },
   ],
   ['GET', '/peek', async (s) => ({ status: 200, json: s.data })],
+  ['GET', '/sessions', async (s) => ({ status: 200, json: await s.list() })],
 ]
 
 /** A running app on one adapter. */
@@ -210,20 +211,34 @@ const startKoa: Start = async (options, trustProxy) => {
 
 const startWeb: Start = async (options, trustProxy) => {
   const sessions = createSessions<AdapterData>({ ...options, trustProxy })
-  const fetch = (request: Request): Promise<Response> =>
-    sessions.handle(request, async (session) => {
-      const path = new URL(request.url).pathname
-      const route = ROUTES.find(([m, p]) => m === request.method && p === path)
-      if (route === undefined) return new Response('not found', { status: 404 })
-      const out = await route[2](
-        session,
-        inputOf(request.url, request.headers.get('x-refresh-token') ?? undefined, sessions.refresh),
-      )
-      if ('location' in out)
-        return Response.redirect(new URL(out.location, request.url), out.status)
-      if ('json' in out) return Response.json(out.json, { status: out.status })
-      return new Response(out.text, { status: out.status })
-    })
+  // @hono/node-server hands the Node request over as `env.incoming`: its socket has the peer.
+  const fetch = (
+    request: Request,
+    env?: { incoming?: { socket: { remoteAddress?: string | undefined } } },
+  ): Promise<Response> => {
+    const ip = env?.incoming?.socket.remoteAddress
+    return sessions.handle(
+      request,
+      async (session) => {
+        const path = new URL(request.url).pathname
+        const route = ROUTES.find(([m, p]) => m === request.method && p === path)
+        if (route === undefined) return new Response('not found', { status: 404 })
+        const out = await route[2](
+          session,
+          inputOf(
+            request.url,
+            request.headers.get('x-refresh-token') ?? undefined,
+            sessions.refresh,
+          ),
+        )
+        if ('location' in out)
+          return Response.redirect(new URL(out.location, request.url), out.status)
+        if ('json' in out) return Response.json(out.json, { status: out.status })
+        return new Response(out.text, { status: out.status })
+      },
+      ip === undefined ? {} : { ip },
+    )
+  }
   return listen(createAdaptorServer({ fetch }) as Server)
 }
 
