@@ -1,5 +1,6 @@
 // The Lua scripts of the Redis store. Each one touches keys of a single hash slot, so it runs
-// atomically on a single node and on Redis Cluster alike. Times come in as ARGV (epoch ms, from
+// atomically on a single node and on Redis Cluster alike; the two marked "single node only" do a
+// two-slot step in one round trip where there are no slots (Cluster takes two scripts instead). Times come in as ARGV (epoch ms, from
 // the application's clock) so that `expiresAt <= now` means the same thing here as in `get`.
 
 /**
@@ -12,12 +13,20 @@
  */
 export const SESSION_FIELDS = ['v', 'u', 'e', 'l', 'j'] as const
 
+/**
+ * The Lua lines that replace record `key` with the fields v u e l j in ARGV[a]…ARGV[a+4] and the
+ * index score `i`.
+ */
+function createLines(key: string, a: number, i: string): string {
+  const arg = (n: number) => `ARGV[${a + n}]`
+  return `redis.call('DEL', ${key})
+redis.call('HSET', ${key}, 'v', ${arg(0)}, 'u', ${arg(1)}, 'e', ${arg(2)}, 'l', ${arg(3)},
+  'j', ${arg(4)}, 'i', ${i})
+redis.call('PEXPIREAT', ${key}, ${arg(2)})`
+}
+
 /** KEYS[1] record; ARGV v u e l j i. Replaces whatever was there and expires with the record. */
-export const CREATE_SESSION = `
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 'u', ARGV[2], 'e', ARGV[3], 'l', ARGV[4], 'j', ARGV[5],
-  'i', ARGV[6])
-redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+export const CREATE_SESSION = `${createLines('KEYS[1]', 1, 'ARGV[6]')}
 return 1`
 
 /**
@@ -79,6 +88,15 @@ if top[2] then redis.call('PEXPIREAT', ${set}, top[2]) end`
 }
 
 /**
+ * Single node only (the two keys are in different slots): KEYS[1] the user's index, KEYS[2] the
+ * record; ARGV now score idHash v u e l j. Adds the index entry, then writes the record, in one
+ * round trip, in the order the two steps take on Cluster.
+ */
+export const CREATE_INDEXED_SESSION = `${indexAdd('KEYS[1]', 'ARGV[1]', 'ARGV[2]', 'ARGV[3]')}
+${createLines('KEYS[2]', 4, 'ARGV[2]')}
+return 1`
+
+/**
  * KEYS[1] a sorted set (member → expiresAt); ARGV now score member. Trims entries that expired,
  * adds or raises (never lowers) the member's score, and expires the set with its last entry, so
  * the index never outlives, nor keeps entries of, expired records.
@@ -107,12 +125,53 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 ${indexAdd('KEYS[2]', 'ARGV[4]', 'ARGV[3]', 'ARGV[5]')}
 return 1`
 
+/**
+ * A Lua function expression that percent-encodes a string as `encodeURIComponent` does (byte by
+ * byte, hex in capitals), as RedisKeys names user and family keys.
+ */
+const URI_ENCODE = `(function(s)
+  return (string.gsub(s, "[^%w%-_%.!~%*'%(%)]", function(c)
+    return string.format('%%%02X', string.byte(c))
+  end))
+end)`
+
+/** The Lua lines that mark token `key` used at `now` if it was not, into `cur` (as it was before). */
+function useLines(key: string, now: string): string {
+  return `local cur = redis.call('HMGET', ${key}, 'u', 'c', 'e', 'x', 'r')
+if not cur[1] or tonumber(cur[3]) <= tonumber(${now}) then return false end
+if cur[4] == '' then redis.call('HSET', ${key}, 'x', ${now}) end`
+}
+
 /** KEYS[1] token; ARGV now. Marks it used if it was not, returns it as it was before (or false). */
-export const USE_TOKEN = `
-local cur = redis.call('HMGET', KEYS[1], 'u', 'c', 'e', 'x', 'r')
-if not cur[1] or tonumber(cur[3]) <= tonumber(ARGV[1]) then return false end
-if cur[4] == '' then redis.call('HSET', KEYS[1], 'x', ARGV[1]) end
+export const USE_TOKEN = `${useLines('KEYS[1]', 'ARGV[1]')}
 return cur`
+
+/**
+ * Single node only: the token's key is read from its pointer, so it is not declared (Cluster
+ * would refuse it; there `use` takes two steps). KEYS[1] the token's pointer; ARGV now,
+ * the family key's start (`<prefix>{f:`), idHash. The family id is percent-encoded as
+ * `encodeURIComponent` does (RedisKeys.family). Returns {familyId, fields…} or false.
+ */
+export const USE_TOKEN_BY_POINTER = `
+local f = redis.call('GET', KEYS[1])
+if not f then return false end
+local key = ARGV[2] .. ${URI_ENCODE}(f) .. '}t:' .. ARGV[3]
+${useLines('key', 'ARGV[1]')}
+return {f, cur[1], cur[2], cur[3], cur[4], cur[5]}`
+
+/**
+ * Single node only (the user's index is named by the record's user, so it is not declared):
+ * KEYS[1] record; ARGV userOrEmpty, the index key's start (`<prefix>{u:`), idHash. Deletes the
+ * record (only if it belongs to the user, when given), then its user's index entry; returns its
+ * user id or false, as DELETE_SESSION does.
+ */
+export const DELETE_INDEXED_SESSION = `
+local u = redis.call('HGET', KEYS[1], 'u')
+if not u then return false end
+if ARGV[1] ~= '' and u ~= ARGV[1] then return false end
+redis.call('DEL', KEYS[1])
+if u ~= '' then redis.call('ZREM', ARGV[2] .. ${URI_ENCODE}(u) .. '}', ARGV[3]) end
+return u`
 
 /**
  * KEYS[1] the family's set; ARGV now tokenKeyPrefix. Marks every token of the family revoked in

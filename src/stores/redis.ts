@@ -24,6 +24,9 @@
 //     user), so a stale entry left by a crash between two steps is never returned and disappears
 //     at its expiry.
 // Compare-and-set, touch and delete of a record are one Lua script each, on the record's slot.
+// On a single node (no slots), the steps that span two slots (a signed-in create, a delete with
+// its index entry, a refresh token's use through its pointer) are one script each, in the same
+// order: one round trip per operation. On Cluster they stay separate steps.
 // A refresh token's family never changes, so tokens are hash-tagged by family: revoking a family
 // and using a token are single-slot scripts; the idHash → family pointer is written once.
 import type { Clock } from '../clock.js'
@@ -31,7 +34,9 @@ import { TesseraError } from '../errors.js'
 import { invalidOption, positiveInteger } from '../options.js'
 import type { SessionRecord, SessionStore, Store } from './store.js'
 import {
+  CREATE_INDEXED_SESSION,
   CREATE_SESSION,
+  DELETE_INDEXED_SESSION,
   DELETE_SESSION,
   EXPIRE_SESSION,
   INDEX_ADD,
@@ -51,6 +56,10 @@ import { createRedisRefreshTokens } from './redis-tokens.js'
  */
 export interface RedisClientLike extends RedisScannable {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  /** EVALSHA, when the client has it: a script then travels as its SHA1, not its text. */
+  evalSha?(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  /** SCRIPT LOAD, when the client has it: learns a script's SHA1 once. */
+  scriptLoad?(script: string): Promise<unknown>
   hmGet(key: string, fields: string[]): Promise<unknown>
 }
 
@@ -165,12 +174,60 @@ function createRunner(client: RedisClientLike, timeoutMs: number): Runner {
       pending.delete(fail)
     }
   }
+  // Scripts travel as their SHA1 once SCRIPT LOAD has told it (asked once per script, alongside
+  // its first EVAL, off the request's path). A server that lost its script cache (a restart, a
+  // failover, SCRIPT FLUSH, a Cluster node that never saw the script) answers NOSCRIPT, and the
+  // script is sent whole, which caches it there again.
+  const shas = new Map<string, string>()
+  const learning = new Set<string>()
+  function learnSha(script: string): void {
+    if (typeof client.scriptLoad !== 'function' || learning.has(script)) return
+    learning.add(script)
+    run('script load', (c) => c.scriptLoad!(script)).then(
+      (sha) => void (typeof sha === 'string' && shas.set(script, sha)),
+      () => learning.delete(script), // tried again with the script's next use
+    )
+  }
+  const script: Runner['script'] = (op, text, keys, args) =>
+    run(op, async (c) => {
+      const options = { keys, arguments: args.map(String) }
+      const sha = shas.get(text)
+      if (sha !== undefined && typeof c.evalSha === 'function') {
+        try {
+          return await c.evalSha(sha, options)
+        } catch (err) {
+          if (!/^NOSCRIPT/.test(errorMessage(err))) throw err
+        }
+      } else {
+        learnSha(text)
+      }
+      return c.eval(text, options)
+    })
+  let singleNode = typeof client.getMasters !== 'function'
   return {
-    script: (op, script, keys, args) =>
-      run(op, (c) => c.eval(script, { keys, arguments: args.map(String) })),
+    get singleNode() {
+      return singleNode
+    },
+    script,
+    async oneOrSplit(op, oneStep, decode, split) {
+      if (singleNode) {
+        try {
+          return decode(await script(op, oneStep.script, oneStep.keys, oneStep.args))
+        } catch (err) {
+          const cause = errorMessage((err as { cause?: unknown }).cause)
+          if (!/CROSSSLOT|non local key|same slot/i.test(cause)) throw err
+          singleNode = false // a cluster after all: two steps from now on
+        }
+      }
+      return split()
+    },
     hmGet: (op, key, fields) => run(op, (c) => c.hmGet(key, [...fields])),
     scan: (pattern, onKeys) => scanAll(client, pattern, (call) => run('scan', call), onKeys),
   }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : ''
 }
 
 function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number): SessionStore {
@@ -200,6 +257,21 @@ function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number):
     throw new TesseraError('ERR_STORE_UNAVAILABLE', `redis ${op} kept changing user`)
   }
 
+  /** Deletes a record (only `onlyUser`'s, unless ''), then its index entry; returns its user. */
+  async function deleteRecord(op: string, idHash: string, onlyUser: string): Promise<unknown> {
+    const key = keys.session(idHash)
+    return redis.oneOrSplit(
+      op,
+      { script: DELETE_INDEXED_SESSION, keys: [key], args: [onlyUser, keys.userStart(), idHash] },
+      (user) => user,
+      async () => {
+        const user = await redis.script(op, DELETE_SESSION, [key], [onlyUser])
+        if (typeof user === 'string' && user !== '') await indexRemove(user, idHash)
+        return user
+      },
+    )
+  }
+
   async function get(idHash: string): Promise<SessionRecord | null> {
     const fields = await redis.hmGet('get', keys.session(idHash), SESSION_FIELDS)
     return decodeSession(idHash, fields, now())
@@ -215,16 +287,27 @@ function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number):
     get,
 
     async create(record) {
-      let score = ''
-      if (record.userId !== null) {
-        score = String(record.expiresAt + INDEX_SLACK_MS)
-        await indexAdd(record.userId, score, record.idHash)
+      const key = keys.session(record.idHash)
+      const fields = encode(record)
+      const userId = record.userId
+      if (userId === null) {
+        await redis.script('create', CREATE_SESSION, [key], [...fields, ''])
+        return
       }
-      await redis.script(
+      // The index entry first, then the record: one script on a single node, two on Cluster.
+      const score = String(record.expiresAt + INDEX_SLACK_MS)
+      await redis.oneOrSplit(
         'create',
-        CREATE_SESSION,
-        [keys.session(record.idHash)],
-        [...encode(record), score],
+        {
+          script: CREATE_INDEXED_SESSION,
+          keys: [keys.user(userId), key],
+          args: [now(), score, record.idHash, ...fields],
+        },
+        () => undefined,
+        async () => {
+          await indexAdd(userId, score, record.idHash)
+          await redis.script('create', CREATE_SESSION, [key], [...fields, score])
+        },
       )
     },
 
@@ -254,9 +337,9 @@ function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number):
       )
     },
 
+    // The record first, then its index entry: one script on a single node, two on Cluster.
     async delete(idHash) {
-      const user = await redis.script('delete', DELETE_SESSION, [keys.session(idHash)], [''])
-      if (typeof user === 'string' && user !== '') await indexRemove(user, idHash)
+      await deleteRecord('delete', idHash, '')
     },
 
     listByUser: liveIndexed,
@@ -268,13 +351,7 @@ function createRedisSessions(redis: Runner, keys: RedisKeys, now: () => number):
       const victims = (await liveIndexed(userId)).filter((r) => r.idHash !== exceptIdHash)
       const deleted = await Promise.all(
         victims.map(async (r) => {
-          const user = await redis.script(
-            'deleteByUser',
-            DELETE_SESSION,
-            [keys.session(r.idHash)],
-            [userId],
-          )
-          if (user === userId) await indexRemove(userId, r.idHash)
+          const user = await deleteRecord('deleteByUser', r.idHash, userId)
           return user === userId
         }),
       )
