@@ -17,6 +17,7 @@ import {
   type RedisClient,
   type RedisClusterClient,
 } from '../helpers/redis-client.js'
+import { countingRedis, storeOperations, tripsOf } from '../helpers/round-trips.js'
 import { serviceSkip, serviceUrl, uniqueName } from '../helpers/services.js'
 import { checkSharedStore } from '../helpers/store-checks.js'
 
@@ -182,6 +183,28 @@ describe('redis store on a three-node Redis Cluster', () => {
     createRedisStore({ client: await clusterClient(), prefix: `${namespace}:` })
   testStore('redis cluster', makeStore, { expiresNatively: true })
   checkSharedStore(() => makeStore(uniqueName('t')))
+
+  it('keeps the slot rules: two-slot steps stay two steps, the rest one round trip each', async () => {
+    const counted = countingRedis(await clusterClient())
+    const store = createRedisStore({ client: counted.client, prefix: `${uniqueName('t')}:` })
+    for (let i = 0; i < 3; i++) {
+      for (const [, op] of storeOperations(store)) await op() // every node learns every script
+    }
+    const trips: Record<string, number> = {}
+    for (const [name, op] of storeOperations(store)) {
+      trips[name] = (await tripsOf(counted.counter, op)).roundTrips
+    }
+    assert.deepEqual(trips, {
+      'sessions.create (visitor)': 1,
+      'sessions.create (signed in)': 2, // the user's index, then the record: two slots
+      'sessions.get': 1,
+      'sessions.replace': 1,
+      'sessions.touch': 1,
+      'refreshTokens.insert': 1, // two slots, but independent: sent together
+      'refreshTokens.use': 2, // the pointer, then the token it names: two slots
+      'sessions.delete (signed in)': 2, // the record, then its index entry: two slots
+    })
+  })
 })
 
 // A separate redis-server of our own, killed and restarted; the shared one is never touched.
