@@ -243,18 +243,19 @@ function unknownMessage(
   where: string,
   hints: Readonly<Record<string, string>>,
 ): string {
-  // A key's own text is shown only when it looks like an option name (a pasted secret does not).
-  const shown = /^[A-Za-z_$][\w$]{0,40}$/.test(name)
-    ? `"${name}"`
-    : `(a key of ${name.length} characters)`
-  const head = `${where}: unknown option ${shown}`
-  if (Object.hasOwn(hints, name)) return `${head}: ${hints[name]}`
-  if (name === 'cookie') return `${head}${cookieHint((options as Record<string, unknown>).cookie)}`
-  if (Object.hasOwn(FOREIGN_NAMES, name)) return `${head} ${FOREIGN_NAMES[name]}`
+  const head = (shown: string) => `${where}: unknown option ${shown}`
+  const named = head(`"${name}"`)
+  if (Object.hasOwn(hints, name)) return `${named}: ${hints[name]}`
+  if (name === 'cookie') return `${named}${cookieHint((options as Record<string, unknown>).cookie)}`
+  if (Object.hasOwn(FOREIGN_NAMES, name)) return `${named} ${FOREIGN_NAMES[name]}`
   const near = closest(name, [...known])
-  return near === null
-    ? `${head}; the options are ${[...known].join(', ')}`
-    : `${head}; did you mean "${near}"?`
+  if (near !== null) return `${named}; did you mean "${near}"?`
+  // A name that is near no option is shown only when short and shaped like one: a secret pasted
+  // as a key (`{ [process.env.KEY]: … }`) must not reach a log.
+  const shown = /^[A-Za-z_$][\w$]{0,11}$/.test(name)
+    ? named
+    : head(`(a name of ${name.length} characters)`)
+  return `${shown}; the options are ${[...known].join(', ')}`
 }
 
 function cookieHint(cookie: unknown): string {
@@ -281,7 +282,7 @@ function closest(name: string, known: readonly string[]): string | null {
     const score = lower.length >= 4 && c.startsWith(lower) ? 0.5 : editDistance(lower, c)
     if (score < bestScore) [best, bestScore] = [candidate, score]
   }
-  return bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : null
+  return bestScore <= Math.max(2, Math.ceil(name.length * 0.4)) ? best : null
 }
 
 /** Levenshtein distance (insertions, deletions, substitutions), bounded inputs only. */
