@@ -20,6 +20,7 @@ export const TESSERA_ERROR_CODES = [
   'ERR_REFRESH_TOKEN_REUSED',
   'ERR_CSRF_REJECTED',
   'ERR_STORE_UNAVAILABLE',
+  'ERR_SESSION_NOT_MOUNTED',
 ] as const
 
 /** The closed union of error codes; see `docs/errors.md`. */

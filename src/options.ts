@@ -174,3 +174,132 @@ export function stringOption<Options extends object>(
   }
   return value
 }
+
+/**
+ * What to use instead of a name another session library (express-session, cookie-session,
+ * koa-session) takes: the options a user who comes from one of them writes first. Each entry is
+ * the rest of the sentence "unknown option "<name>" …".
+ */
+const FOREIGN_NAMES: Readonly<Record<string, string>> = {
+  secret:
+    "(express-session's name): tessera takes keys: [{ id, key }] (32 random bytes or more each; see docs/keys.md)",
+  name: "(express-session's name): use cookieName",
+  resave: "(express-session's name): not needed; tessera writes a session only when it changed",
+  saveUninitialized:
+    "(express-session's name): not needed; tessera never stores a visitor who wrote nothing",
+  rolling:
+    "(express-session's name): sessions always roll; use idleTimeoutSeconds, written at most every touchIntervalSeconds",
+  genid: "(express-session's name): not needed; tessera makes every id from 256 random bits",
+  unset: "(express-session's name): not needed; delete a key of req.session.data, or logout()",
+  proxy:
+    "(express-session's name): use the framework's trust proxy (Express app.set('trust proxy', 1), Koa app.proxy, Fastify trustProxy, Hono and web trustProxy)",
+  maxAge:
+    "(cookie-session's name): use idleTimeoutSeconds, or cookieMaxAgeSeconds for a persistent cookie",
+  signed: "(cookie-session's name): not needed; tessera signs or seals every cookie",
+}
+
+/** express-session's `cookie: { … }` fields, and the flat option that does each one's job. */
+const COOKIE_FIELDS: Readonly<Record<string, string>> = {
+  maxAge: 'idleTimeoutSeconds (or cookieMaxAgeSeconds for a persistent cookie)',
+  expires: 'cookieMaxAgeSeconds',
+  secure: 'secure',
+  sameSite: 'cookieSameSite',
+  domain: 'cookieDomain',
+  path: 'cookiePath',
+  partitioned: 'cookiePartitioned',
+  httpOnly: 'nothing (HttpOnly is always on)',
+  name: 'cookieName',
+}
+
+/**
+ * Refuses a key of `options` that is not in `known` (`ERR_CONFIG_INVALID`), naming it, where it
+ * was passed and what to write instead: `hints[name]` when given, express-session's names mapped
+ * to tessera's, or the closest known name. Only names are shown, never a value. A known key set
+ * to `undefined` is fine; so is an option object that is not a plain object (the callers check it).
+ *
+ * @example
+ * rejectUnknown(options, ['maxEntries', 'sweepIntervalSeconds', 'clock'], 'createMemoryStore()')
+ * // createMemoryStore(): unknown option "maxEntry"; did you mean "maxEntries"?
+ */
+export function rejectUnknown(
+  options: object,
+  known: ReadonlySet<string> | readonly string[],
+  where: string,
+  hints: Readonly<Record<string, string>> = {},
+): void {
+  if (typeof options !== 'object' || options === null) return
+  const has = (name: string) =>
+    Array.isArray(known) ? known.includes(name) : (known as ReadonlySet<string>).has(name)
+  for (const name in options) {
+    if (has(name)) continue
+    throw new TesseraError('ERR_CONFIG_INVALID', unknownMessage(options, name, known, where, hints))
+  }
+}
+
+function unknownMessage(
+  options: object,
+  name: string,
+  known: ReadonlySet<string> | readonly string[],
+  where: string,
+  hints: Readonly<Record<string, string>>,
+): string {
+  const head = (shown: string) => `${where}: unknown option ${shown}`
+  const named = head(`"${name}"`)
+  if (Object.hasOwn(hints, name)) return `${named}: ${hints[name]}`
+  if (name === 'cookie') return `${named}${cookieHint((options as Record<string, unknown>).cookie)}`
+  if (Object.hasOwn(FOREIGN_NAMES, name)) return `${named} ${FOREIGN_NAMES[name]}`
+  const near = closest(name, [...known])
+  if (near !== null) return `${named}; did you mean "${near}"?`
+  // A name that is near no option is shown only when short and shaped like one: a secret pasted
+  // as a key (`{ [process.env.KEY]: … }`) must not reach a log.
+  const shown = /^[A-Za-z_$][\w$]{0,11}$/.test(name)
+    ? named
+    : head(`(a name of ${name.length} characters)`)
+  return `${shown}; the options are ${[...known].join(', ')}`
+}
+
+function cookieHint(cookie: unknown): string {
+  const fields =
+    typeof cookie === 'object' && cookie !== null
+      ? Object.keys(cookie).filter((f) => Object.hasOwn(COOKIE_FIELDS, f))
+      : []
+  const mapped = (fields.length > 0 ? fields : Object.keys(COOKIE_FIELDS))
+    .map((f) => `cookie.${f} → ${COOKIE_FIELDS[f]}`)
+    .join(', ')
+  return ` (express-session's name): tessera's cookie options are flat: ${mapped}`
+}
+
+/**
+ * The known name closest to `name`: one it starts (`idleTimeout` → `idleTimeoutSeconds`), or one
+ * within a few edits (case ignored), or null.
+ */
+function closest(name: string, known: readonly string[]): string | null {
+  const lower = name.toLowerCase()
+  let best: string | null = null
+  let bestScore = Infinity
+  for (const candidate of known) {
+    const c = candidate.toLowerCase()
+    const score = lower.length >= 4 && c.startsWith(lower) ? 0.5 : editDistance(lower, c)
+    if (score < bestScore) [best, bestScore] = [candidate, score]
+  }
+  return bestScore <= Math.max(2, Math.ceil(name.length * 0.4)) ? best : null
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), bounded inputs only. */
+function editDistance(a: string, b: string): number {
+  if (a.length > 64 || b.length > 64) return Infinity
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + cost,
+      )
+    }
+    row = next
+  }
+  return row[b.length] as number
+}

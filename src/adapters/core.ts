@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import {
   createSessionManager,
   type ManagerRequest,
+  type OptionsCaller,
   type SessionManager,
   type SessionManagerOptions,
 } from '../session/manager.js'
@@ -16,6 +17,7 @@ import type {
   TokenResponse,
 } from '../session/request-session.js'
 import type { Session } from '../session/session.js'
+import { TesseraError } from '../errors.js'
 import { toHttpError } from './http-status.js'
 
 declare const DATA: unique symbol
@@ -46,6 +48,36 @@ export interface SessionsApi {
    * })
    */
   refresh(refreshToken: unknown): Promise<TokenResponse | null>
+  /**
+   * Resolves when sessions can be served: the keys work and the store answers (its `ready()`:
+   * connection and tables). Rejects with the `TesseraError` naming what is wrong, for a startup
+   * check or a health route; the message names no key, cookie or token.
+   *
+   * @example
+   * app.get('/healthz', async (_req, res) => {
+   *   try { await sessions.ready(); res.send('ok') } catch (err) { res.status(503).send(err.code) }
+   * })
+   */
+  ready(): Promise<void>
+}
+
+/** The options only the adapters take (besides the manager's), by adapter kind. */
+const ADAPTER_OPTIONS = ['clearSiteDataOnLogout']
+const FETCH_OPTIONS = [...ADAPTER_OPTIONS, 'trustProxy']
+/** For a Node framework, `trustProxy` is the framework's own setting. */
+const NODE_HINTS = {
+  trustProxy:
+    "HTTPS behind a proxy is the framework's setting (Express app.set('trust proxy', 1), Koa app.proxy = true, Fastify({ trustProxy }))",
+}
+
+/**
+ * The options check of an adapter: `where` names it in errors (`session()`), and `fetch` adds
+ * the Fetch-API adapters' `trustProxy`.
+ */
+export function adapterCaller(where: string, fetch = false): OptionsCaller {
+  return fetch
+    ? { where, extraKeys: FETCH_OPTIONS }
+    : { where, extraKeys: ADAPTER_OPTIONS, hints: NODE_HINTS }
 }
 
 /** A request's session as an adapter holds it: the session and the headers it asked for. */
@@ -74,8 +106,9 @@ export interface AdapterSessions<Data extends object> extends SessionsApi {
 /** Creates the manager (checking every option) and what an adapter calls per request. */
 export function createAdapterSessions<Data extends object>(
   options: SessionOptions<Data>,
+  caller: OptionsCaller,
 ): AdapterSessions<Data> {
-  const manager = createSessionManager<Data>(options)
+  const manager = createSessionManager<Data>(options, caller)
   return {
     manager,
     ...sessionsApi(manager as unknown as SessionManager<object>),
@@ -91,9 +124,15 @@ export function createAdapterSessions<Data extends object>(
   }
 }
 
-/** The `refresh` of an adapter, failures mapped to HTTP statuses (store down: 503). */
+/**
+ * The `refresh` of an adapter, failures mapped to HTTP statuses (store down: 503), and `ready`
+ * (its rejection as the manager's own error, whose message names what is wrong).
+ */
 export function sessionsApi(manager: SessionManager<object>): SessionsApi {
-  return { refresh: (token) => manager.refresh(token).catch(rethrowHttp) }
+  return {
+    refresh: (token) => manager.refresh(token).catch(rethrowHttp),
+    ready: () => manager.ready(),
+  }
 }
 
 async function settle(session: Session<object>, status: number): Promise<void> {
@@ -269,4 +308,47 @@ export function withSessionHeaders(
     apply(copy.headers)
     return copy
   }
+}
+
+// Reading the session where tessera's middleware has not run (it was mounted after the route).
+// The framework's shared request (Express) or context (Koa) prototype gets a `session` accessor
+// once. Assigning the session (the middleware does) makes an own property as before, so the
+// accessor is reached only when nothing was assigned. It then throws ERR_SESSION_NOT_MOUNTED when
+// the request's app mounts a tessera middleware (mounted too late for this route), and reads
+// `undefined` as before otherwise: an app of the same process without tessera sees no change.
+const MIDDLEWARES = new WeakSet<object>()
+
+/** True for a middleware a tessera `session()` returned. */
+export function isSessionMiddleware(value: object): boolean {
+  return MIDDLEWARES.has(value)
+}
+
+/**
+ * Records `middleware` as tessera's, and installs (once per prototype) the accessor that throws
+ * `ERR_SESSION_NOT_MOUNTED` (`read` names the property, `fix` what to do) when `mountedLate(self)`.
+ */
+export function guardSessionReads(
+  proto: object,
+  middleware: object,
+  mountedLate: (self: object) => boolean,
+  message: string,
+): void {
+  MIDDLEWARES.add(middleware)
+  if (Object.hasOwn(proto, 'session')) return
+  Object.defineProperty(proto, 'session', {
+    configurable: true,
+    enumerable: false,
+    get(this: object): undefined {
+      if (mountedLate(this)) throw new TesseraError('ERR_SESSION_NOT_MOUNTED', message)
+      return undefined
+    },
+    set(this: object, value: unknown) {
+      Object.defineProperty(this, 'session', {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      })
+    },
+  })
 }

@@ -1,13 +1,17 @@
-// The Express adapter's hold on the response (see the comment below): the only code in tessera
-// that delays `res.end`.
+// The Express adapter's patches of Express's shared prototypes: the hold on the response (see the
+// comment below), the only code in tessera that delays `res.end`; and, at the end, how to tell
+// that an app mounts tessera's middleware, for the `req.session` accessor on Express's shared
+// request prototype (`guardSessionReads` in core.ts) that says it was mounted too late.
 import type { Response } from 'express'
 import type { Session } from '../session/session.js'
+import { guardSessionReads, isSessionMiddleware } from './core.js'
 import { toHttpError } from './http-status.js'
 
 // Holding the response. A plain assignment (`req.session.data.x = 1`) has no await of its own,
 // so it is committed here, after the handler ran and before the client sees the response: a
-// redirect right after a write cannot race the write, and a failed write becomes a 503 instead
-// of a success the server did not keep. This is the only code in tessera that delays `res.end`;
+// redirect right after a write cannot race the write, and a failed write goes to the app's
+// error handlers (`next(err)`; Express's own answers 503 for the store) instead of a success the
+// server did not keep. This is the only code in tessera that delays `res.end`;
 // it holds the first `write`/`end` only while the session has something to write.
 //
 // Installing it costs no property on the response: adding one to an Express response (whose
@@ -20,6 +24,8 @@ type Fn = (...args: unknown[]) => unknown
 type Call = [fn: Fn, args: unknown[]]
 interface Hold {
   readonly session: Session<object>
+  /** The session middleware's `next`: a failed commit goes to the app's error handlers. */
+  readonly next: (err: unknown) => void
   readonly write: Fn
   readonly end: Fn
   queue: Call[] | null
@@ -29,7 +35,11 @@ const patched = new WeakSet<object>()
 /** The holds installed through the shared prototype (adding a property to `req` costs too). */
 const holds = new WeakMap<object, Hold>()
 
-export function holdUntilCommitted(res: Response, session: Session<object>): void {
+export function holdUntilCommitted(
+  res: Response,
+  session: Session<object>,
+  next: (err: unknown) => void,
+): void {
   const shared = sharedPrototype(res)
   if (
     shared === null ||
@@ -40,13 +50,14 @@ export function holdUntilCommitted(res: Response, session: Session<object>): voi
     // Not a plain Express response (not Express, a second session middleware, or an earlier
     // middleware such as compression wrapped write/end): a hold of its own, outermost.
     const held = res as HeldResponse
-    held[HOLD] = { session, write: res.write, end: res.end, queue: null } as Hold
+    held[HOLD] = { session, next, write: res.write, end: res.end, queue: null } as Hold
     res.write = ownWrite as Response['write']
     res.end = ownEnd as Response['end']
     return
   }
   if (!patched.has(shared)) patchPrototype(shared)
-  holds.set(res, { session, write: shared[ORIGINAL_WRITE], end: shared[ORIGINAL_END], queue: null })
+  const [write, end] = [shared[ORIGINAL_WRITE], shared[ORIGINAL_END]]
+  holds.set(res, { session, next, write, end, queue: null })
 }
 
 const ORIGINAL_WRITE = Symbol('tessera.write')
@@ -119,12 +130,40 @@ function commitThenRelease(res: Response, hold: Hold, first: Call): void {
       hold.queue = null
       // Streaming already began: cut the connection so the client cannot take it for success.
       if (res.headersSent) return void res.destroy()
-      const error = toHttpError(err) as { status?: number; message: string }
+      // The handler's response is dropped (its headers too): the app's error handlers answer,
+      // or Express's own with the error's status (503 for the store).
       for (const name of res.getHeaderNames()) res.removeHeader(name)
-      res.statusCode = error.status ?? 500
-      res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-      res.setHeader('Cache-Control', 'no-store')
-      hold.end.call(res, error.status === undefined ? 'Internal Server Error' : error.message)
+      res.statusCode = 200
+      hold.session.discardPending()
+      hold.next(toHttpError(err))
     },
   )
+}
+
+const LATE =
+  'req.session was read before the session middleware ran for this request: mount ' +
+  'app.use(session(...)) before the routes (and before any middleware that reads req.session)'
+
+/**
+ * `req.session` read before `middleware` ran, in an app that mounts it (too late for this
+ * route), throws `ERR_SESSION_NOT_MOUNTED`; `proto` is Express's shared request prototype.
+ */
+export function guardRequestSession(proto: object, middleware: object): void {
+  guardSessionReads(proto, middleware, (req) => mountsSession(routerOf(req), 0), LATE)
+}
+
+/** The router of the request's app (Express 5 `app.router`, 4 `app._router`). */
+function routerOf(req: object): unknown {
+  const app = (req as { app?: { router?: unknown; _router?: unknown } }).app
+  return app?.router ?? app?._router
+}
+
+/** True when tessera's middleware is in `router` or a router nested in it (bounded depth). */
+function mountsSession(router: unknown, depth: number): boolean {
+  const stack = (router as { stack?: unknown } | undefined)?.stack
+  if (!Array.isArray(stack) || depth > 4) return false
+  return stack.some((layer: { handle?: object }) => {
+    const handle = layer?.handle
+    return handle !== undefined && (isSessionMiddleware(handle) || mountsSession(handle, depth + 1))
+  })
 }

@@ -1,13 +1,19 @@
 // tessera/express: loads the session before the handlers and puts it on `req.session`; writes
 // append their own Set-Cookie; plain assignments are committed before the response leaves.
-import type { Request, RequestHandler, Response } from 'express'
+import express, { type Request, type RequestHandler, type Response } from 'express'
 import { TesseraError } from '../errors.js'
 import type { SessionManager } from '../session/manager.js'
 import { createSessionManager } from '../session/manager.js'
 import type { RequestSession, ResponseSink, SessionData } from '../session/request-session.js'
 import type { Session } from '../session/session.js'
-import { NodeRequestView, sessionsApi, type SessionOptions, type SessionsApi } from './core.js'
-import { holdUntilCommitted } from './express-hold.js'
+import {
+  adapterCaller,
+  NodeRequestView,
+  sessionsApi,
+  type SessionOptions,
+  type SessionsApi,
+} from './core.js'
+import { guardRequestSession, holdUntilCommitted } from './express-hold.js'
 import { toHttpError } from './http-status.js'
 
 export type * from './public-types.js'
@@ -16,7 +22,11 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point
   namespace Express {
     interface Request {
-      /** The session of this request, from tessera's `session()` middleware. */
+      /**
+       * The session of this request, from tessera's `session()` middleware, which must be mounted
+       * before the routes (`app.use(session(...))` first): read before it ran, it throws
+       * `ERR_SESSION_NOT_MOUNTED`.
+       */
       session: RequestSession<SessionData>
     }
   }
@@ -45,7 +55,7 @@ export type SessionMiddleware<Data extends object = SessionData> = RequestHandle
 export function session<Data extends object = SessionData>(
   options: ExpressSessionOptions<Data>,
 ): SessionMiddleware<Data> {
-  const manager = createSessionManager<Data>(options)
+  const manager = createSessionManager<Data>(options, adapterCaller('session()'))
   const clearSiteData = options.clearSiteDataOnLogout === true
   const middleware: RequestHandler = async function tesseraSession(req, res, next) {
     let opened: Session<Data>
@@ -57,9 +67,10 @@ export function session<Data extends object = SessionData>(
       return
     }
     req.session = opened as unknown as RequestSession<SessionData>
-    holdUntilCommitted(res, opened as unknown as Session<object>)
+    holdUntilCommitted(res, opened as unknown as Session<object>, next)
     next()
   }
+  guardRequestSession(express.request, middleware)
   return Object.assign(middleware, sessionsApi(manager as SessionManager<object>), {
     of: (req: Request) => req.session as unknown as RequestSession<Data>,
   })
@@ -75,7 +86,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 export function csrf(): RequestHandler {
   return function tesseraCsrf(req, _res, next) {
     if (!UNSAFE.has(req.method)) return next()
-    if (req.session === undefined) {
+    if (!Object.hasOwn(req, 'session')) {
       return next(new TesseraError('ERR_CONFIG_INVALID', 'csrf() must be mounted after session()'))
     }
     const body = req.body as { _csrf?: unknown } | undefined

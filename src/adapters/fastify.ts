@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { RequestSession, SessionData } from '../session/request-session.js'
 import {
+  adapterCaller,
   createAdapterSessions,
   NodeRequestView,
   type OpenedSession,
@@ -21,7 +22,10 @@ declare module 'fastify' {
     session: RequestSession<SessionData>
   }
   interface FastifyInstance {
-    /** `refresh` for API clients of the token carrier, from tessera's plugin. */
+    /**
+     * From tessera's plugin: `refresh` for API clients of the token carrier, and `ready()`, which
+     * checks the keys and the store (for a health route).
+     */
     tessera: SessionsApi
   }
 }
@@ -37,9 +41,11 @@ export type FastifySessionOptions = SessionOptions<SessionData>
 const OPEN = Symbol('tessera.open')
 type Held = FastifyRequest & { [OPEN]?: OpenedSession<SessionData> | null }
 
+const REGISTER = 'app.register(session, options)'
+
 const plugin: FastifyPluginAsync<FastifySessionOptions> = async (app, options) => {
-  const sessions = createAdapterSessions<SessionData>(options)
-  app.decorate('tessera', { refresh: sessions.refresh })
+  const sessions = createAdapterSessions<SessionData>(options, adapterCaller(REGISTER))
+  app.decorate('tessera', { refresh: sessions.refresh, ready: sessions.ready })
   app.decorateRequest('session', null as unknown as RequestSession<SessionData>)
   app.decorateRequest(OPEN as unknown as string, null)
 

@@ -1,13 +1,12 @@
 // tessera-session/hono: Hono middleware. The session is `c.get('session')`, typed through Hono's
 // `Variables` (`new Hono<SessionEnv>()`); the response leaves after the session's write is
-// committed, with its cookies added. Refusals and outages are thrown as `HTTPException`, so they
-// reach the app's `onError`.
+// committed, with its cookies added. Refusals, outages and a failed commit are thrown as a
+// `TesseraError` that Hono's default handler answers like an `HTTPException`; `onError` sees it.
 import type { MiddlewareHandler } from 'hono'
-import { HTTPException } from 'hono/http-exception'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { isTesseraError } from '../errors.js'
 import type { RequestSession, SessionData } from '../session/request-session.js'
 import {
+  adapterCaller,
   createAdapterSessions,
   FetchRequestView,
   withSessionHeaders,
@@ -15,6 +14,7 @@ import {
   type SessionOptions,
   type SessionsApi,
 } from './core.js'
+import { toHttpError } from './http-status.js'
 
 export type * from './public-types.js'
 
@@ -66,7 +66,7 @@ export type HonoSessionOptions<Data extends object = SessionData> = SessionOptio
 export function session<Data extends object = SessionData>(
   options: HonoSessionOptions<Data>,
 ): MiddlewareHandler<SessionEnv<Data>> & SessionsApi {
-  const sessions = createAdapterSessions<Data>(options)
+  const sessions = createAdapterSessions<Data>(options, adapterCaller('session()', true))
   const trustProxy = options.trustProxy === true
   const middleware: MiddlewareHandler<SessionEnv<Data>> = async (c, next) => {
     let opened: OpenedSession<Data>
@@ -74,19 +74,19 @@ export function session<Data extends object = SessionData>(
       const peer = () => peerAddress(c.env, c.req.raw)
       opened = await sessions.open(new FetchRequestView(c.req.raw, trustProxy, peer))
     } catch (err) {
-      throw httpException(err)
+      throw honoError(err)
     }
     c.set('session', opened.session)
     await next()
     // A handler's error reached `onError` inside `next()`: nothing it left half-done is committed.
     await opened.finish(c.error === undefined ? c.res.status : 500).catch((err: unknown) => {
-      throw httpException(err)
+      throw honoError(err)
     })
     // Assigning `c.res` makes Hono re-wrap the body as a stream: only for a copy (immutable headers).
     const res = withSessionHeaders(c.res, opened)
     if (res !== c.res) c.res = res
   }
-  return Object.assign(middleware, { refresh: sessions.refresh })
+  return Object.assign(middleware, { refresh: sessions.refresh, ready: sessions.ready })
 }
 
 /**
@@ -109,9 +109,19 @@ function peerAddress(env: unknown, request: Request): string | undefined {
   return typeof address === 'string' && address !== '' ? address : undefined
 }
 
-/** tessera's errors as Hono's `HTTPException` (status and public message; the original as `cause`). */
-function httpException(err: unknown): unknown {
-  if (!isTesseraError(err)) return err
-  const status = (err as { statusCode?: number }).statusCode ?? 500
-  return new HTTPException(status as ContentfulStatusCode, { message: err.message, cause: err })
+/**
+ * tessera's errors as they are (a `TesseraError` with its HTTP `status` and public message, the
+ * original as `cause`), with Hono's `getResponse()`: `app.onError` gets the `TesseraError`, and
+ * Hono's default handler answers it like an `HTTPException` (503 for the store).
+ */
+function honoError(err: unknown): unknown {
+  const out = toHttpError(err)
+  if (!isTesseraError(out)) return out
+  const status = (out as { status?: number }).status ?? 500
+  const getResponse = () =>
+    new Response(out.message, {
+      status,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    })
+  return Object.assign(out, { getResponse })
 }

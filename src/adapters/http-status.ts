@@ -13,6 +13,7 @@ export function httpStatusOf(code: TesseraErrorCode): number {
     case 'ERR_KEY_INVALID':
     case 'ERR_COOKIE_INVALID':
     case 'ERR_SESSION_DATA_INVALID':
+    case 'ERR_SESSION_NOT_MOUNTED':
       return 500
     case 'ERR_TOKEN_MALFORMED':
     case 'ERR_SIGNATURE_INVALID':

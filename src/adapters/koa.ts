@@ -2,9 +2,14 @@
 // after the middleware returns) leaves after the session's write is committed, with its cookies.
 // Refusals and outages are thrown with `status` and `expose`, so Koa's error path answers them.
 import type { Middleware } from 'koa'
+// @ts-expect-error -- koa ships its shared context prototype (lib/context.js) without types
+import koaContext from 'koa/lib/context.js'
 import type { RequestSession, SessionData } from '../session/request-session.js'
 import {
+  adapterCaller,
   createAdapterSessions,
+  guardSessionReads,
+  isSessionMiddleware,
   NodeRequestView,
   type SessionOptions,
   type SessionsApi,
@@ -14,7 +19,10 @@ export type * from './public-types.js'
 
 declare module 'koa' {
   interface DefaultContext {
-    /** The session of this request, from tessera's `session()` middleware. */
+    /**
+     * The session of this request, from tessera's `session()` middleware, which must come before
+     * the middleware that reads it: read before it ran, it throws `ERR_SESSION_NOT_MOUNTED`.
+     */
     session: RequestSession<SessionData>
   }
 }
@@ -39,7 +47,7 @@ export type KoaSessionOptions<Data extends object = SessionData> = SessionOption
 export function session<Data extends object = SessionData>(
   options: KoaSessionOptions<Data>,
 ): Middleware & SessionsApi {
-  const sessions = createAdapterSessions<Data>(options)
+  const sessions = createAdapterSessions<Data>(options, adapterCaller('session()'))
   const middleware: Middleware = async (ctx, next) => {
     // `ctx.secure`, `ctx.ip` and `ctx.host` honour Koa's `app.proxy`.
     const view = new NodeRequestView(ctx.req.headers, ctx.method, ctx.secure, ctx)
@@ -52,5 +60,16 @@ export function session<Data extends object = SessionData>(
       (value) => ctx.append('Set-Cookie', value),
     )
   }
-  return Object.assign(middleware, { refresh: sessions.refresh })
+  guardSessionReads(koaContext as object, middleware, mountedIn, LATE)
+  return Object.assign(middleware, { refresh: sessions.refresh, ready: sessions.ready })
+}
+
+const LATE =
+  'ctx.session was read before the session middleware ran for this request: mount ' +
+  'app.use(session(...)) before the middleware and routes that read ctx.session'
+
+/** True when the context's app mounts a tessera middleware (`ctx.session` read too early). */
+function mountedIn(ctx: object): boolean {
+  const stack = (ctx as { app?: { middleware?: unknown } }).app?.middleware
+  return Array.isArray(stack) && stack.some((m: object) => isSessionMiddleware(m))
 }

@@ -4,6 +4,7 @@
 // session's cookies added.
 import type { RequestSession, SessionData } from '../session/request-session.js'
 import {
+  adapterCaller,
   createAdapterSessions,
   FetchRequestView,
   withSessionHeaders,
@@ -63,10 +64,11 @@ export interface WebSessions<Data extends object = SessionData> extends Sessions
 export function createSessions<Data extends object = SessionData>(
   options: WebSessionOptions<Data>,
 ): WebSessions<Data> {
-  const sessions = createAdapterSessions<Data>(options)
+  const sessions = createAdapterSessions<Data>(options, adapterCaller('createSessions()', true))
   const trustProxy = options.trustProxy === true
   return {
     refresh: sessions.refresh,
+    ready: sessions.ready,
     async handle(request, handler, context) {
       let response: Response
       let opened

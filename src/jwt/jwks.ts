@@ -1,4 +1,5 @@
 import { createKeyEntry, type KeyEntry, type KeyInput, type Keyring } from '../crypto/keyring.js'
+import { rejectUnknown } from '../options.js'
 import { keyFromJwk, publicJwk } from '../crypto/jwk.js'
 import { toKeyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
@@ -46,6 +47,7 @@ export function importJwk(jwk: Jwk, options: ImportJwkOptions = {}): KeyEntry {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
     throw refuse('a JWK must be a JSON object')
   }
+  rejectUnknown(options, ['alg', 'id'], 'importJwk()')
   const id = options.id ?? jwk.kid
   if (typeof id !== 'string') throw refuse('the JWK has no kid; pass { id }')
   if (jwk.alg !== undefined && options.alg !== undefined && jwk.alg !== options.alg) {

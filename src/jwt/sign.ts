@@ -2,6 +2,7 @@ import { encodeBase64url } from '../crypto/base64url.js'
 import type { KeyEntry, KeyInput, Keyring } from '../crypto/keyring.js'
 import { toKeyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
+import { rejectUnknown } from '../options.js'
 import { signWithKey } from './algorithms.js'
 import { REFUSED_HEADER_PARAMS } from './header.js'
 
@@ -53,6 +54,14 @@ export function signJws(
   keys: Keys,
   options: SignJwsOptions = {},
 ): string {
+  rejectUnknown(options, SIGN_JWS_OPTIONS, 'signJws()')
+  return signCompact(payload, keys, options)
+}
+
+const SIGN_JWS_OPTIONS = new Set(['keyId', 'includeKid', 'header', 'typ'])
+const SIGN_JWT_OPTIONS = new Set([...SIGN_JWS_OPTIONS, 'expiresInSeconds', 'now', 'requireExp'])
+
+function signCompact(payload: Uint8Array | string, keys: Keys, options: SignJwsOptions): string {
   const entry = signingKey(toKeyring(keys), options.keyId)
   const header = buildHeader(entry, options)
   const signingInput = `${encodeBase64url(JSON.stringify(header))}.${encodeBase64url(payload)}`
@@ -70,6 +79,7 @@ export function signJwt(claims: JwtClaims, keys: Keys, options: SignJwtOptions =
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     throw new TesseraError('ERR_CONFIG_INVALID', 'JWT claims must be a plain object')
   }
+  rejectUnknown(options, SIGN_JWT_OPTIONS, 'signJwt()')
   let body: JwtClaims = claims
   if (options.expiresInSeconds !== undefined) {
     const seconds = options.expiresInSeconds
@@ -94,7 +104,7 @@ export function signJwt(claims: JwtClaims, keys: Keys, options: SignJwtOptions =
       'JWT claims need exp (or pass expiresInSeconds, or requireExp: false)',
     )
   }
-  return signJws(JSON.stringify(body), keys, options)
+  return signCompact(JSON.stringify(body), keys, options)
 }
 
 function signingKey(keyring: Keyring, keyId: string | undefined): KeyEntry {

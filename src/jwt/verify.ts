@@ -2,7 +2,7 @@ import { decodeBase64url } from '../crypto/base64url.js'
 import type { JwsAlgorithm, KeyEntry, KeyInput, Keyring } from '../crypto/keyring.js'
 import { toKeyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
-import { invalidOption } from '../options.js'
+import { invalidOption, rejectUnknown } from '../options.js'
 import { verifyWithKey } from './algorithms.js'
 import { checkClaims, type ClaimsOptions } from './claims.js'
 import { parseHeader, parsePayload, parseVerifiedClaims, type JwsHeader } from './header.js'
@@ -19,6 +19,20 @@ export interface VerifyJwsOptions {
 
 /** Options for `verifyJwt`: the JWS options plus the claim checks. */
 export interface VerifyJwtOptions extends VerifyJwsOptions, ClaimsOptions {}
+
+const VERIFY_JWS_OPTIONS = new Set(['maxTokenBytes'])
+const VERIFY_JWT_OPTIONS = new Set([
+  'maxTokenBytes',
+  'issuer',
+  'audience',
+  'subject',
+  'typ',
+  'maxTokenAgeSeconds',
+  'requiredClaims',
+  'requireExp',
+  'clockToleranceSeconds',
+  'now',
+])
 
 /** A verified JWS: its header, its payload bytes and the key that verified it. */
 export interface VerifiedJws {
@@ -49,6 +63,7 @@ function malformed(message: string): TesseraError {
  * const { header, payload } = verifyJws(jws, keyring)
  */
 export function verifyJws(token: string, keys: Keys, options: VerifyJwsOptions = {}): VerifiedJws {
+  rejectUnknown(options, VERIFY_JWS_OPTIONS, 'verifyJws()')
   const checked = verifySignature(token, keys, options.maxTokenBytes)
   const payload = decodeBase64url(token.slice(checked.payloadStart, checked.payloadEnd))
   if (payload === null) throw malformed('JWS payload is not canonical base64url')
@@ -63,6 +78,7 @@ export function verifyJws(token: string, keys: Keys, options: VerifyJwsOptions =
  * const { payload } = verifyJwt(token, keyring, { issuer: 'https://id.example', audience: 'api' })
  */
 export function verifyJwt(token: string, keys: Keys, options: VerifyJwtOptions = {}): VerifiedJwt {
+  rejectUnknown(options, VERIFY_JWT_OPTIONS, 'verifyJwt()')
   const { header, key, payloadStart, payloadEnd } = verifySignature(
     token,
     keys,

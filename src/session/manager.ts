@@ -8,7 +8,14 @@ import { sameSiteValue, serializeCookie, type SameSiteInput } from '../cookie/co
 import { toKeyring, type KeyInput, type Keyring } from '../crypto/keyring.js'
 import { randomId } from '../crypto/random.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../errors.js'
-import { invalidOption, oneOf, positiveInteger, positiveNumber, stringOption } from '../options.js'
+import {
+  invalidOption,
+  oneOf,
+  positiveInteger,
+  positiveNumber,
+  rejectUnknown,
+  stringOption,
+} from '../options.js'
 import type { SessionRecord, Store } from '../stores/store.js'
 import {
   cookieIdentity,
@@ -25,7 +32,7 @@ import { createTokenCarrier, type TokenCarrierOptions } from './carriers/token/t
 import type { ResponseSink, SessionData, SessionEvent, TokenResponse } from './request-session.js'
 import { deleteCookie, readCookie, setCookie } from './carrier-cookie.js'
 import { Session, tokenResponse, type PreSessionCsrf, type SessionContext } from './session.js'
-import { DEFAULT_STORE_TIMEOUT_SECONDS } from './store-call.js'
+import { bounded, DEFAULT_STORE_TIMEOUT_SECONDS } from './store-call.js'
 
 /** The `server` carrier: an opaque id in the cookie, the record in `store`. */
 export interface ServerCarrierConfig {
@@ -148,6 +155,82 @@ export interface SessionManager<Data extends object = SessionData> {
    * `ERR_CONFIG_INVALID` for another carrier.
    */
   refresh(refreshToken: unknown, request?: CarrierRequest): Promise<TokenResponse | null>
+  /**
+   * Resolves when sessions can be served: the keys seal and open a probe, and the store (when
+   * there is one) answers its `ready()` (or, for a store without one, a read). Rejects with the
+   * `TesseraError` that names what is wrong (`ERR_KEY_INVALID`, `ERR_STORE_UNAVAILABLE`).
+   */
+  ready(): Promise<void>
+}
+
+/** The options every carrier takes, by name (`rejectUnknown`). */
+const COMMON_OPTIONS = [
+  'carrier',
+  'keys',
+  'idleTimeoutSeconds',
+  'absoluteTimeoutSeconds',
+  'touchIntervalSeconds',
+  'cookieName',
+  'cookieDomain',
+  'cookiePath',
+  'cookieSameSite',
+  'cookiePartitioned',
+  'secure',
+  'cookieMaxAgeSeconds',
+  'allowedOrigins',
+  'storeTimeoutSeconds',
+  'storeOutage',
+  'maxUpdateAttempts',
+  'onReject',
+  'onEvent',
+  'clock',
+  'store',
+] as const
+
+/** The options only one carrier takes. */
+const CARRIER_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  server: [],
+  cookie: ['maxChunks'],
+  token: [
+    'jwtKeys',
+    'accessTokenSeconds',
+    'issuer',
+    'audience',
+    'maxDataBytes',
+    'refreshGraceSeconds',
+    'accept',
+    'revocationCheck',
+    'onRefreshReuse',
+  ],
+}
+
+/** Who checks the options: the name errors give (`session()`), and the keys it adds. */
+export interface OptionsCaller {
+  readonly where: string
+  readonly extraKeys: readonly string[]
+  /** What to say about a name this caller refuses on purpose. */
+  readonly hints?: Readonly<Record<string, string>>
+}
+
+/**
+ * Refuses an option no carrier knows, or one of another carrier (`maxChunks` on `server`),
+ * naming it and what to write instead.
+ */
+function checkOptionNames(options: SessionManagerOptions, caller: OptionsCaller): void {
+  const own = CARRIER_OPTIONS[options.carrier as string]
+  if (own === undefined) return // the carrier check names it
+  const hints: Record<string, string> = { ...caller.hints }
+  for (const [carrier, names] of Object.entries(CARRIER_OPTIONS)) {
+    for (const name of names) {
+      if (!own.includes(name)) hints[name] = `it is an option of carrier '${carrier}' only`
+    }
+  }
+  rejectUnknown(
+    options,
+    new Set([...COMMON_OPTIONS, ...own, ...caller.extraKeys]),
+    caller.where,
+    hints,
+  )
 }
 
 const DEFAULTS = { idle: 30 * 60, absolute: 12 * 60 * 60, touch: 60, attempts: 10 }
@@ -162,7 +245,9 @@ const COOKIE_NAME = /^(?!__(host|secure)-)[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/i
  */
 export function createSessionManager<Data extends object = SessionData>(
   options: SessionManagerOptions,
+  caller: OptionsCaller = { where: 'createSessionManager()', extraKeys: [] },
 ): SessionManager<Data> {
+  checkOptionNames(options, caller)
   const idle = positiveInteger(options, 'idleTimeoutSeconds', DEFAULTS.idle)
   const absolute = positiveInteger(options, 'absoluteTimeoutSeconds', DEFAULTS.absolute)
   const touch = positiveInteger(options, 'touchIntervalSeconds', DEFAULTS.touch)
@@ -312,7 +397,30 @@ export function createSessionManager<Data extends object = SessionData>(
       }
       return tokenResponse(exchanged.tokens)
     },
+    ready: () => checkReady(csrf, options.store, storeTimeout(options)),
   }
+}
+
+/**
+ * `ready()`: the keyring seals and opens a probe (a CSRF token), and the store answers its own
+ * `ready()` (or, for a store without one, a read of an id no session has), within five store
+ * timeouts (a first `ready()` may be migrating the tables).
+ */
+async function checkReady(
+  csrf: CsrfTokens,
+  store: Store | undefined,
+  timeoutSeconds: number,
+): Promise<void> {
+  const probe = randomId()
+  if (!csrf.verify(probe, csrf.issue(probe))) {
+    throw new TesseraError(
+      'ERR_KEY_INVALID',
+      'ready(): the session keys do not verify their own tokens',
+    )
+  }
+  if (store === undefined) return
+  const check = typeof store.ready === 'function' ? store.ready() : store.sessions.get(randomId())
+  await bounded('ready', Promise.resolve(check), timeoutSeconds * 5000)
 }
 
 /** The request of a refresh call made without one: an API client, no cookies. */

@@ -111,6 +111,12 @@ export type SessionEvent =
   | { readonly type: 'rejected'; readonly code: TesseraErrorCode }
   | { readonly type: 'write-failed'; readonly code: TesseraErrorCode }
   /**
+   * Writing the session after the handler failed (store down or slow, the version check lost
+   * too often, data that cannot be stored). `code` is the `TesseraError`'s code, or null for
+   * another error; the error itself goes to the framework's error path.
+   */
+  | { readonly type: 'commit-failed'; readonly code: TesseraErrorCode | null }
+  /**
    * Once per manager: a plain-HTTP request for a host that is not loopback came in with
    * `secure: 'auto'`; `message` says what to set (`trust proxy` behind an HTTPS proxy).
    */

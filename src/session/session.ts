@@ -1,7 +1,7 @@
 // The per-request session object (`req.session`): typed data with per-key change tracking,
 // `update(fn)` as a compare-and-set that re-runs on conflict, and the lifecycle calls. Writes go
 // through the carrier; the rules (timeouts, retries, events, keys) come from the manager.
-import { TesseraError } from '../errors.js'
+import { isTesseraError, TesseraError } from '../errors.js'
 import type { SessionRecord } from '../stores/store.js'
 import type {
   Carrier,
@@ -372,6 +372,16 @@ export class Session<Data extends object = SessionData> implements RequestSessio
    * are out: a session that does not exist yet can then not be created (no way to send its id).
    */
   async commit(canSetCookies: boolean): Promise<void> {
+    try {
+      await this.#commitPending(canSetCookies)
+    } catch (err) {
+      // Never silent: the adapter hands the error to the framework, and listeners hear its code.
+      this.#ctx.emit({ type: 'commit-failed', code: isTesseraError(err) ? err.code : null })
+      throw err
+    }
+  }
+
+  async #commitPending(canSetCookies: boolean): Promise<void> {
     const dirty = this.#dirty ?? this.#changedKeys()
     this.#dirty = null
     for (const key of dirty) checkDataValue(key, this.#working?.[key])

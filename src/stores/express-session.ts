@@ -18,7 +18,7 @@
 //   family (`<keyPrefix>f:<familyId>`) listing its tokens, so a family can be revoked.
 import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
-import { positiveInteger } from '../options.js'
+import { positiveInteger, rejectUnknown } from '../options.js'
 import type {
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -69,6 +69,11 @@ interface Wrapped {
  * const store = createExpressSessionAdapter({ store: new RedisStore({ client }) })
  */
 export function createExpressSessionAdapter(options: ExpressSessionAdapterOptions): Store {
+  rejectUnknown(
+    options,
+    ['store', 'keyPrefix', 'callTimeoutMs', 'clock'],
+    'createExpressSessionAdapter()',
+  )
   if (typeof options?.store?.get !== 'function' || typeof options.store.set !== 'function') {
     throw new TesseraError(
       'ERR_CONFIG_INVALID',

@@ -1,7 +1,7 @@
 // An in-process store: bounded, expiring, returning copies. For tests and single-process apps.
 import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
-import { intervalSeconds, positiveInteger } from '../options.js'
+import { intervalSeconds, positiveInteger, rejectUnknown } from '../options.js'
 import type {
   RefreshTokenRecord,
   RefreshTokenStore,
@@ -224,6 +224,7 @@ const ANONYMOUS_FIRST = 2 ** 50
  * app.use(session({ carrier: 'server', keys, store: createMemoryStore({ maxEntries: 50_000 }) }))
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  rejectUnknown(options, ['maxEntries', 'sweepIntervalSeconds', 'clock'], 'createMemoryStore()')
   const maxEntries = positiveInteger(options, 'maxEntries', 100_000)
   const sweepEvery = intervalSeconds(options, 'sweepIntervalSeconds', 60)
   const clock = options.clock ?? Date

@@ -4,7 +4,7 @@
 // beforehand.
 import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
-import { intervalSeconds, positiveInteger } from '../options.js'
+import { intervalSeconds, positiveInteger, rejectUnknown } from '../options.js'
 import { postgresMigrations, postgresTables, type PostgresTables } from './postgres-schema.js'
 import { batched } from './batch.js'
 import { bounded, sweep, type Query } from './postgres-query.js'
@@ -33,6 +33,21 @@ export interface PostgresStoreOptions {
   readonly clock?: Clock
 }
 
+/** The options of `createPostgresStore`; the first four are also `migratePostgres`'s. */
+const POSTGRES_OPTIONS = [
+  'pool',
+  'schema',
+  'table',
+  'queryTimeoutMs',
+  'sweepBatchSize',
+  'sweepIntervalSeconds',
+  'migrate',
+  'clock',
+]
+const POSTGRES_HINTS = {
+  connectionString: 'pass pool: new pg.Pool({ connectionString })',
+}
+
 /** Options of `migratePostgres`: the same pool, schema and table as the store. */
 export type PostgresMigrateOptions = Pick<
   PostgresStoreOptions,
@@ -48,6 +63,7 @@ export type PostgresMigrateOptions = Pick<
  * await migratePostgres({ pool, schema: 'auth' }) // what `tessera migrate` runs
  */
 export async function migratePostgres(options: PostgresMigrateOptions): Promise<number> {
+  rejectUnknown(options, POSTGRES_OPTIONS.slice(0, 4), 'migratePostgres()', POSTGRES_HINTS)
   const table = options.table ?? 'tessera'
   const t = postgresTables(options.schema ?? 'public', table)
   const migrations = postgresMigrations(t, table)
@@ -139,6 +155,7 @@ async function checkReady(query: Query, schema: string, t: PostgresTables): Prom
  * const store = createPostgresStore({ pool })
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
+  rejectUnknown(options, POSTGRES_OPTIONS, 'createPostgresStore()', POSTGRES_HINTS)
   if (typeof options?.pool?.query !== 'function') {
     throw new TesseraError(
       'ERR_CONFIG_INVALID',

@@ -31,7 +31,7 @@
 // and using a token are single-slot scripts; the idHash → family pointer is written once.
 import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
-import { invalidOption, positiveInteger } from '../options.js'
+import { invalidOption, positiveInteger, rejectUnknown } from '../options.js'
 import type { SessionRecord, SessionStore, Store } from './store.js'
 import {
   CREATE_INDEXED_SESSION,
@@ -83,6 +83,9 @@ export interface RedisStoreOptions {
  * const store = createRedisStore({ client, prefix: 'myapp:' })
  */
 export function createRedisStore(options: RedisStoreOptions): Store {
+  rejectUnknown(options, ['client', 'prefix', 'commandTimeoutMs', 'clock'], 'createRedisStore()', {
+    url: 'pass client: a connected client (createClient({ url }) from redis)',
+  })
   if (typeof options?.client?.eval !== 'function') {
     throw new TesseraError(
       'ERR_CONFIG_INVALID',

@@ -5,7 +5,13 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { TesseraError } from '../errors.js'
-import { intervalSeconds, MAX_TIMER_SECONDS, positiveInteger, stringOption } from '../options.js'
+import {
+  intervalSeconds,
+  MAX_TIMER_SECONDS,
+  positiveInteger,
+  rejectUnknown,
+  stringOption,
+} from '../options.js'
 import { createGroupCommit } from './group-commit.js'
 import type { GroupCommit } from './group-commit.js'
 import {
@@ -41,6 +47,16 @@ export type SqliteStoreOptions = CommonOptions &
     | { readonly path: string; readonly database?: never; readonly busyTimeoutMs?: number }
     | { readonly database: SqliteDatabase; readonly path?: never }
   )
+
+const SQLITE_OPTIONS = [
+  'path',
+  'database',
+  'busyTimeoutMs',
+  'prefix',
+  'sweepIntervalSeconds',
+  'sweepBatchSize',
+  'clock',
+]
 
 const PREFIX_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,48}$/
 
@@ -120,6 +136,9 @@ function checkOptions(options: SqliteStoreOptions): void {
  * // or, with a database you own: createSqliteStore({ database: new Database('app.db') })
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
+  rejectUnknown(options, SQLITE_OPTIONS, 'createSqliteStore()', {
+    filename: 'use path (the store opens the file) or database (an open better-sqlite3 database)',
+  })
   checkOptions(options)
   const prefix = options.prefix ?? 'tessera_'
   const clock = options.clock ?? Date
