@@ -42,7 +42,7 @@ describe('postgres store', () => {
 
   it('creates its tables on first use, and migrate() is idempotent', async () => {
     const schema = await freshSchema()
-    assert.equal(await migratePostgres({ pool: pool(), schema }), 1)
+    assert.equal(await migratePostgres({ pool: pool(), schema }), 2)
     assert.equal(await migratePostgres({ pool: pool(), schema }), 0)
     const store = createPostgresStore({ pool: pool(), schema, migrate: false })
     const record = sessionRecord()

@@ -92,7 +92,7 @@ describe('createSqliteStore', () => {
     const db = new Database(file, { readonly: true })
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal')
     const version = db.prepare("SELECT value FROM tessera_meta WHERE key = 'schema_version'").get()
-    assert.deepEqual(version, { value: '1' })
+    assert.deepEqual(version, { value: '2' })
     const indexes = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'tessera_%'")
       .all()
