@@ -105,12 +105,18 @@ async function createSchema(
 }
 
 /** What `ready()` checks, and the message when it is missing. */
-async function checkReady(query: Query, schema: string, t: PostgresTables): Promise<void> {
+async function checkReady(
+  query: Query,
+  schema: string,
+  t: PostgresTables,
+  table: string,
+): Promise<void> {
   const { rows } = await query(
     'ready check',
     `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema,
-      to_regclass($2) IS NOT NULL AS sessions, to_regclass($3) IS NOT NULL AS tokens`,
-    [schema, t.sessions, t.refreshTokens],
+      to_regclass($2) IS NOT NULL AS sessions, to_regclass($3) IS NOT NULL AS tokens,
+      to_regclass($4) IS NOT NULL AS migrations`,
+    [schema, t.sessions, t.refreshTokens, t.migrations],
   )
   const row = rows[0] ?? {}
   const missing =
@@ -120,7 +126,7 @@ async function checkReady(query: Query, schema: string, t: PostgresTables): Prom
         ? `table ${t.sessions} does not exist`
         : row.tokens !== true
           ? `table ${t.refreshTokens} does not exist`
-          : null
+          : await missingMigrations(query, t, table, row.migrations === true)
   if (missing !== null) {
     throw new TesseraError(
       'ERR_STORE_UNAVAILABLE',
@@ -128,6 +134,27 @@ async function checkReady(query: Query, schema: string, t: PostgresTables): Prom
         'the store with migrate: true',
     )
   }
+}
+
+/**
+ * Null when every migration this tessera knows has been applied; otherwise what is missing (an
+ * upgrade that adds a migration, with `migrate: false` and no `tessera migrate` run yet).
+ */
+async function missingMigrations(
+  query: Query,
+  t: PostgresTables,
+  table: string,
+  recorded: boolean,
+): Promise<string | null> {
+  const known = postgresMigrations(t, table).length
+  if (!recorded) return `table ${t.migrations} does not exist`
+  const { rows } = await query(
+    'ready check',
+    `SELECT coalesce(max(version), 0) AS v FROM ${t.migrations}`,
+    [],
+  )
+  const applied = Number(rows[0]?.v ?? 0)
+  return applied >= known ? null : `the tables are at migration ${applied} of ${known}`
 }
 
 /**
@@ -194,7 +221,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async close() {
       clearInterval(timer)
     },
-    ready: () => checkReady(query, options.schema ?? 'public', t),
+    ready: () => checkReady(query, options.schema ?? 'public', t, table),
   }
 }
 
