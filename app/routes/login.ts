@@ -82,7 +82,13 @@ export function loginRoutes(ctx: AppContext): Router {
     }
     await reservation.succeeded()
     log('login.succeeded', attempt)
-    await req.session.login(account.id, { data: { username: account.username, views: 0 } })
+    // "Remember me": a cookie that survives closing the browser, and a session that survives
+    // idle spells, until the absolute timeout; otherwise a browser-session cookie.
+    const remember = formString(req, 'remember', 2) === 'on'
+    await req.session.login(account.id, {
+      data: { username: account.username, views: 0 },
+      persistent: remember,
+    })
     if (attempt.deviceId === null) rememberDevice(req, res, ctx, account.username)
     res.redirect(303, '/profile')
   })

@@ -34,6 +34,9 @@ export function loginPage(
             autocomplete="current-password"
             required
           />
+          <p>
+            <label><input name="remember" type="checkbox" value="on" /> Remember me</label>
+          </p>
           <p><button type="submit">Sign in</button></p>
         </form>
         <p class="muted">No account yet? <a href="/register">Register</a>.</p>

@@ -4,7 +4,13 @@
 // cookie codec, never by hand (CK-8). `setCookie`/`deleteCookie` take a cookie name;
 // `setCarrierCookie`/`deleteCarrierCookie` take the carrier's cookie options and the request,
 // and decide the name and `Secure` from them.
-import { parseCookieAll, serializeCookie, type SameSite } from '../cookie/codec.js'
+import {
+  MAX_COOKIE_AGE_SECONDS,
+  parseCookieAll,
+  serializeCookie,
+  type SameSite,
+} from '../cookie/codec.js'
+import type { SessionRecord } from '../stores/store.js'
 import { cookieIdentity, type CarrierCookieOptions, type CarrierRequest } from './carrier.js'
 
 /** How one auth cookie of a carrier is written for one response. */
@@ -23,19 +29,54 @@ export interface CookieWriteOptions {
   readonly partitioned?: boolean | undefined
 }
 
-/** The attributes of a carrier's cookie for one response, `secure` from `cookieIdentity`. */
+/** A session as a cookie that carries it at `now` (epoch ms) sees it, for its `Max-Age`. */
+export interface CookieLifetime {
+  readonly record: Pick<SessionRecord, 'maxAgeSeconds' | 'expiresAt'>
+  readonly now: number
+}
+
+/**
+ * The attributes of a carrier's cookie for one response, `secure` from `cookieIdentity`. With
+ * `lifetime`, the cookie's `Max-Age` follows the lifetime its session chose at login
+ * (`cookieMaxAge`); without, it is the carrier's default.
+ */
 export function carrierCookieAttributes(
   options: CarrierCookieOptions,
   secure: boolean,
+  lifetime?: CookieLifetime,
 ): CookieWriteOptions {
   return {
     secure,
     sameSite: options.sameSite,
-    maxAgeSeconds: options.maxAgeSeconds,
+    maxAgeSeconds:
+      lifetime === undefined
+        ? options.maxAgeSeconds
+        : cookieMaxAge(options, lifetime.record, lifetime.now),
     domain: options.domain,
     path: options.path,
     partitioned: options.partitioned,
   }
+}
+
+/**
+ * The `Max-Age` of a cookie that carries `record` and is written at `now` (epoch ms): the
+ * carrier's default (`cookieMaxAgeSeconds`, or none) when login chose no lifetime; none for a
+ * browser-session login (`persistent: false`); otherwise the chosen seconds, but never past the
+ * session's deadline (so never past its absolute timeout) nor the 400 days browsers allow.
+ *
+ * @example
+ * cookieMaxAge(cookie, { maxAgeSeconds: 86400, expiresAt: now + 3_600_000 }, now) // 3600
+ */
+export function cookieMaxAge(
+  options: Pick<CarrierCookieOptions, 'maxAgeSeconds'>,
+  record: Pick<SessionRecord, 'maxAgeSeconds' | 'expiresAt'>,
+  now: number,
+): number | undefined {
+  const chosen = record.maxAgeSeconds
+  if (chosen === undefined) return options.maxAgeSeconds
+  if (chosen === null) return undefined
+  const left = Math.floor((record.expiresAt - now) / 1000)
+  return Math.max(0, Math.min(chosen, left, MAX_COOKIE_AGE_SECONDS))
 }
 
 /**
@@ -86,14 +127,18 @@ export function readCookie(header: string | undefined, name: string): string | n
   return values.every((v) => v === first) ? first : null
 }
 
-/** The `Set-Cookie` value that gives the browser `value` under the carrier's cookie name. */
+/**
+ * The `Set-Cookie` value that gives the browser `value` under the carrier's cookie name; with
+ * `lifetime`, its `Max-Age` follows the session's choice at login (`cookieMaxAge`).
+ */
 export function setCarrierCookie(
   options: CarrierCookieOptions,
   request: CarrierRequest,
   value: string,
+  lifetime?: CookieLifetime,
 ): string {
   const { name, secure } = cookieIdentity(options, request)
-  return setCookie(name, value, carrierCookieAttributes(options, secure))
+  return setCookie(name, value, carrierCookieAttributes(options, secure, lifetime), lifetime?.now)
 }
 
 /** The `Set-Cookie` value that deletes the carrier's cookie (same name and path, Max-Age=0; LO-3). */

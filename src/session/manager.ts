@@ -33,6 +33,7 @@ import type { ResponseSink, SessionData, SessionEvent, TokenResponse } from './r
 import { deleteCookie, readCookie, setCookie } from './carrier-cookie.js'
 import { Session, tokenResponse, type PreSessionCsrf, type SessionContext } from './session.js'
 import { bounded, DEFAULT_STORE_TIMEOUT_SECONDS } from './store-call.js'
+import { loginLifetime } from './login-lifetime.js'
 
 /** The `server` carrier: an opaque id in the cookie, the record in `store`. */
 export interface ServerCarrierConfig {
@@ -284,9 +285,22 @@ export function createSessionManager<Data extends object = SessionData>(
     carrier,
     maxUpdateAttempts: attempts,
     now: () => clock.now(),
-    expiresAt: (createdAt, now) => Math.min(now + idle * 1000, createdAt + absolute * 1000),
+    // A "remember me" login (maxAgeSeconds) keeps the session through idle spells up to its
+    // lifetime; nothing outlives the absolute timeout (TO-2).
+    expiresAt: (session, now) =>
+      Math.min(
+        now +
+          Math.max(idle, typeof session.maxAgeSeconds === 'number' ? session.maxAgeSeconds : 0) *
+            1000,
+        session.createdAt + absolute * 1000,
+      ),
+    loginLifetime: (loginOptions) =>
+      loginLifetime(loginOptions, {
+        touchSeconds: touch,
+        persistentSeconds: cookie.maxAgeSeconds ?? absolute,
+      }),
     isLive: (record, now) =>
-      now < Math.min(record.expiresAt, ctx.expiresAt(record.createdAt, record.lastSeenAt)),
+      now < Math.min(record.expiresAt, ctx.expiresAt(record, record.lastSeenAt)),
     touchDue: (record, now) => now - record.lastSeenAt >= touch * 1000,
     handleOf,
     csrfTokenOf: (idHash) => csrf.issue(idHash),

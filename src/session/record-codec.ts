@@ -7,15 +7,22 @@ import type { SessionRecord } from '../stores/store.js'
 /** Format version of the sealed cookie state: its first element. */
 const COOKIE_STATE_VERSION = 1
 
-/** The record's counters, epoch ms: version, created, authenticated, last seen, deadline. */
+/**
+ * The record's counters, epoch ms: version, created, authenticated, last seen, deadline; then,
+ * only when login chose one, the lifetime (`maxAgeSeconds`: seconds, or null for a
+ * browser-session cookie). Without a choice the array keeps its original five elements, so what
+ * older versions wrote and read is unchanged.
+ */
 export function recordCounters(record: SessionRecord): (number | null)[] {
-  return [
+  const counters = [
     record.version,
     record.createdAt,
     record.authenticatedAt,
     record.lastSeenAt,
     record.expiresAt,
   ]
+  if (record.maxAgeSeconds !== undefined) counters.push(record.maxAgeSeconds)
+  return counters
 }
 
 /**
@@ -30,14 +37,18 @@ export function recordFromParts(
 ): SessionRecord | null {
   if (typeof idHash !== 'string' || (userId !== null && typeof userId !== 'string')) return null
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return null
-  if (!Array.isArray(counters) || counters.length !== 5) return null
-  const [version, createdAt, authenticatedAt, lastSeenAt, expiresAt] = counters as unknown[]
+  if (!Array.isArray(counters) || (counters.length !== 5 && counters.length !== 6)) return null
+  const [version, createdAt, authenticatedAt, lastSeenAt, expiresAt, maxAgeSeconds] =
+    counters as unknown[]
   if (
     !isCount(version) ||
     !isCount(createdAt) ||
     (authenticatedAt !== null && !isCount(authenticatedAt)) ||
     !isCount(lastSeenAt) ||
-    !isCount(expiresAt)
+    !isCount(expiresAt) ||
+    (counters.length === 6 &&
+      maxAgeSeconds !== null &&
+      !(isCount(maxAgeSeconds) && maxAgeSeconds > 0))
   ) {
     return null
   }
@@ -51,6 +62,7 @@ export function recordFromParts(
     lastSeenAt,
     expiresAt,
     meta: {},
+    ...(counters.length === 6 ? { maxAgeSeconds: maxAgeSeconds as number | null } : {}),
   }
 }
 

@@ -28,7 +28,16 @@ export interface SessionInfo {
   readonly current: boolean
 }
 
-/** Options of `login`. */
+/**
+ * Options of `login`: what the new session keeps of the old one's data, and its cookie's
+ * lifetime ("remember me"). Checked on every call (`ERR_CONFIG_INVALID`, naming the option).
+ *
+ * @example
+ * await req.session.login(user.id, {
+ *   keepData: ['cart'],
+ *   ...(req.body.remember === 'on' ? { maxAgeSeconds: 30 * 24 * 3600 } : { persistent: false }),
+ * })
+ */
 export interface LoginOptions<Data> {
   /** Values to set in the new session, on top of what is kept. */
   readonly data?: Partial<Data> | undefined
@@ -37,6 +46,23 @@ export interface LoginOptions<Data> {
    * or an allow-list of keys (docs/security-requirements.md: FX-2).
    */
   readonly keepData?: boolean | readonly (keyof Data & string)[] | undefined
+  /**
+   * `false`: a browser-session cookie (no `Max-Age`), whatever `cookieMaxAgeSeconds` says.
+   * `true`: a "remember me" session for `cookieMaxAgeSeconds`, or else for the absolute timeout,
+   * as with `maxAgeSeconds`. Not together with `maxAgeSeconds`. Default: the manager's
+   * `cookieMaxAgeSeconds` (none unless set).
+   */
+  readonly persistent?: boolean | undefined
+  /**
+   * A "remember me" session: the cookie gets `Max-Age` of this many seconds (renewed on every
+   * later write, never past the absolute timeout), and the session survives being idle for this
+   * long when that is longer than `idleTimeoutSeconds`. A whole number above
+   * `touchIntervalSeconds`. Every later write of the session keeps the choice.
+   *
+   * @example
+   * await req.session.login(user.id, remember ? { maxAgeSeconds: 30 * 86400 } : { persistent: false })
+   */
+  readonly maxAgeSeconds?: number | undefined
 }
 
 /** The session of one request, as handlers see it (`req.session`). */

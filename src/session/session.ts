@@ -35,8 +35,13 @@ export interface SessionContext {
   readonly carrier: Carrier
   readonly maxUpdateAttempts: number
   now(): number
-  /** `expiresAt` for a session created at `createdAt` and seen at `now`. */
-  expiresAt(createdAt: number, now: number): number
+  /**
+   * `expiresAt` for a session seen at `now`: the idle deadline (the idle timeout, or the
+   * lifetime chosen at login when longer), capped by the absolute one from `createdAt`.
+   */
+  expiresAt(session: Pick<SessionRecord, 'createdAt' | 'maxAgeSeconds'>, now: number): number
+  /** Checks `login`'s options; the lifetime the new session keeps (`SessionRecord.maxAgeSeconds`). */
+  loginLifetime(options: unknown): SessionRecord['maxAgeSeconds']
   /** Whether `record` is alive at `now`: before both its stored expiry and the idle and absolute deadlines. */
   isLive(record: SessionRecord, now: number): boolean
   touchDue(record: SessionRecord, now: number): boolean
@@ -227,6 +232,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     if (typeof userId !== 'string' || userId.length === 0) {
       throw new TesseraError('ERR_CONFIG_INVALID', 'login(userId) needs a non-empty string')
     }
+    const lifetime = this.#ctx.loginLifetime(options)
     this.#refuseCrossSite()
     const keep = options.keepData ?? true
     const previous = this.#effectiveData()
@@ -236,7 +242,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       Object.assign(data, clone(options.data as Json))
     }
     const old = this.#record
-    await this.#create(userId, data)
+    await this.#create(userId, data, lifetime)
     // FX-1: the pre-login id dies now, not at its timeout. Its clearing cookie is not sent: the
     // new cookie has the same name.
     if (old !== null) await this.#ctx.carrier.destroy(old.idHash, this.#request)
@@ -400,7 +406,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       const touched = {
         ...current,
         lastSeenAt: now,
-        expiresAt: this.#ctx.expiresAt(current.createdAt, now),
+        expiresAt: this.#ctx.expiresAt(current, now),
       }
       this.#adopt(await this.#ctx.carrier.touch(touched, this.#request))
       return
@@ -425,7 +431,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
         data: next(fresh),
         version: fresh.version + 1,
         lastSeenAt: now,
-        expiresAt: this.#ctx.expiresAt(fresh.createdAt, now),
+        expiresAt: this.#ctx.expiresAt(fresh, now),
       }
       const written = await this.#ctx.carrier.replace(record, fresh.version, this.#request)
       if (written !== null) return written
@@ -442,10 +448,16 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     throw new TesseraError('ERR_SESSION_NOT_FOUND', 'the session ended while it was being written')
   }
 
-  async #create(userId: string | null, data: Json): Promise<void> {
+  /** Starts a session; `lifetime` is the one chosen at login (absent: the manager's defaults). */
+  async #create(
+    userId: string | null,
+    data: Json,
+    lifetime?: SessionRecord['maxAgeSeconds'],
+  ): Promise<void> {
     this.#refuseWhileStoreDown()
     this.#refuseCrossSite()
     const now = this.#ctx.now()
+    const chosen = lifetime === undefined ? {} : { maxAgeSeconds: lifetime }
     const draft: SessionDraft = {
       userId,
       data,
@@ -453,8 +465,9 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       createdAt: now,
       authenticatedAt: userId === null ? null : now,
       lastSeenAt: now,
-      expiresAt: this.#ctx.expiresAt(now, now),
+      expiresAt: this.#ctx.expiresAt({ createdAt: now, ...chosen }, now),
       meta: meta(this.#request),
+      ...chosen,
     }
     const previous = this.#record
     const written = await this.#ctx.carrier.create(draft, this.#request)

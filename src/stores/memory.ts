@@ -40,6 +40,7 @@ class SessionEntry {
   expiresAt: number
   ip: string | undefined
   userAgent: string | undefined
+  maxAgeSeconds: number | null | undefined
 
   constructor(r: SessionRecord) {
     this.userId = r.userId
@@ -51,6 +52,7 @@ class SessionEntry {
     this.expiresAt = r.expiresAt
     this.ip = r.meta.ip
     this.userAgent = r.meta.userAgent
+    this.maxAgeSeconds = r.maxAgeSeconds
   }
 
   toRecord(idHash: string): SessionRecord {
@@ -67,6 +69,7 @@ class SessionEntry {
       lastSeenAt: this.lastSeenAt,
       expiresAt: this.expiresAt,
       meta: meta satisfies SessionMeta,
+      ...(this.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: this.maxAgeSeconds }),
     }
   }
 }

@@ -73,5 +73,8 @@ export function postgresMigrations(t: PostgresTables, table: string): string[][]
       `CREATE INDEX IF NOT EXISTS "${table}_refresh_tokens_expires_at"
         ON ${t.refreshTokens} (expires_at)`,
     ],
+    // 2: the lifetime chosen at login (SessionRecord.maxAgeSeconds, see lifetime-column.ts).
+    // Existing rows read as NULL: no lifetime chosen, as they were written.
+    [`ALTER TABLE ${t.sessions} ADD COLUMN IF NOT EXISTS max_age_seconds bigint`],
   ]
 }

@@ -9,6 +9,7 @@ import { postgresMigrations, postgresTables, type PostgresTables } from './postg
 import { batched } from './batch.js'
 import { bounded, sweep, type Query } from './postgres-query.js'
 import { createPostgresRefreshTokens } from './postgres-tokens.js'
+import { lifetimeColumn, lifetimeField } from './lifetime-column.js'
 import type { PostgresPoolLike, PostgresResult } from './postgres-driver.js'
 import type { SessionRecord, SessionStore, Store } from './store.js'
 
@@ -120,12 +121,18 @@ async function createSchema(
 }
 
 /** What `ready()` checks, and the message when it is missing. */
-async function checkReady(query: Query, schema: string, t: PostgresTables): Promise<void> {
+async function checkReady(
+  query: Query,
+  schema: string,
+  t: PostgresTables,
+  table: string,
+): Promise<void> {
   const { rows } = await query(
     'ready check',
     `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema,
-      to_regclass($2) IS NOT NULL AS sessions, to_regclass($3) IS NOT NULL AS tokens`,
-    [schema, t.sessions, t.refreshTokens],
+      to_regclass($2) IS NOT NULL AS sessions, to_regclass($3) IS NOT NULL AS tokens,
+      to_regclass($4) IS NOT NULL AS migrations`,
+    [schema, t.sessions, t.refreshTokens, t.migrations],
   )
   const row = rows[0] ?? {}
   const missing =
@@ -135,7 +142,7 @@ async function checkReady(query: Query, schema: string, t: PostgresTables): Prom
         ? `table ${t.sessions} does not exist`
         : row.tokens !== true
           ? `table ${t.refreshTokens} does not exist`
-          : null
+          : await missingMigrations(query, t, table, row.migrations === true)
   if (missing !== null) {
     throw new TesseraError(
       'ERR_STORE_UNAVAILABLE',
@@ -143,6 +150,27 @@ async function checkReady(query: Query, schema: string, t: PostgresTables): Prom
         'the store with migrate: true',
     )
   }
+}
+
+/**
+ * Null when every migration this tessera knows has been applied; otherwise what is missing (an
+ * upgrade that adds a migration, with `migrate: false` and no `tessera migrate` run yet).
+ */
+async function missingMigrations(
+  query: Query,
+  t: PostgresTables,
+  table: string,
+  recorded: boolean,
+): Promise<string | null> {
+  const known = postgresMigrations(t, table).length
+  if (!recorded) return `table ${t.migrations} does not exist`
+  const { rows } = await query(
+    'ready check',
+    `SELECT coalesce(max(version), 0) AS v FROM ${t.migrations}`,
+    [],
+  )
+  const applied = Number(rows[0]?.v ?? 0)
+  return applied >= known ? null : `the tables are at migration ${applied} of ${known}`
 }
 
 /**
@@ -210,7 +238,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async close() {
       clearInterval(timer)
     },
-    ready: () => checkReady(query, options.schema ?? 'public', t),
+    ready: () => checkReady(query, options.schema ?? 'public', t, table),
   }
 }
 
@@ -239,6 +267,7 @@ const SESSION_COLUMN_LIST = [
   'last_seen_at',
   'expires_at',
   'meta',
+  'max_age_seconds',
 ] as const
 const SESSION_COLUMNS = SESSION_COLUMN_LIST.join(', ')
 
@@ -258,6 +287,7 @@ function createPostgresSessions(
     r.lastSeenAt,
     r.expiresAt,
     JSON.stringify(r.meta),
+    lifetimeColumn(r),
   ]
   // get, replace and touch run on every request; calls made in the same turn of the event loop
   // go out as one statement each (see batch.ts). Rows are locked in id order, so two batches
@@ -293,8 +323,9 @@ function createPostgresSessions(
         const result = await query(
           'replace',
           `UPDATE ${t.sessions} SET user_id = $2, data = $3, version = $4, created_at = $5,
-             authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9
-           WHERE id_hash = $1 AND version = $10 AND expires_at > $11`,
+             authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9,
+             max_age_seconds = $10
+           WHERE id_hash = $1 AND version = $11 AND expires_at > $12`,
           [...values(one.record), one.expectedVersion, now()],
         )
         return [result.rowCount === 1]
@@ -305,17 +336,18 @@ function createPostgresSessions(
         'replace',
         `WITH v AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
-             $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[])
+             $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[])
              AS v(${SESSION_COLUMNS}, expected)),
          locked AS MATERIALIZED (
            SELECT s.id_hash FROM ${t.sessions} s JOIN v USING (id_hash)
-           WHERE s.version = v.expected AND s.expires_at > $11
+           WHERE s.version = v.expected AND s.expires_at > $12
            ORDER BY s.id_hash FOR UPDATE OF s)
          UPDATE ${t.sessions} s SET user_id = v.user_id, data = v.data, version = v.version,
            created_at = v.created_at, authenticated_at = v.authenticated_at,
-           last_seen_at = v.last_seen_at, expires_at = v.expires_at, meta = v.meta
+           last_seen_at = v.last_seen_at, expires_at = v.expires_at, meta = v.meta,
+           max_age_seconds = v.max_age_seconds
          FROM v WHERE s.id_hash = v.id_hash AND s.id_hash IN (SELECT id_hash FROM locked)
-           AND s.version = v.expected AND s.expires_at > $11
+           AND s.version = v.expected AND s.expires_at > $12
          RETURNING s.id_hash`,
         [...columns, items.map((i) => i.expectedVersion), now()],
       )
@@ -366,9 +398,11 @@ function createPostgresSessions(
     async create(record) {
       await query(
         'create',
-        `INSERT INTO ${t.sessions} (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        `INSERT INTO ${t.sessions} (${SESSION_COLUMNS})
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (id_hash) DO UPDATE SET user_id = $2, data = $3, version = $4,
-           created_at = $5, authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9`,
+           created_at = $5, authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9,
+           max_age_seconds = $10`,
         values(record),
       )
     },
@@ -418,5 +452,6 @@ function decodeSession(row: Record<string, unknown>): SessionRecord {
     lastSeenAt: Number(row.last_seen_at),
     expiresAt: Number(row.expires_at),
     meta: JSON.parse(row.meta as string) as SessionRecord['meta'],
+    ...lifetimeField(row.max_age_seconds as string | null),
   }
 }

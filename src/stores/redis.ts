@@ -385,6 +385,7 @@ function encode(record: SessionRecord): string[] {
     createdAt: record.createdAt,
     authenticatedAt: record.authenticatedAt,
     meta: record.meta,
+    ...(record.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: record.maxAgeSeconds }),
   }
   return [
     String(record.version),
@@ -402,7 +403,7 @@ function decodeSession(idHash: string, fields: unknown, now: number): SessionRec
   if (expiresAt <= now) return null
   const rest = JSON.parse(j) as Pick<
     SessionRecord,
-    'data' | 'createdAt' | 'authenticatedAt' | 'meta'
+    'data' | 'createdAt' | 'authenticatedAt' | 'meta' | 'maxAgeSeconds'
   >
   return {
     idHash,
@@ -414,5 +415,6 @@ function decodeSession(idHash: string, fields: unknown, now: number): SessionRec
     lastSeenAt: Number(l),
     expiresAt,
     meta: rest.meta,
+    ...(rest.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: rest.maxAgeSeconds }),
   }
 }

@@ -1,6 +1,7 @@
 // The SQL side of the SQLite store: the driver's shape, row mapping, migration and statements.
 import { TesseraError } from '../errors.js'
 import { SQLITE_META_TABLE, SQLITE_MIGRATIONS } from './schema/sqlite.js'
+import { lifetimeColumn, lifetimeField } from './lifetime-column.js'
 import type { RefreshTokenRecord, SessionRecord } from './store.js'
 
 /** A prepared statement: the few better-sqlite3 methods the store uses. */
@@ -30,6 +31,8 @@ export interface SessionRow {
   expires_at: number
   ip: string | null
   user_agent: string | null
+  /** `SessionRecord.maxAgeSeconds` (lifetime-column.ts); NULL in rows older than the column. */
+  max_age_seconds: number | null
 }
 
 /** A row of `{p}refresh_tokens` as better-sqlite3 returns it. */
@@ -58,6 +61,7 @@ export function toSessionRecord(row: SessionRow): SessionRecord {
     lastSeenAt: row.last_seen_at,
     expiresAt: row.expires_at,
     meta,
+    ...lifetimeField(row.max_age_seconds),
   }
 }
 
@@ -86,6 +90,7 @@ export function sessionValues(r: SessionRecord): unknown[] {
     r.expiresAt,
     r.meta.ip ?? null,
     r.meta.userAgent ?? null,
+    lifetimeColumn(r),
   ]
 }
 
@@ -117,7 +122,7 @@ export function migrateSqlite(db: SqliteDatabase, prefix: string): void {
 }
 
 const SESSION_COLUMNS =
-  'user_id, data, version, created_at, authenticated_at, last_seen_at, expires_at, ip, user_agent'
+  'user_id, data, version, created_at, authenticated_at, last_seen_at, expires_at, ip, user_agent, max_age_seconds'
 
 /** Every statement the store runs, prepared once. */
 export function prepareStatements(db: SqliteDatabase, prefix: string) {
@@ -130,11 +135,11 @@ export function prepareStatements(db: SqliteDatabase, prefix: string) {
       `SELECT id_hash, ${SESSION_COLUMNS} FROM {p}sessions WHERE id_hash = ? AND expires_at > ?`,
     ),
     createSession: prepare(
-      `INSERT OR REPLACE INTO {p}sessions (id_hash, ${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO {p}sessions (id_hash, ${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     replaceSession: prepare(
       `UPDATE {p}sessions SET user_id = ?, data = ?, version = ?, created_at = ?, authenticated_at = ?,
-        last_seen_at = ?, expires_at = ?, ip = ?, user_agent = ?
+        last_seen_at = ?, expires_at = ?, ip = ?, user_agent = ?, max_age_seconds = ?
         WHERE id_hash = ? AND version = ? AND expires_at > ?`,
     ),
     touchSession: prepare(

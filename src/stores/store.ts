@@ -26,6 +26,15 @@ export interface SessionRecord {
   /** The earlier of the idle and absolute deadlines; the record is dead from this instant on. */
   readonly expiresAt: number
   readonly meta: SessionMeta
+  /**
+   * The lifetime chosen at login (`login(userId, { maxAgeSeconds })` or `{ persistent }`), in
+   * seconds: a number for a "remember me" session (its cookie's `Max-Age`, and its idle window
+   * when longer than the idle timeout), `null` for a browser-session cookie. Absent: the session
+   * manager's defaults (`cookieMaxAgeSeconds`, `idleTimeoutSeconds`), as for records written
+   * before the field existed. A store gives back exactly what it was given: a number, `null`, or
+   * no such property.
+   */
+  readonly maxAgeSeconds?: number | null
 }
 
 /**

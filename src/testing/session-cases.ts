@@ -54,6 +54,44 @@ export function sessionCases(
   )
 
   it(
+    'round-trips the lifetime chosen at login (maxAgeSeconds: a number, null, or absent) through create, replace and touch',
+    withStore(async (store) => {
+      // Absent (records written before the field existed), null (a browser-session cookie) and a
+      // number ("remember me") are three different choices: a store must not turn one into another.
+      const remembered = sessionRecord({ maxAgeSeconds: 2_592_000 })
+      const browserSession = sessionRecord({ maxAgeSeconds: null })
+      const unchosen = sessionRecord()
+      for (const record of [remembered, browserSession, unchosen]) {
+        await store.sessions.create(record)
+        assert.deepEqual(await store.sessions.get(record.idHash), record)
+      }
+      assert.equal('maxAgeSeconds' in ((await store.sessions.get(unchosen.idHash)) ?? {}), false)
+      const listed = await store.sessions.listByUser(remembered.userId!)
+      for (const record of [remembered, browserSession, unchosen]) {
+        assert.deepEqual(
+          listed.find((r) => r.idHash === record.idHash),
+          record,
+        )
+      }
+      // replace keeps whatever the new record says, and touch keeps what is stored.
+      const replaced = [
+        { ...remembered, version: 2, maxAgeSeconds: 86_400 },
+        { ...browserSession, version: 2 },
+        { ...unchosen, version: 2 },
+      ]
+      for (const record of replaced) {
+        assert.equal(await store.sessions.replace(record, 1), true)
+        await store.sessions.touch(record.idHash, record.lastSeenAt + 1, record.expiresAt + 1)
+        assert.deepEqual(await store.sessions.get(record.idHash), {
+          ...record,
+          lastSeenAt: record.lastSeenAt + 1,
+          expiresAt: record.expiresAt + 1,
+        })
+      }
+    }),
+  )
+
+  it(
     'keeps its own copy: mutating the record given to create or returned by get changes nothing stored',
     withStore(async (store) => {
       const original = sessionRecord({ data: { nested: { n: 1 }, list: [1] } })

@@ -8,7 +8,8 @@ import pg from 'pg'
 import { createClient } from 'redis'
 import { isTesseraError } from '../../src/errors.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
-import { createPostgresStore } from '../../src/stores/postgres.js'
+import { createPostgresStore, migratePostgres } from '../../src/stores/postgres.js'
+import { postgresMigrations, postgresTables } from '../../src/stores/postgres-schema.js'
 import { createRedisStore } from '../../src/stores/redis.js'
 import { createSqliteStore } from '../../src/stores/sqlite.js'
 import { sessionRecord } from '../../src/testing/fixtures.js'
@@ -89,6 +90,24 @@ describe('createPostgresStore({ schema }) on a database without that schema', ()
       store.ready?.(),
       new RegExp(`table "${schema}"."tessera_sessions" does not exist`),
     )
+    await store.close?.()
+  })
+
+  it('with migrate: false, ready() refuses tables an upgrade has not migrated yet, naming the migration', async () => {
+    const schema = fresh()
+    await pool.query(`CREATE SCHEMA "${schema}"`)
+    // The tables of schema version 1, as an older tessera left them.
+    const t = postgresTables(schema, 'tessera')
+    for (const statement of postgresMigrations(t, 'tessera')[0]!) await pool.query(statement)
+    await pool.query(
+      `CREATE TABLE ${t.migrations} (version integer PRIMARY KEY, applied_at bigint NOT NULL)`,
+    )
+    await pool.query(`INSERT INTO ${t.migrations} (version, applied_at) VALUES (1, 0)`)
+    const store = createPostgresStore({ pool, schema, migrate: false, sweepIntervalSeconds: 0 })
+    const known = postgresMigrations(t, 'tessera').length
+    await rejectsNaming(store.ready?.(), new RegExp(`at migration 1 of ${known}`))
+    await migratePostgres({ pool, schema })
+    await store.ready?.()
     await store.close?.()
   })
 })

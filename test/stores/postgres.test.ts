@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { isTesseraError } from '../../src/errors.js'
 import { createPostgresStore, migratePostgres } from '../../src/stores/postgres.js'
+import { postgresMigrations, postgresTables } from '../../src/stores/postgres-schema.js'
 import { sessionRecord, sortedIds } from '../../src/testing/fixtures.js'
 import { testStore } from '../../src/testing/store-conformance.js'
 import { serviceSkip, serviceUrl, uniqueName } from '../helpers/services.js'
@@ -42,12 +43,51 @@ describe('postgres store', () => {
 
   it('creates its tables on first use, and migrate() is idempotent', async () => {
     const schema = await freshSchema()
-    assert.equal(await migratePostgres({ pool: pool(), schema }), 1)
+    assert.equal(await migratePostgres({ pool: pool(), schema }), 2)
     assert.equal(await migratePostgres({ pool: pool(), schema }), 0)
     const store = createPostgresStore({ pool: pool(), schema, migrate: false })
     const record = sessionRecord()
     await store.sessions.create(record)
     assert.deepEqual(await store.sessions.get(record.idHash), record)
+  })
+
+  it('migrates a database of schema version 1 forward: old rows read back without a login lifetime', async () => {
+    const schema = await freshSchema()
+    // Version 1 exactly as shipped (a shipped migration is never edited), with one row in it.
+    const t = postgresTables(schema, 'tessera')
+    for (const statement of postgresMigrations(t, 'tessera')[0]!) await pool().query(statement)
+    await pool().query(
+      `CREATE TABLE ${t.migrations} (version integer PRIMARY KEY, applied_at bigint NOT NULL)`,
+    )
+    await pool().query(`INSERT INTO ${t.migrations} (version, applied_at) VALUES (1, 0)`)
+    const old = sessionRecord({ userId: 'old' })
+    await pool().query(
+      `INSERT INTO ${t.sessions} (id_hash, user_id, data, version, created_at, authenticated_at,
+         last_seen_at, expires_at, meta) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        old.idHash,
+        old.userId,
+        JSON.stringify(old.data),
+        old.version,
+        old.createdAt,
+        old.authenticatedAt,
+        old.lastSeenAt,
+        old.expiresAt,
+        JSON.stringify(old.meta),
+      ],
+    )
+    const store = createPostgresStore({ pool: pool(), schema, sweepIntervalSeconds: 0 })
+    const read = await store.sessions.get(old.idHash)
+    assert.deepEqual(read, old)
+    assert.equal('maxAgeSeconds' in (read ?? {}), false)
+    assert.equal(await migratePostgres({ pool: pool(), schema }), 0, 'the store migrated to 2')
+    const remembered = { ...old, version: 2, maxAgeSeconds: 86_400 }
+    assert.equal(await store.sessions.replace(remembered, 1), true)
+    assert.deepEqual(await store.sessions.get(old.idHash), remembered)
+    const fresh = sessionRecord({ userId: 'old', maxAgeSeconds: null })
+    await store.sessions.create(fresh)
+    assert.deepEqual(await store.sessions.get(fresh.idHash), fresh)
+    await store.close?.()
   })
 
   it('lets many stores migrate the same schema concurrently on first use', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import Database from 'better-sqlite3'
 import { isTesseraError } from '../../src/errors.js'
+import { SQLITE_META_TABLE, SQLITE_MIGRATIONS } from '../../src/stores/schema/sqlite.js'
 import { createSqliteStore } from '../../src/stores/sqlite.js'
 import { refreshTokenRecord, sessionRecord, sortedIds } from '../../src/testing/fixtures.js'
 import { testStore } from '../../src/testing/store-conformance.js'
@@ -92,7 +93,7 @@ describe('createSqliteStore', () => {
     const db = new Database(file, { readonly: true })
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal')
     const version = db.prepare("SELECT value FROM tessera_meta WHERE key = 'schema_version'").get()
-    assert.deepEqual(version, { value: '1' })
+    assert.deepEqual(version, { value: '2' })
     const indexes = db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'tessera_%'")
       .all()
@@ -186,6 +187,45 @@ describe('createSqliteStore', () => {
       await store.sessions.create(${JSON.stringify(sessionRecord())})`)
     assert.equal(child.signal, null, 'the child had to be killed: something kept it alive')
     assert.equal(child.status, 0, child.stderr)
+  })
+
+  it('migrates a database of schema version 1 forward: old rows read back without a login lifetime', async () => {
+    const db = new Database(':memory:')
+    // Version 1 exactly as shipped (a shipped migration is never edited), with one row in it.
+    db.exec(SQLITE_META_TABLE.replaceAll('{p}', 'old_'))
+    db.exec(SQLITE_MIGRATIONS[0]!.replaceAll('{p}', 'old_'))
+    db.prepare("INSERT INTO old_meta (key, value) VALUES ('schema_version', '1')").run()
+    const old = sessionRecord({ userId: 'old' })
+    db.prepare(
+      `INSERT INTO old_sessions (id_hash, user_id, data, version, created_at, authenticated_at,
+        last_seen_at, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      old.idHash,
+      old.userId,
+      JSON.stringify(old.data),
+      old.version,
+      old.createdAt,
+      old.authenticatedAt,
+      old.lastSeenAt,
+      old.expiresAt,
+      old.meta.ip,
+      old.meta.userAgent,
+    )
+    const store = createSqliteStore({ database: db, prefix: 'old_', sweepIntervalSeconds: 0 })
+    assert.deepEqual(db.prepare("SELECT value FROM old_meta WHERE key = 'schema_version'").get(), {
+      value: String(SQLITE_MIGRATIONS.length),
+    })
+    const read = await store.sessions.get(old.idHash)
+    assert.deepEqual(read, old)
+    assert.equal('maxAgeSeconds' in (read ?? {}), false)
+    const remembered = { ...old, version: 2, maxAgeSeconds: 86_400 }
+    assert.equal(await store.sessions.replace(remembered, 1), true)
+    assert.deepEqual(await store.sessions.get(old.idHash), remembered)
+    const fresh = sessionRecord({ userId: 'old', maxAgeSeconds: null })
+    await store.sessions.create(fresh)
+    assert.deepEqual(await store.sessions.get(fresh.idHash), fresh)
+    await store.close?.()
+    db.close()
   })
 
   it('refuses a schema newer than it knows', async () => {

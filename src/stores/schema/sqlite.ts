@@ -40,4 +40,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX {p}refresh_tokens_by_family ON {p}refresh_tokens (family_id);
   CREATE INDEX {p}refresh_tokens_by_expiry ON {p}refresh_tokens (expires_at);`,
+  // 2: the lifetime chosen at login (SessionRecord.maxAgeSeconds; NULL: none chosen, 0: a
+  // browser-session cookie, n: n seconds). Existing rows read as NULL, as they were written.
+  `ALTER TABLE {p}sessions ADD COLUMN max_age_seconds INTEGER;`,
 ]

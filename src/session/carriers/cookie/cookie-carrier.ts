@@ -93,8 +93,10 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
       expiresAt: record.expiresAt,
     })
     const chunks = splitCookieValue(name, sealed, { maxChunks })
-    const at = carrierCookieAttributes(cookie, secure)
-    const setCookies = chunks.map((c) => setCookie(c.name, c.value, at, clock.now()))
+    const now = clock.now()
+    // The lifetime chosen at login travels in the seal, so every later write keeps it.
+    const at = carrierCookieAttributes(cookie, secure, { record, now })
+    const setCookies = chunks.map((c) => setCookie(c.name, c.value, at, now))
     const written = new Set(chunks.map((c) => c.name))
     for (const stale of presentNames(request, name)) {
       if (!written.has(stale)) setCookies.push(deleteCookie(stale, at))

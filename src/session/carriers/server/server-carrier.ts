@@ -43,6 +43,23 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
     return { record: null, reason, setCookies: [deleteCarrierCookie(cookie, request)] }
   }
 
+  /**
+   * After a write that moved the session's deadline: a "remember me" session (login chose
+   * `maxAgeSeconds`) gets its cookie again with a renewed `Max-Age`, so the cookie rolls with the
+   * session (at most once per touch interval, or per data write). Only when the request carries
+   * this very session's id: a session created earlier in the same request already sent its own.
+   * Any other session's cookie stays as it is.
+   */
+  function renewedCookie(record: SessionRecord, request: CarrierRequest): CarrierWrite {
+    if (typeof record.maxAgeSeconds !== 'number') return unchangedCookie(record)
+    const id = readCookie(request.cookieHeader, cookieIdentity(cookie, request).name)
+    if (typeof id !== 'string' || !isSessionId(id) || sha256(id) !== record.idHash) {
+      return unchangedCookie(record)
+    }
+    const lifetime = { record, now: record.lastSeenAt }
+    return { record, setCookies: [setCarrierCookie(cookie, request, id, lifetime)] }
+  }
+
   return {
     kind: 'server',
 
@@ -61,19 +78,20 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
       const id = nextSessionId()
       const record: SessionRecord = { ...draft, idHash: sha256(id) }
       await storeCall('create', sessions.create(record))
-      return { record, setCookies: [setCarrierCookie(cookie, request, id)] }
+      const lifetime = { record, now: record.lastSeenAt }
+      return { record, setCookies: [setCarrierCookie(cookie, request, id, lifetime)] }
     },
 
-    async replace(record, expectedVersion) {
+    async replace(record, expectedVersion, request) {
       const ok = await storeCall('replace', sessions.replace(record, expectedVersion))
-      return ok ? unchangedCookie(record) : null
+      return ok ? renewedCookie(record, request) : null
     },
 
     reload: (idHash) => storeCall('get', sessions.get(idHash)),
 
-    async touch(record) {
+    async touch(record, request) {
       await storeCall('touch', sessions.touch(record.idHash, record.lastSeenAt, record.expiresAt))
-      return unchangedCookie(record)
+      return renewedCookie(record, request)
     },
 
     async destroy(idHash, request) {
@@ -88,7 +106,7 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
   }
 }
 
-/** The id never changes on a data write, so the browser's cookie stays as it is. */
+/** The id never changes on a data write, so the browser's cookie usually stays as it is. */
 function unchangedCookie(record: SessionRecord): CarrierWrite {
   return { record, setCookies: [] }
 }

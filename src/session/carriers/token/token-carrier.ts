@@ -28,6 +28,7 @@ import {
   setCookie,
   carrierCookieAttributes,
   deleteCookie,
+  type CookieLifetime,
   type CookieWriteOptions,
 } from '../../carrier-cookie.js'
 import { storeCaller } from '../../store-call.js'
@@ -96,9 +97,16 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     return { access: name, refresh: `${name}${REFRESH_SUFFIX}`, secure }
   }
 
-  /** The access cookie's attributes (the application's SameSite), or the refresh cookie's (Strict). */
-  function attributes(secure: boolean, refresh: boolean): CookieWriteOptions {
-    const at = carrierCookieAttributes(cookie, secure)
+  /**
+   * The access cookie's attributes (the application's SameSite), or the refresh cookie's
+   * (Strict). With `lifetime`, `Max-Age` follows the session's choice at login.
+   */
+  function attributes(
+    secure: boolean,
+    refresh: boolean,
+    lifetime?: CookieLifetime,
+  ): CookieWriteOptions {
+    const at = carrierCookieAttributes(cookie, secure, lifetime)
     return refresh ? { ...at, sameSite: 'Strict' } : at
   }
 
@@ -109,9 +117,9 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     )
   }
 
-  function accessCookie(access: string, request: CarrierRequest): string {
+  function accessCookie(access: string, request: CarrierRequest, lifetime: CookieLifetime): string {
     const n = names(request)
-    return setCookie(n.access, access, attributes(n.secure, false), now())
+    return setCookie(n.access, access, attributes(n.secure, false, lifetime), lifetime.now)
   }
 
   /** Signs an access token for `record` and carries it (and a new refresh token) to the client. */
@@ -132,18 +140,36 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       ...(refresh === undefined ? {} : { refreshToken: refresh }),
     }
     if (cookieless(request)) return { record, setCookies: [], tokens: issued }
-    const setCookies = [accessCookie(accessToken, request)]
-    if (refresh !== undefined) setCookies.push(refreshCookie(refresh, request))
+    const setCookies = [accessCookie(accessToken, request, { record, now: at })]
+    if (refresh !== undefined) setCookies.push(refreshCookie(refresh, request, record, at))
     return { record, setCookies, tokens: issued }
   }
 
   // RT-7: the refresh cookie is SameSite=Strict, so no cross-site request can make the
   // middleware rotate it. Its Path is the access cookie's (`/` by default, and its name then
   // `__Host-`) because the refresh happens inside the middleware on whatever route the expired
-  // access token reaches; see carriers.md.
-  function refreshCookie(token: string, request: CarrierRequest): string {
+  // access token reaches; see carriers.md. It is written only at login and at each rotation, so
+  // for a "remember me" session it lasts until the family's absolute deadline (not the rolling
+  // idle deadline, which a later touch moves without rewriting it); the server checks the
+  // session's own deadline on every refresh.
+  function refreshCookie(
+    token: string,
+    request: CarrierRequest,
+    record: SessionRecord,
+    at: number,
+  ): string {
     const n = names(request)
-    return setCookie(n.refresh, token, attributes(n.secure, true), now())
+    const chosen = record.maxAgeSeconds
+    const lifetime = {
+      record: {
+        expiresAt: record.createdAt + absoluteMs,
+        ...(chosen === undefined
+          ? {}
+          : { maxAgeSeconds: chosen === null ? null : absoluteMs / 1000 }),
+      },
+      now: at,
+    }
+    return setCookie(n.refresh, token, attributes(n.secure, true, lifetime), at)
   }
 
   function clear(request: CarrierRequest): string[] {
