@@ -1,6 +1,7 @@
 import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto'
 import { inspect } from 'node:util'
 import { TesseraError } from '../errors.js'
+import { rejectUnknown } from '../options.js'
 import { decodeBase64url } from './base64url.js'
 
 /** The JWS algorithms tessera signs and verifies with (RFC 7518, RFC 8037). `none` is not one. */
@@ -160,10 +161,20 @@ function notAnEntry(input: unknown, index: number): string {
   return `${expected}, got ${got}; wrap the secret as { id: '2026-11', key: process.env.SESSION_KEY }`
 }
 
+const KEY_INPUT_FIELDS = ['id', 'key', 'alg']
+// Names people reach for from other libraries (express-session's `secret`, JWK's `kid`, jose's `algorithm`).
+const KEY_HINTS: Readonly<Record<string, string>> = {
+  secret: 'the secret goes in "key": { id, key }',
+  kid: 'the key id goes in "id"',
+  algorithm: 'the JWS algorithm goes in "alg"',
+}
+
 function toEntry(input: KeyInput, index: number): KeyEntry {
   if (typeof input !== 'object' || input === null || input instanceof Uint8Array) {
     throw new TesseraError('ERR_KEY_INVALID', notAnEntry(input, index))
   }
+  if (!(input instanceof KeyObject))
+    rejectUnknown(input, KEY_INPUT_FIELDS, `keys[${index}]`, KEY_HINTS)
   const { id, key, alg } = input
   if (typeof id !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(id)) {
     throw new TesseraError(

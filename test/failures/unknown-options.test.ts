@@ -10,6 +10,7 @@ import { session as fastifySession } from '../../src/adapters/fastify.js'
 import { session as honoSession } from '../../src/adapters/hono.js'
 import { session as koaSession } from '../../src/adapters/koa.js'
 import { createSessions } from '../../src/adapters/web.js'
+import { createKeyring } from '../../src/crypto/keyring.js'
 import { isTesseraError } from '../../src/errors.js'
 import { generateKey } from '../../src/jwt/generate.js'
 import { exportJwks, importJwk } from '../../src/jwt/jwks.js'
@@ -172,5 +173,38 @@ describe('an unknown option of the JWT functions', () => {
 
   it('the options they document still work', () => {
     assert.equal(verifyJwt(token, jwtKeys, { requireExp: true, now: new Date() }).payload.sub, 'u')
+  })
+})
+
+describe('an unknown field of a key entry', () => {
+  it('{ id, secret } says the secret goes in "key", without echoing it', () => {
+    refuses(
+      () => expressSession({ ...base, keys: [{ id: 'k', secret: SECRET } as never] }),
+      /keys\[0\]: unknown option "secret"/,
+      /"key"/,
+    )
+  })
+  it('kid and algorithm name id and alg; a typo gets the closest field', () => {
+    refuses(
+      () => expressSession({ ...base, keys: [{ id: 'k', key: SECRET, kid: 'k' } as never] }),
+      /"kid".*"id"/,
+    )
+    refuses(
+      () =>
+        expressSession({ ...base, keys: [{ id: 'k', key: SECRET, algorithm: 'HS256' } as never] }),
+      /"algorithm".*"alg"/,
+    )
+    refuses(
+      () => expressSession({ ...base, keys: [{ id: 'k', key: SECRET, algg: 'HS256' } as never] }),
+      /did you mean "alg"/,
+    )
+  })
+  it('the documented fields and generated key entries still work', () => {
+    assert.equal(
+      typeof expressSession({ ...base, keys: [{ id: 'k', key: SECRET, alg: undefined }] }),
+      'function',
+    )
+    const entry = generateKey('EdDSA')
+    assert.equal(createKeyring([entry]).primary, entry, 'a KeyEntry passes as it is')
   })
 })
