@@ -220,6 +220,14 @@ export async function createServer(
     recentAuthSeconds: options.recentAuthSeconds ?? 5 * 60,
   }
 
+  const sessions = session({
+    carrier: config.carrier,
+    keys: config.keys.map(({ id, key }) => ({ id, key })),
+    store,
+    ...SESSION_TIMEOUTS,
+    onReject: noteRefusal,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  })
   const app = express()
   // Behind a TLS-terminating proxy it trusts, req.secure, req.ip and req.host come from the
   // proxy's X-Forwarded-* headers: Secure __Host- cookies, and the throttles count real clients.
@@ -231,17 +239,9 @@ export async function createServer(
     res.set('Cache-Control', 'public, max-age=300').type('css').send(STYLESHEET)
   })
   app.get('/favicon.ico', (_req, res) => void res.status(204).end())
-  app.use(healthRoutes(ctx))
+  app.use(healthRoutes(ctx, () => sessions.ready()))
   app.use(formsOnly)
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }))
-  const sessions = session({
-    carrier: config.carrier,
-    keys: config.keys.map(({ id, key }) => ({ id, key })),
-    store,
-    ...SESSION_TIMEOUTS,
-    onReject: noteRefusal,
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-  })
   app.use(throttleGuesses(ctx, guesses, sessions))
   app.use(csrf())
   app.get('/', (req, res) => res.redirect(303, req.session.userId === null ? '/login' : '/profile'))

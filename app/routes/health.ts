@@ -1,16 +1,16 @@
 import { Router } from 'express'
 import type { AppContext } from './context.js'
 
-const PROBE_ID_HASH = 'healthz-probe-never-a-real-hash'
-
-/** GET /healthz: JSON, 200 when the store is ready (answers, tables there), 503 when it is not. */
-export function healthRoutes(ctx: AppContext): Router {
+/**
+ * GET /healthz: JSON, 200 when sessions can be served (the session middleware's `ready()`: the
+ * keys seal and open a probe, the store answers and has its tables), 503 when they cannot.
+ */
+export function healthRoutes(ctx: AppContext, ready: () => Promise<void>): Router {
   const router = Router()
   router.get('/healthz', async (_req, res) => {
     const body = { carrier: ctx.config.carrier, store: ctx.config.store }
     try {
-      // Every built-in store has ready(); a store without one is probed with a read.
-      await (ctx.store.ready?.() ?? ctx.store.sessions.get(PROBE_ID_HASH))
+      await ready()
       res.set('Cache-Control', 'no-store').json({ status: 'ok', ...body })
     } catch {
       res

@@ -234,6 +234,25 @@ describe('reference app on the networked stores', () => {
   }
 })
 
+describe('/healthz', () => {
+  it('answers 503 once the store is gone (the session middleware\u2019s ready() fails)', async () => {
+    const app = await startTestApp({ store: 'sqlite' })
+    try {
+      assert.equal((await new WebClient(app.url).get('/healthz')).status, 200)
+      await app.store.close?.()
+      const res = await new WebClient(app.url).get('/healthz')
+      assert.equal(res.status, 503)
+      assert.deepEqual(JSON.parse(res.body), {
+        status: 'unavailable',
+        carrier: 'server',
+        store: 'sqlite',
+      })
+    } finally {
+      await app.close().catch(() => {})
+    }
+  })
+})
+
 describe('refusals in every carrier', () => {
   for (const carrier of ['server', 'cookie', 'token'] as const) {
     it(`${carrier}: refuses a cross-site POST and a login without a CSRF token with 403`, async () => {
