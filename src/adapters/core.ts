@@ -106,15 +106,14 @@ function rethrowHttp(err: unknown): never {
 }
 
 /** The request headers the manager reads, whatever the framework keeps them in. */
-abstract class HeaderView implements ManagerRequest {
+export abstract class HeaderView implements ManagerRequest {
   readonly cookieHeader: string | undefined
-  readonly secure: boolean
   readonly method: string
-  constructor(method: string, secure: boolean, cookieHeader: string | undefined) {
+  constructor(method: string, cookieHeader: string | undefined) {
     this.method = method
-    this.secure = secure
     this.cookieHeader = cookieHeader
   }
+  abstract readonly secure: boolean
   protected abstract header(name: string): string | undefined
   abstract readonly ip: string | undefined
   abstract readonly host: string | undefined
@@ -135,6 +134,12 @@ abstract class HeaderView implements ManagerRequest {
   }
 }
 
+/** A header of Node's `IncomingMessage`, repeated values joined. */
+export function nodeHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
 /** Where a Node framework keeps the client address and host (after its proxy settings). */
 export interface NodeRequestFacts {
   readonly ip: string | undefined
@@ -147,6 +152,7 @@ export interface NodeRequestFacts {
  * only when needed (they cost a proxy walk).
  */
 export class NodeRequestView extends HeaderView {
+  readonly secure: boolean
   readonly #headers: IncomingHttpHeaders
   readonly #facts: NodeRequestFacts
   constructor(
@@ -155,13 +161,13 @@ export class NodeRequestView extends HeaderView {
     secure: boolean,
     facts: NodeRequestFacts,
   ) {
-    super(method, secure, headers.cookie)
+    super(method, headers.cookie)
+    this.secure = secure
     this.#headers = headers
     this.#facts = facts
   }
   protected header(name: string): string | undefined {
-    const value = this.#headers[name]
-    return Array.isArray(value) ? value.join(', ') : value
+    return nodeHeader(this.#headers, name)
   }
   get ip(): string | undefined {
     return this.#facts.ip
@@ -176,11 +182,13 @@ export class NodeRequestView extends HeaderView {
  * `https:`, or, with `trustProxy`, when the proxy's `X-Forwarded-Proto` says `https`.
  */
 export class FetchRequestView extends HeaderView {
+  readonly secure: boolean
   readonly #headers: Headers
   readonly ip: string | undefined
   constructor(request: Request, trustProxy: boolean, ip: string | undefined) {
     const headers = request.headers
-    super(request.method, isSecure(request, trustProxy), headers.get('cookie') ?? undefined)
+    super(request.method, headers.get('cookie') ?? undefined)
+    this.secure = isSecure(request, trustProxy)
     this.#headers = headers
     this.ip = ip
   }
