@@ -4,7 +4,7 @@
 // cookie codec, never by hand (CK-8). `setCookie`/`deleteCookie` take a cookie name;
 // `setCarrierCookie`/`deleteCarrierCookie` take the carrier's cookie options and the request,
 // and decide the name and `Secure` from them.
-import { parseCookieAll, serializeCookie, type SameSite } from '../cookie/codec.js'
+import { cookieValueOf, serializeCookie, type SameSite } from '../cookie/codec.js'
 import { cookieIdentity, type CarrierCookieOptions, type CarrierRequest } from './carrier.js'
 
 /** How one auth cookie of a carrier is written for one response. */
@@ -79,11 +79,7 @@ export function deleteCookie(name: string, options: CookieWriteOptions): string 
  * `__Host-` prefix is the real defence against cookie tossing).
  */
 export function readCookie(header: string | undefined, name: string): string | null | undefined {
-  if (header === undefined) return undefined
-  const values = parseCookieAll(header)[name]
-  if (values === undefined) return undefined
-  const first = values[0] as string
-  return values.every((v) => v === first) ? first : null
+  return header === undefined ? undefined : cookieValueOf(header, name)
 }
 
 /** The `Set-Cookie` value that gives the browser `value` under the carrier's cookie name. */
