@@ -6,8 +6,11 @@
 //   node dist/bench/instructions.js --row server-memory [--path /read]
 //        [--apps tessera-memory,floor-memory,bare] [--warmup 2000] [--requests 500] [--browsers 10]
 //        [--keep]   (keeps the callgrind output files for callgrind_annotate)
+//        [--threads] (also counts the main thread alone: JavaScript, inline caches, the
+//                     scavenger's main-thread part; without V8's background compiler and
+//                     concurrent marking, whose share moves with JIT timing between runs)
 import { execFileSync } from 'node:child_process'
-import { readFileSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -32,6 +35,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '500' },
     browsers: { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false },
+    threads: { type: 'boolean', default: false },
   },
 })
 const chosen = ROWS.find((r) => r.id === args.row)
@@ -69,7 +73,17 @@ function totalInstructions(file: string): number {
   return Number(match[1])
 }
 
-const results: { app: App; perRequest: number; ok: number }[] = []
+/** The output files of one run: `file`, or with --threads `file-01`, `file-02`, … (thread 1 first). */
+function outputFiles(file: string): string[] {
+  if (!args.threads) return [file]
+  const base = path.basename(file)
+  return readdirSync(path.dirname(file))
+    .filter((f) => f.startsWith(`${base}-`))
+    .sort()
+    .map((f) => path.join(path.dirname(file), f))
+}
+
+const results: { app: App; perRequest: number; mainThread: number | null; ok: number }[] = []
 let shared: CookieJar[] | undefined
 for (const app of apps) {
   const file = path.join(tmpdir(), `tessera-callgrind-${app}-${process.pid}.out`)
@@ -79,6 +93,7 @@ for (const app of apps) {
     '-q',
     '--tool=callgrind',
     '--instr-atstart=no',
+    ...(args.threads ? ['--separate-threads=yes'] : []),
     `--callgrind-out-file=${file}`,
   ])
   try {
@@ -93,12 +108,21 @@ for (const app of apps) {
     const ok = await drive(server, jars, REQUESTS)
     execFileSync('callgrind_control', ['-i', 'off', String(server.child.pid)], { stdio: 'ignore' })
     await server.stop()
-    results.push({ app, perRequest: totalInstructions(file) / REQUESTS, ok })
+    const files = outputFiles(file)
+    const counts = files.map(totalInstructions)
+    results.push({
+      app,
+      perRequest: counts.reduce((a, b) => a + b, 0) / REQUESTS,
+      mainThread: args.threads ? counts[0]! / REQUESTS : null,
+      ok,
+    })
   } finally {
     await server.stop()
     await dropNamespace(row, namespace)
-    if (args.keep) console.error(`callgrind output kept: ${file} (callgrind_annotate it)`)
-    else rmSync(file, { force: true })
+    for (const f of outputFiles(file)) {
+      if (args.keep) console.error(`callgrind output kept: ${f} (callgrind_annotate it)`)
+      else rmSync(f, { force: true })
+    }
   }
 }
 
@@ -106,10 +130,16 @@ const reference = results.find((r) => r.app === 'bare') ?? results[0]!
 console.log(
   `row ${row.id} (${row.method} ${row.path}); ${WARMUP} warm-up requests, then ${REQUESTS} counted, one at a time`,
 )
-console.log(`| app | instructions per request | × ${reference.app} | answered < 400 |`)
-console.log('| --- | ---: | ---: | ---: |')
+const main = (r: (typeof results)[number]) =>
+  r.mainThread === null
+    ? ''
+    : ` ${Math.round(r.mainThread).toLocaleString('en')} | ${(r.mainThread / reference.mainThread!).toFixed(3)} |`
+console.log(
+  `| app | instructions per request | × ${reference.app} |${args.threads ? ` main thread | × ${reference.app} |` : ''} answered < 400 |`,
+)
+console.log(`| --- | ---: | ---: |${args.threads ? ' ---: | ---: |' : ''} ---: |`)
 for (const r of results) {
   console.log(
-    `| ${r.app} | ${Math.round(r.perRequest).toLocaleString('en')} | ${(r.perRequest / reference.perRequest).toFixed(3)} | ${r.ok}/${REQUESTS} |`,
+    `| ${r.app} | ${Math.round(r.perRequest).toLocaleString('en')} | ${(r.perRequest / reference.perRequest).toFixed(3)} |${main(r)} ${r.ok}/${REQUESTS} |`,
   )
 }

@@ -145,15 +145,14 @@ function rethrowHttp(err: unknown): never {
 }
 
 /** The request headers the manager reads, whatever the framework keeps them in. */
-abstract class HeaderView implements ManagerRequest {
+export abstract class HeaderView implements ManagerRequest {
   readonly cookieHeader: string | undefined
-  readonly secure: boolean
   readonly method: string
-  constructor(method: string, secure: boolean, cookieHeader: string | undefined) {
+  constructor(method: string, cookieHeader: string | undefined) {
     this.method = method
-    this.secure = secure
     this.cookieHeader = cookieHeader
   }
+  abstract readonly secure: boolean
   protected abstract header(name: string): string | undefined
   abstract readonly ip: string | undefined
   abstract readonly host: string | undefined
@@ -174,6 +173,12 @@ abstract class HeaderView implements ManagerRequest {
   }
 }
 
+/** A header of Node's `IncomingMessage`, repeated values joined. */
+export function nodeHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
 /** Where a Node framework keeps the client address and host (after its proxy settings). */
 export interface NodeRequestFacts {
   readonly ip: string | undefined
@@ -186,6 +191,7 @@ export interface NodeRequestFacts {
  * only when needed (they cost a proxy walk).
  */
 export class NodeRequestView extends HeaderView {
+  readonly secure: boolean
   readonly #headers: IncomingHttpHeaders
   readonly #facts: NodeRequestFacts
   constructor(
@@ -194,13 +200,13 @@ export class NodeRequestView extends HeaderView {
     secure: boolean,
     facts: NodeRequestFacts,
   ) {
-    super(method, secure, headers.cookie)
+    super(method, headers.cookie)
+    this.secure = secure
     this.#headers = headers
     this.#facts = facts
   }
   protected header(name: string): string | undefined {
-    const value = this.#headers[name]
-    return Array.isArray(value) ? value.join(', ') : value
+    return nodeHeader(this.#headers, name)
   }
   get ip(): string | undefined {
     return this.#facts.ip
@@ -218,6 +224,7 @@ export class NodeRequestView extends HeaderView {
  * trust every proxy).
  */
 export class FetchRequestView extends HeaderView {
+  readonly secure: boolean
   readonly #headers: Headers
   readonly #trustProxy: boolean
   readonly #peer: string | undefined | (() => string | undefined)
@@ -227,7 +234,8 @@ export class FetchRequestView extends HeaderView {
     peer: string | undefined | (() => string | undefined),
   ) {
     const headers = request.headers
-    super(request.method, isSecure(request, trustProxy), headers.get('cookie') ?? undefined)
+    super(request.method, headers.get('cookie') ?? undefined)
+    this.secure = isSecure(request, trustProxy)
     this.#headers = headers
     this.#trustProxy = trustProxy
     this.#peer = peer

@@ -3,7 +3,7 @@
 // that an app mounts tessera's middleware, for the `req.session` accessor on Express's shared
 // request prototype (`guardSessionReads` in core.ts) that says it was mounted too late.
 import type { Response } from 'express'
-import type { Session } from '../session/session.js'
+import type { CommittableSession } from '../session/request-session.js'
 import { guardSessionReads, isSessionMiddleware } from './core.js'
 import { toHttpError } from './http-status.js'
 
@@ -12,7 +12,10 @@ import { toHttpError } from './http-status.js'
 // redirect right after a write cannot race the write, and a failed write goes to the app's
 // error handlers (`next(err)`; Express's own answers 503 for the store) instead of a success the
 // server did not keep. This is the only code in tessera that delays `res.end`;
-// it holds the first `write`/`end` only while the session has something to write.
+// it holds the first `write`/`end` only while the session has something to write, and is installed
+// only once the session may have something to write (the handler took the data, or a touch is
+// due): a route that ignores the session, or only reads `userId`, passes straight through. A
+// commit that finishes synchronously (a store that answers at once) releases the call at once.
 //
 // Installing it costs no property on the response: adding one to an Express response (whose
 // prototype Express swapped) costs about 4 µs each, three of them were a tenth of a request.
@@ -23,7 +26,7 @@ const HOLD = Symbol('tessera.hold')
 type Fn = (...args: unknown[]) => unknown
 type Call = [fn: Fn, args: unknown[]]
 interface Hold {
-  readonly session: Session<object>
+  readonly session: CommittableSession
   /** The session middleware's `next`: a failed commit goes to the app's error handlers. */
   readonly next: (err: unknown) => void
   readonly write: Fn
@@ -37,7 +40,7 @@ const holds = new WeakMap<object, Hold>()
 
 export function holdUntilCommitted(
   res: Response,
-  session: Session<object>,
+  session: CommittableSession,
   next: (err: unknown) => void,
 ): void {
   const shared = sharedPrototype(res)
@@ -64,11 +67,18 @@ const ORIGINAL_WRITE = Symbol('tessera.write')
 const ORIGINAL_END = Symbol('tessera.end')
 type Patched = Record<'write' | 'end', Fn> & { [ORIGINAL_WRITE]: Fn; [ORIGINAL_END]: Fn }
 
-/** Express's response prototype shared by all its apps (`app.response`'s parent), or null. */
+/**
+ * Express's response prototype shared by all its apps, or null. A response's prototype is its
+ * app's `app.response`; inside a mounted sub-app (where a hold may now be installed, on the
+ * handler's first use of the data) that one's parent is the parent app's, and so on up to the
+ * shared one, the first without an own `app`.
+ */
 function sharedPrototype(res: Response): Patched | null {
-  const appResponse = Object.getPrototypeOf(res) as object | null
-  if (appResponse === null || !Object.hasOwn(appResponse, 'app')) return null
-  return Object.getPrototypeOf(appResponse) as Patched | null
+  let proto = Object.getPrototypeOf(res) as object | null
+  if (proto === null || !Object.hasOwn(proto, 'app')) return null
+  while (proto !== null && Object.hasOwn(proto, 'app'))
+    proto = Object.getPrototypeOf(proto) as object | null
+  return proto as Patched | null
 }
 
 function patchPrototype(proto: Patched): void {
@@ -120,24 +130,35 @@ function heldEnd(res: Response, hold: Hold, args: unknown[]): void {
 
 function commitThenRelease(res: Response, hold: Hold, first: Call): void {
   hold.queue = [first]
-  hold.session.commit(!res.headersSent).then(
-    () => {
-      const queue = hold.queue ?? []
-      hold.queue = null
-      for (const [fn, args] of queue) fn.apply(res, args)
-    },
-    (err: unknown) => {
-      hold.queue = null
-      // Streaming already began: cut the connection so the client cannot take it for success.
-      if (res.headersSent) return void res.destroy()
-      // The handler's response is dropped (its headers too): the app's error handlers answer,
-      // or Express's own with the error's status (503 for the store).
-      for (const name of res.getHeaderNames()) res.removeHeader(name)
-      res.statusCode = 200
-      hold.session.discardPending()
-      hold.next(toHttpError(err))
-    },
+  let pending: void | Promise<void>
+  try {
+    pending = hold.session.commitNow(!res.headersSent)
+  } catch (err) {
+    return failed(res, hold, err)
+  }
+  if (pending === undefined) return release(res, hold)
+  pending.then(
+    () => release(res, hold),
+    (err: unknown) => failed(res, hold, err),
   )
+}
+
+function release(res: Response, hold: Hold): void {
+  const queue = hold.queue ?? []
+  hold.queue = null
+  for (const [fn, args] of queue) fn.apply(res, args)
+}
+
+function failed(res: Response, hold: Hold, err: unknown): void {
+  hold.queue = null
+  // Streaming already began: cut the connection so the client cannot take it for success.
+  if (res.headersSent) return void res.destroy()
+  // The handler's response is dropped (its headers too): the app's error handlers answer,
+  // or Express's own with the error's status (503 for the store).
+  for (const name of res.getHeaderNames()) res.removeHeader(name)
+  res.statusCode = 200
+  hold.session.discardPending()
+  hold.next(toHttpError(err))
 }
 
 const LATE =

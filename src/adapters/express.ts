@@ -4,11 +4,17 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import { TesseraError } from '../errors.js'
 import type { SessionManager } from '../session/manager.js'
 import { createSessionManager } from '../session/manager.js'
-import type { RequestSession, ResponseSink, SessionData } from '../session/request-session.js'
+import type {
+  CommittableSession,
+  RequestSession,
+  ResponseSink,
+  SessionData,
+} from '../session/request-session.js'
 import type { Session } from '../session/session.js'
 import {
   adapterCaller,
-  NodeRequestView,
+  HeaderView,
+  nodeHeader,
   sessionsApi,
   type SessionOptions,
   type SessionsApi,
@@ -57,17 +63,28 @@ export function session<Data extends object = SessionData>(
 ): SessionMiddleware<Data> {
   const manager = createSessionManager<Data>(options, adapterCaller('session()'))
   const clearSiteData = options.clearSiteDataOnLogout === true
-  const middleware: RequestHandler = async function tesseraSession(req, res, next) {
-    let opened: Session<Data>
+  // No promise unless the store must be waited for (stores/sync.ts), and no hold on the response
+  // unless the session may have something to commit (ExpressExchange.holdForCommit).
+  const middleware: RequestHandler = function tesseraSession(req, res, next) {
+    const exchange = new ExpressExchange(req, res, clearSiteData, next)
+    let opened: Session<Data> | Promise<Session<Data>>
     try {
-      const view = new NodeRequestView(req.headers, req.method, req.secure, req)
-      opened = await manager.open(view, new ExpressSink(res, clearSiteData))
+      opened = manager.openNow(exchange, exchange)
     } catch (err) {
       next(toHttpError(err))
       return
     }
+    if (opened instanceof Promise) {
+      opened.then(
+        (later) => {
+          req.session = later as unknown as RequestSession<SessionData>
+          next()
+        },
+        (err: unknown) => next(toHttpError(err)),
+      )
+      return
+    }
     req.session = opened as unknown as RequestSession<SessionData>
-    holdUntilCommitted(res, opened as unknown as Session<object>, next)
     next()
   }
   guardRequestSession(express.request, middleware)
@@ -109,12 +126,37 @@ function csrfRefusal(body: unknown, token: unknown): string {
   return 'CSRF token missing: no _csrf field in the body and no x-csrf-token header'
 }
 
-class ExpressSink implements ResponseSink {
+/**
+ * One request as the manager sees it: its headers (read when asked; `secure`, `host` and `ip`
+ * cost Express a proxy walk each, so each is read once) and the response sink. One object
+ * instead of two per request.
+ */
+class ExpressExchange extends HeaderView implements ResponseSink {
+  readonly #req: Request
   readonly #res: Response
   readonly #clearSiteData: boolean
-  constructor(res: Response, clearSiteData: boolean) {
+  readonly #next: (err: unknown) => void
+  #secure: boolean | undefined = undefined
+  #host: string | undefined | null = null
+  constructor(req: Request, res: Response, clearSiteData: boolean, next: (err: unknown) => void) {
+    super(req.method, req.headers.cookie)
+    this.#req = req
     this.#res = res
     this.#clearSiteData = clearSiteData
+    this.#next = next
+  }
+  protected header(name: string): string | undefined {
+    return nodeHeader(this.#req.headers, name)
+  }
+  get secure(): boolean {
+    return (this.#secure ??= this.#req.secure)
+  }
+  get host(): string | undefined {
+    if (this.#host === null) this.#host = this.#req.host
+    return this.#host
+  }
+  get ip(): string | undefined {
+    return this.#req.ip
   }
   setCookies(values: readonly string[]): void {
     if (this.#res.headersSent) {
@@ -133,5 +175,8 @@ class ExpressSink implements ResponseSink {
     if (this.#clearSiteData && !this.#res.headersSent) {
       this.#res.setHeader('Clear-Site-Data', '"cookies"')
     }
+  }
+  holdForCommit(session: CommittableSession): void {
+    holdUntilCommitted(this.#res, session, this.#next)
   }
 }

@@ -108,6 +108,24 @@ export function parseCookieAll(header: string | null | undefined): CookieListRec
   return out
 }
 
+/**
+ * The value of cookie `name` in `header` as `parseCookieAll(header)[name]` would list it:
+ * undefined when absent, null when it appears more than once with different values, else the
+ * value. Allocates nothing but the value: a carrier reads its one cookie on every request.
+ */
+export function cookieValueOf(header: string, name: string): string | null | undefined {
+  let found: string | undefined
+  for (let index = firstPair(header); index !== -1;) {
+    index = nextPair(header, index)
+    const { nameStart, nameEnd } = pair
+    if (nameEnd - nameStart !== name.length || !header.startsWith(name, nameStart)) continue
+    const value = pairValue(header)
+    if (found === undefined) found = value
+    else if (found !== value) return null
+  }
+  return found
+}
+
 // The bounds of the pair `nextPair` found last. One shared object, filled in place: parsing is
 // synchronous, and this keeps the hot loop free of allocations (and of regular expressions and
 // split) while both parsers share it.

@@ -5,8 +5,8 @@
 // `setCarrierCookie`/`deleteCarrierCookie` take the carrier's cookie options and the request,
 // and decide the name and `Secure` from them.
 import {
+  cookieValueOf,
   MAX_COOKIE_AGE_SECONDS,
-  parseCookieAll,
   serializeCookie,
   type SameSite,
 } from '../cookie/codec.js'
@@ -120,11 +120,7 @@ export function deleteCookie(name: string, options: CookieWriteOptions): string 
  * `__Host-` prefix is the real defence against cookie tossing).
  */
 export function readCookie(header: string | undefined, name: string): string | null | undefined {
-  if (header === undefined) return undefined
-  const values = parseCookieAll(header)[name]
-  if (values === undefined) return undefined
-  const first = values[0] as string
-  return values.every((v) => v === first) ? first : null
+  return header === undefined ? undefined : cookieValueOf(header, name)
 }
 
 /**

@@ -135,6 +135,30 @@ export interface Carrier {
    * Called where the handler assigns, so the error points at the assignment.
    */
   checkData?(data: Readonly<Record<string, unknown>>, key: string | null): void
+  /**
+   * Optional, for a store that answers at once (stores/sync.ts): `load` answered synchronously,
+   * or undefined when the store cannot (then `load` is used). Throws where `load` rejects.
+   */
+  loadNow?(request: CarrierRequest, now: number): CarrierLoad | undefined
+  /**
+   * Optional: true when `createNow`, `replaceNow` and `touchNow` will answer synchronously now.
+   * Asked before a write, so that a write is issued once, either way.
+   */
+  writesNow?(): boolean
+  /**
+   * `create`, synchronously; only after `writesNow()` said true. Throws where `create` rejects.
+   * A carrier may offer `replaceNow` and `touchNow` without it (the token carrier's login also
+   * starts a refresh-token family).
+   */
+  createNow?(draft: SessionDraft, request: CarrierRequest): CarrierWrite
+  /** `replace`, synchronously; only after `writesNow()` said true. */
+  replaceNow?(
+    record: SessionRecord,
+    expectedVersion: number,
+    request: CarrierRequest,
+  ): CarrierWrite | null
+  /** `touch`, synchronously; only after `writesNow()` said true. */
+  touchNow?(record: SessionRecord, request: CarrierRequest): CarrierWrite
 }
 
 /**
@@ -176,13 +200,29 @@ export interface CarrierCookieOptions {
 export function cookieIdentity(
   options: CarrierCookieOptions,
   request: CarrierRequest,
-): { readonly name: string; readonly secure: boolean } {
+): CookieIdentity {
   const secure = options.secure === 'auto' ? !relaxesSecure(request) : options.secure
+  let both = identities.get(options)
+  if (both === undefined)
+    identities.set(options, (both = [identity(options, false), identity(options, true)]))
+  return both[secure ? 1 : 0]
+}
+
+/** A carrier cookie's name and `Secure` flag for one request. */
+export interface CookieIdentity {
+  readonly name: string
+  readonly secure: boolean
+}
+
+/** Both identities of each cookie options object, computed once (this runs on every request). */
+const identities = new WeakMap<CarrierCookieOptions, readonly [CookieIdentity, CookieIdentity]>()
+
+function identity(options: CarrierCookieOptions, secure: boolean): CookieIdentity {
   // RFC 6265bis 4.1.3: a __Host- cookie must be Secure, have Path=/ and no Domain; a cookie with
   // a Domain or another Path still gets __Secure- (Secure only) when it is Secure.
   const hostOnly = options.domain === undefined && (options.path ?? '/') === '/'
   const prefix = !secure ? '' : hostOnly ? '__Host-' : '__Secure-'
-  return { name: `${prefix}${options.name}`, secure }
+  return Object.freeze({ name: `${prefix}${options.name}`, secure })
 }
 
 /**
@@ -209,6 +249,17 @@ const IPV4_LOOPBACK =
  */
 export function isLoopbackHost(host: string | undefined): boolean {
   if (typeof host !== 'string' || host.length > 255) return false
+  // Every request asks this with the same few hosts: the last answer is kept.
+  if (host === lastHost) return lastLoopback
+  lastLoopback = loopback(host)
+  lastHost = host
+  return lastLoopback
+}
+
+let lastHost: string | undefined
+let lastLoopback = false
+
+function loopback(host: string): boolean {
   let name = host.toLowerCase()
   if (name.startsWith('[')) {
     const end = name.indexOf(']')

@@ -22,6 +22,7 @@ import {
   isLoopbackHost,
   type Carrier,
   type CarrierCookieOptions,
+  type CarrierLoad,
   type CarrierRequest,
 } from './carrier.js'
 import { checkCsrf, createCsrfTokens, PRE_SESSION_VALUE, type CsrfTokens } from './csrf.js'
@@ -149,6 +150,11 @@ export interface SessionManager<Data extends object = SessionData> {
    * cross-site state-changing request that carries a session, and `ERR_STORE_UNAVAILABLE`.
    */
   open(request: ManagerRequest, sink: ResponseSink): Promise<Session<Data>>
+  /**
+   * `open`, without a promise when none is needed (no credentials, or a store that answers at
+   * once): for adapters. Throws synchronously what `open` rejects with.
+   */
+  openNow(request: ManagerRequest, sink: ResponseSink): Session<Data> | Promise<Session<Data>>
   /**
    * For an API client of the token carrier: uses `refreshToken` once (same rotation and reuse
    * detection as a refresh from the cookie) and returns the next tokens, or null when the token
@@ -326,6 +332,10 @@ export function createSessionManager<Data extends object = SessionData>(
       void tail.then(() => link.tail === tail && chains.delete(idHash))
       return run
     },
+    writesNow: (idHash) =>
+      carrier.writesNow !== undefined &&
+      (idHash === null || !chains.has(idHash)) &&
+      carrier.writesNow(),
     backoff: (attempt) => sleep(Math.random() * Math.min(50, 2 ** attempt)),
   }
 
@@ -334,59 +344,88 @@ export function createSessionManager<Data extends object = SessionData>(
     onEvent?.({ type: 'rejected', code })
   }
 
-  async function loadRecord(
-    request: CarrierRequest,
-  ): Promise<{ record: SessionRecord | null; setCookies: readonly string[] }> {
+  type Loaded = { record: SessionRecord | null; setCookies: readonly string[] }
+
+  /**
+   * The request's live record. Synchronous when the request carries nothing or the store
+   * answers at once (stores/sync.ts): no promise for what needs no waiting.
+   */
+  function loadRecord(request: CarrierRequest): Loaded | Promise<Loaded> {
+    // Every carrier finds nothing in a request without cookies or credentials.
+    if (request.cookieHeader === undefined && request.authorization === undefined) return NOTHING
     const now = clock.now()
-    const loaded = await carrier.load(request, now)
+    const loaded = carrier.loadNow?.(request, now)
+    if (loaded !== undefined) return checkLoaded(loaded, request, now)
+    return carrier.load(request, now).then((later) => checkLoaded(later, request, now))
+  }
+
+  function checkLoaded(
+    loaded: CarrierLoad,
+    request: CarrierRequest,
+    now: number,
+  ): Loaded | Promise<Loaded> {
     if (loaded.record === null) {
       if (loaded.reason !== null) reject(loaded.reason, request)
       return loaded
     }
-    const record = loaded.record
     // TO-1, TO-2: both deadlines are checked here with this clock, whatever the store kept.
-    if (ctx.isLive(record, now)) {
-      return loaded
-    }
+    return ctx.isLive(loaded.record, now) ? loaded : expire(loaded.record, request)
+  }
+
+  async function expire(record: SessionRecord, request: CarrierRequest): Promise<Loaded> {
     const setCookies = await carrier.destroy(record.idHash, request)
     onEvent?.({ type: 'expired', userId: record.userId })
     reject('ERR_SESSION_EXPIRED', request)
     return { record: null, setCookies }
   }
 
+  /** The session of a request whose record is loaded (or refused). */
+  function opened(request: ManagerRequest, sink: ResponseSink, loaded: Loaded): Session<Data> {
+    if (loaded.setCookies.length > 0) sink.setCookies(loaded.setCookies)
+    const record = loaded.record
+    const verdict = checkCsrf(request, allowedOrigins)
+    if (!verdict.ok && record !== null) {
+      reject('ERR_CSRF_REJECTED', request)
+      throw new TesseraError(
+        'ERR_CSRF_REJECTED',
+        `cross-site ${request.method} refused: ${verdict.reason}`,
+      )
+    }
+    if (record?.userId != null) sink.authenticated()
+    return new Session<Data>(ctx, request, sink, record, verdict.ok ? null : verdict.reason)
+  }
+
+  /** What a request gets when loading failed: a read served anonymously, or the failure. */
+  function failedLoad(request: ManagerRequest, sink: ResponseSink, err: unknown): Session<Data> {
+    if (!servesAnonymously(storeOutage, request, err)) throw err
+    // A read served without a session: never signed in, and no write (not even a cookie).
+    reject('ERR_STORE_UNAVAILABLE', request)
+    return new Session<Data>(ctx, request, sink, null, null, true)
+  }
+
+  function openNow(
+    request: ManagerRequest,
+    sink: ResponseSink,
+  ): Session<Data> | Promise<Session<Data>> {
+    plainHttp(request)
+    let loaded: Loaded | Promise<Loaded>
+    try {
+      loaded = loadRecord(request)
+    } catch (err) {
+      return failedLoad(request, sink, err)
+    }
+    if (!(loaded instanceof Promise)) return opened(request, sink, loaded)
+    return loaded.then(
+      (later) => opened(request, sink, later),
+      (err: unknown) => failedLoad(request, sink, err),
+    )
+  }
+
   return {
     carrier,
     load: async (request) => (await loadRecord(request)).record,
-    async open(request, sink) {
-      plainHttp(request)
-      let loaded: Awaited<ReturnType<typeof loadRecord>>
-      try {
-        loaded = await loadRecord(request)
-      } catch (err) {
-        if (!servesAnonymously(storeOutage, request, err)) throw err
-        // A read served without a session: never signed in, and no write (not even a cookie).
-        reject('ERR_STORE_UNAVAILABLE', request)
-        return new Session<Data>(ctx, request, sink, {
-          record: null,
-          crossSite: null,
-          storeDown: true,
-        })
-      }
-      if (loaded.setCookies.length > 0) sink.setCookies(loaded.setCookies)
-      const verdict = checkCsrf(request, allowedOrigins)
-      if (!verdict.ok && loaded.record !== null) {
-        reject('ERR_CSRF_REJECTED', request)
-        throw new TesseraError(
-          'ERR_CSRF_REJECTED',
-          `cross-site ${request.method} refused: ${verdict.reason}`,
-        )
-      }
-      if (loaded.record?.userId != null) sink.authenticated()
-      return new Session<Data>(ctx, request, sink, {
-        record: loaded.record,
-        crossSite: verdict.ok ? null : verdict.reason,
-      })
-    },
+    open: async (request, sink) => openNow(request, sink),
+    openNow,
     async refresh(refreshToken, request = API_REQUEST) {
       if (carrier.exchange === undefined) {
         invalid(`refresh(refreshToken) needs carrier 'token', not '${carrier.kind}'`)
@@ -436,6 +475,9 @@ async function checkReady(
   const check = typeof store.ready === 'function' ? store.ready() : store.sessions.get(randomId())
   await bounded('ready', Promise.resolve(check), timeoutSeconds * 5000)
 }
+
+/** What a request without cookies or credentials carries: nothing. */
+const NOTHING = Object.freeze({ record: null, setCookies: Object.freeze([]) as readonly string[] })
 
 /** The request of a refresh call made without one: an API client, no cookies. */
 const API_REQUEST: CarrierRequest = { cookieHeader: undefined, secure: false }

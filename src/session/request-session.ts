@@ -164,4 +164,20 @@ export interface ResponseSink {
   loggedOut(): void
   /** What a session method throws for `err` (an adapter adds its HTTP status). */
   presentError(err: unknown): unknown
+  /**
+   * Optional: called once, as soon as the session may have something to commit at the end of
+   * the request (the handler took the data, or a touch is due). An adapter that must hold the
+   * response for that commit holds it from then on; until then the response goes straight out.
+   */
+  holdForCommit?(session: CommittableSession): void
+}
+
+/** What an adapter needs of a session to commit it at the end of the request. */
+export interface CommittableSession {
+  /** True when the end of the request has something to write. */
+  needsCommit(): boolean
+  /** Forgets plain assignments not yet committed (the response is an error). */
+  discardPending(): void
+  /** Commits; returns nothing when it is done already, or a promise. Throws what it fails with. */
+  commitNow(canSetCookies: boolean): void | Promise<void>
 }

@@ -26,6 +26,16 @@ export interface RevocationCacheOptions {
 export interface RevocationCache<Value> {
   /** The cached answer for `key`, or the one `load` gives (shared with concurrent callers). */
   get(key: string, load: () => Promise<Value>): Promise<Value>
+  /**
+   * The cached answer for `key` when it is settled and young enough, without a promise; else
+   * `missing` (and the caller asks `get`).
+   */
+  peek<Missing>(key: string, missing: Missing): Value | Missing
+  /**
+   * Remembers `value` as the answer for `key` of a lookup that started at `startedAt` and was
+   * answered synchronously (a store that answers at once).
+   */
+  remember(key: string, value: Value, startedAt: number): void
   /** Forgets `key` at once: this process revoked it, so it must not wait for the lifetime. */
   invalidate(key: string): void
   /** Forgets every key. */
@@ -38,6 +48,9 @@ interface Entry<Value> {
   /** When the store lookup started: the answer describes the store at or after this instant. */
   readonly startedAt: number
   readonly promise: Promise<Value>
+  /** True once `promise` fulfilled, with `value` its value. */
+  settled: boolean
+  value: Value | undefined
 }
 
 /**
@@ -70,17 +83,27 @@ export function createRevocationCache<Value>(
     } catch (err) {
       promise = Promise.reject(err as Error)
     }
-    const entry: Entry<Value> = { startedAt: at, promise }
+    const entry: Entry<Value> = { startedAt: at, promise, settled: false, value: undefined }
+    keep(key, entry)
+    promise.then(
+      (value) => {
+        entry.value = value
+        entry.settled = true
+      },
+      () => {
+        if (entries.get(key) === entry) entries.delete(key)
+      },
+    )
+    return promise
+  }
+
+  function keep(key: string, entry: Entry<Value>): void {
     entries.delete(key)
     entries.set(key, entry)
     while (entries.size > maxEntries) {
       const oldest = entries.keys().next().value as string
       entries.delete(oldest)
     }
-    promise.catch(() => {
-      if (entries.get(key) === entry) entries.delete(key)
-    })
-    return promise
   }
 
   return {
@@ -91,6 +114,16 @@ export function createRevocationCache<Value>(
       // started earlier could describe the store from before a revocation.
       if (entry !== undefined && at - entry.startedAt < lifetimeMs) return entry.promise
       return start(key, load, at)
+    },
+    peek(key, missing) {
+      const entry = entries.get(key)
+      if (entry === undefined || !entry.settled || now() - entry.startedAt >= lifetimeMs) {
+        return missing
+      }
+      return entry.value as Value
+    },
+    remember(key, value, startedAt) {
+      keep(key, { startedAt, promise: Promise.resolve(value), settled: true, value })
     },
     invalidate(key) {
       entries.delete(key)

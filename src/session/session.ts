@@ -11,6 +11,7 @@ import type {
   SessionDraft,
 } from './carrier.js'
 import type {
+  CommittableSession,
   LoginOptions,
   RequestSession,
   ResponseSink,
@@ -54,6 +55,11 @@ export interface SessionContext {
   readonly listening: boolean
   emit(event: SessionEvent): void
   /**
+   * True when a write of this session (null: a new one) can be made synchronously now: the
+   * carrier's store answers at once and no write of it is in flight in this process.
+   */
+  writesNow(idHash: string | null): boolean
+  /**
    * Runs writes to one session one at a time within this process (CAS still guards across
    * processes). `write` gets the record the previous write of the chain stored, or null.
    */
@@ -63,16 +69,6 @@ export interface SessionContext {
   ): Promise<CarrierWrite>
   /** Waits a little before retrying after a lost compare-and-set (jittered, grows with `attempt`). */
   backoff(attempt: number): Promise<void>
-}
-
-/** What a request's session starts from. */
-export interface SessionState {
-  /** The loaded record; null for no session. */
-  readonly record: SessionRecord | null
-  /** Why the request failed the CSRF check (it may read, never start a session), or null. */
-  readonly crossSite: string | null
-  /** The store failed and the request is served without a session (the `'anonymous'` policy). */
-  readonly storeDown?: boolean
 }
 
 /**
@@ -91,7 +87,9 @@ export interface PreSessionCsrf {
 }
 
 /** The session object the manager hands to an adapter for one request. */
-export class Session<Data extends object = SessionData> implements RequestSession<Data> {
+export class Session<Data extends object = SessionData>
+  implements RequestSession<Data>, CommittableSession
+{
   #ctx: SessionContext
   #request: CarrierRequest
   #sink: ResponseSink
@@ -115,20 +113,37 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   #tokens: IssuedTokens | null = null
   /** The pre-session cookie's value this request read or set (visitors without a session). */
   #preSession: string | null = null
+  /** True once the sink was told that the end of the request may have something to commit. */
+  #held = false
 
+  /**
+   * `record`: the loaded record, null for no session. `crossSite`: why the request failed the
+   * CSRF check (it may read, never start a session), or null. `storeDown`: the store failed and
+   * the request is served without a session (the `'anonymous'` policy).
+   */
   constructor(
     ctx: SessionContext,
     request: CarrierRequest,
     sink: ResponseSink,
-    { record, crossSite, storeDown = false }: SessionState,
+    record: SessionRecord | null,
+    crossSite: string | null,
+    storeDown = false,
   ) {
     this.#storeDown = storeDown
     this.#ctx = ctx
     this.#request = request
     this.#sink = sink
     this.#record = record
-    this.#baseline = (record?.data as Json | undefined) ?? {}
+    this.#baseline = (record?.data as Json | undefined) ?? EMPTY
     this.#crossSite = crossSite
+    if (record !== null && ctx.touchDue(record, ctx.now())) this.#hold()
+  }
+
+  /** Tells the sink, once, that the end of the request may have something to commit. */
+  #hold(): void {
+    if (this.#held) return
+    this.#held = true
+    this.#sink.holdForCommit?.(this)
   }
 
   get userId(): string | null {
@@ -153,6 +168,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     if (this.#working === undefined) {
       this.#working = clone(this.#baseline)
       this.#view = undefined
+      this.#hold()
     }
     this.#view ??= this.#checkedView(this.#working)
     return this.#view as Data
@@ -165,6 +181,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     this.#checkData(value as Json)
     this.#working = value as Json
     this.#view = undefined
+    this.#hold()
   }
 
   /**
@@ -201,34 +218,47 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   }
 
   update(fn: (data: Data) => void): Promise<void> {
-    return this.#guard(this.#update(fn))
+    return this.#settled(() => this.#update(fn))
   }
 
-  async #update(fn: (data: Data) => void): Promise<void> {
+  #update(fn: (data: Data) => void): void | Promise<void> {
     const current = this.#record
     if (current === null) {
       const draft = this.#effectiveData()
       fn(draft as Data)
       this.#checkData(draft)
-      await this.#create(null, draft)
-      return
+      return this.#create(null, draft)
     }
-    const written = await this.#ctx.serialize(current.idHash, (latest) =>
-      this.#compareAndSet(fresher(latest, current), (fresh) => {
-        const draft = overlay(clone(fresh.data), this.#working, this.#baseline)
-        fn(draft as Data)
-        this.#checkData(draft)
-        return draft
-      }),
-    )
-    this.#adopt(written)
+    const derive = (fresh: SessionRecord): Json => {
+      const draft = overlay(clone(fresh.data), this.#working, this.#baseline)
+      fn(draft as Data)
+      this.#checkData(draft)
+      return draft
+    }
+    return this.#write(current, derive)
+  }
+
+  /**
+   * Writes the data `derive` makes from the freshest record: at once when the store answers at
+   * once and nothing of this session is in flight here, else (or after a lost version check)
+   * chained behind this process's other writes of the session, with retries.
+   */
+  #write(current: SessionRecord, derive: (fresh: SessionRecord) => Json): void | Promise<void> {
+    if (this.#ctx.writesNow(current.idHash)) {
+      const record = this.#nextRecord(current, derive(current))
+      const written = this.#ctx.carrier.replaceNow!(record, current.version, this.#request)
+      if (written !== null) return this.#adopt(written)
+    }
+    return this.#ctx
+      .serialize(current.idHash, (latest) => this.#compareAndSet(fresher(latest, current), derive))
+      .then((written) => this.#adopt(written))
   }
 
   login(userId: string, options: LoginOptions<Data> = {}): Promise<void> {
-    return this.#guard(this.#login(userId, options))
+    return this.#settled(() => this.#login(userId, options))
   }
 
-  async #login(userId: string, options: LoginOptions<Data> = {}): Promise<void> {
+  #login(userId: string, options: LoginOptions<Data>): void | Promise<void> {
     if (typeof userId !== 'string' || userId.length === 0) {
       throw new TesseraError('ERR_CONFIG_INVALID', 'login(userId) needs a non-empty string')
     }
@@ -242,10 +272,21 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       Object.assign(data, clone(options.data as Json))
     }
     const old = this.#record
-    await this.#create(userId, data, lifetime)
+    const created = this.#create(userId, data, lifetime)
+    if (created !== undefined) return created.then(() => this.#loggedIn(old))
+    return this.#loggedIn(old)
+  }
+
+  #loggedIn(old: SessionRecord | null): void | Promise<void> {
     // FX-1: the pre-login id dies now, not at its timeout. Its clearing cookie is not sent: the
     // new cookie has the same name.
-    if (old !== null) await this.#ctx.carrier.destroy(old.idHash, this.#request)
+    if (old !== null) {
+      return this.#ctx.carrier.destroy(old.idHash, this.#request).then(() => this.#signedIn())
+    }
+    this.#signedIn()
+  }
+
+  #signedIn(): void {
     // The pre-session cookie has done its work: from now on the session's own token counts.
     if (this.#ctx.preSession.read(this.#request) !== null) {
       this.#sink.setCookies([this.#ctx.preSession.clear(this.#request)])
@@ -347,6 +388,20 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     return this.#tokens === null ? null : tokenResponse(this.#tokens)
   }
 
+  /**
+   * Runs a write that may finish synchronously: a promise only when it did not, and a failure
+   * presented by the adapter either way.
+   */
+  #settled(run: () => void | Promise<void>): Promise<void> {
+    let pending: void | Promise<void>
+    try {
+      pending = run()
+    } catch (err) {
+      return Promise.reject(this.#sink.presentError(err) as Error)
+    }
+    return pending === undefined ? DONE : this.#guard(pending)
+  }
+
   /** Lets the adapter present a failure of a public method (store down, CSRF, conflict). */
   async #guard<T>(pending: Promise<T>): Promise<T> {
     try {
@@ -378,16 +433,28 @@ export class Session<Data extends object = SessionData> implements RequestSessio
    * are out: a session that does not exist yet can then not be created (no way to send its id).
    */
   async commit(canSetCookies: boolean): Promise<void> {
+    return this.commitNow(canSetCookies)
+  }
+
+  /** `commit`, returning nothing when it finished synchronously; throws what it fails with. */
+  commitNow(canSetCookies: boolean): void | Promise<void> {
     try {
-      await this.#commitPending(canSetCookies)
+      const pending = this.#commitPending(canSetCookies)
+      return pending === undefined
+        ? undefined
+        : pending.catch((err: unknown) => this.#commitFailed(err))
     } catch (err) {
-      // Never silent: the adapter hands the error to the framework, and listeners hear its code.
-      this.#ctx.emit({ type: 'commit-failed', code: isTesseraError(err) ? err.code : null })
-      throw err
+      return this.#commitFailed(err)
     }
   }
 
-  async #commitPending(canSetCookies: boolean): Promise<void> {
+  /** Never silent: the adapter hands the error to the framework, and listeners hear its code. */
+  #commitFailed(err: unknown): never {
+    this.#ctx.emit({ type: 'commit-failed', code: isTesseraError(err) ? err.code : null })
+    throw err
+  }
+
+  #commitPending(canSetCookies: boolean): void | Promise<void> {
     const dirty = this.#dirty ?? this.#changedKeys()
     this.#dirty = null
     for (const key of dirty) checkDataValue(key, this.#working?.[key])
@@ -398,24 +465,24 @@ export class Session<Data extends object = SessionData> implements RequestSessio
         this.#ctx.emit({ type: 'write-failed', code: 'ERR_COOKIE_INVALID' })
         return
       }
-      await this.#create(null, this.#effectiveData())
-      return
+      return this.#create(null, this.#effectiveData())
     }
     if (dirty.length === 0) {
       const now = this.#ctx.now()
-      const touched = {
-        ...current,
-        lastSeenAt: now,
-        expiresAt: this.#ctx.expiresAt(current, now),
+      const touched = recordAt(current, current.data, current.version, now, this.#ctx)
+      const carrier = this.#ctx.carrier
+      if (this.#ctx.writesNow(current.idHash)) {
+        return this.#adopt(carrier.touchNow!(touched, this.#request))
       }
-      this.#adopt(await this.#ctx.carrier.touch(touched, this.#request))
-      return
+      return carrier.touch(touched, this.#request).then((written) => this.#adopt(written))
     }
     const working = this.#working as Json
-    const written = await this.#ctx.serialize(current.idHash, (latest) =>
-      this.#compareAndSet(fresher(latest, current), (fresh) => merge(fresh.data, working, dirty)),
-    )
-    this.#adopt(written)
+    return this.#write(current, (fresh) => merge(fresh.data, working, dirty))
+  }
+
+  /** The next version of `fresh`, holding `data`, seen now. */
+  #nextRecord(fresh: SessionRecord, data: Json): SessionRecord {
+    return recordAt(fresh, data, fresh.version + 1, this.#ctx.now(), this.#ctx)
   }
 
   /** CAS loop: derive the next data from the freshest record, write, re-read on conflict. */
@@ -425,14 +492,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
   ): Promise<CarrierWrite> {
     let fresh: SessionRecord | null = start
     for (let attempt = 1; fresh !== null; attempt++) {
-      const now = this.#ctx.now()
-      const record: SessionRecord = {
-        ...fresh,
-        data: next(fresh),
-        version: fresh.version + 1,
-        lastSeenAt: now,
-        expiresAt: this.#ctx.expiresAt(fresh, now),
-      }
+      const record = this.#nextRecord(fresh, next(fresh))
       const written = await this.#ctx.carrier.replace(record, fresh.version, this.#request)
       if (written !== null) return written
       if (attempt >= this.#ctx.maxUpdateAttempts) {
@@ -448,12 +508,15 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     throw new TesseraError('ERR_SESSION_NOT_FOUND', 'the session ended while it was being written')
   }
 
-  /** Starts a session; `lifetime` is the one chosen at login (absent: the manager's defaults). */
-  async #create(
+  /**
+   * Starts a new session holding `data`, synchronously when the store answers at once;
+   * `lifetime` is the one chosen at login (absent: the manager's defaults).
+   */
+  #create(
     userId: string | null,
     data: Json,
     lifetime?: SessionRecord['maxAgeSeconds'],
-  ): Promise<void> {
+  ): void | Promise<void> {
     this.#refuseWhileStoreDown()
     this.#refuseCrossSite()
     const now = this.#ctx.now()
@@ -470,7 +533,16 @@ export class Session<Data extends object = SessionData> implements RequestSessio
       ...chosen,
     }
     const previous = this.#record
-    const written = await this.#ctx.carrier.create(draft, this.#request)
+    const carrier = this.#ctx.carrier
+    if (carrier.createNow !== undefined && this.#ctx.writesNow(null)) {
+      return this.#created(carrier.createNow(draft, this.#request), userId, previous)
+    }
+    return carrier
+      .create(draft, this.#request)
+      .then((written) => this.#created(written, userId, previous))
+  }
+
+  #created(written: CarrierWrite, userId: string | null, previous: SessionRecord | null): void {
     this.#adopt(written)
     if (!this.#ctx.listening) return // the handle costs an HMAC: only for a listener
     const handle = this.handle as string
@@ -497,7 +569,7 @@ export class Session<Data extends object = SessionData> implements RequestSessio
     this.#tokens = null
     this.#record = null
     this.#handle = null
-    this.#baseline = {}
+    this.#baseline = EMPTY
     if (this.#working !== undefined) replaceContents(this.#working, {})
   }
 
@@ -565,6 +637,39 @@ export function tokenResponse(tokens: IssuedTokens): TokenResponse {
     expires_in: tokens.expiresIn,
     ...(tokens.refreshToken === undefined ? {} : { refresh_token: tokens.refreshToken }),
   }
+}
+
+/** The data of no session: never handed out (the handler gets a copy), never mutated. */
+const EMPTY: Json = Object.freeze({}) as Json
+
+/** A write that finished synchronously. */
+const DONE: Promise<void> = Promise.resolve()
+
+/**
+ * `record` holding `data` at `version`, seen at `now`: every field written out, in one order, so
+ * that records keep one shape.
+ */
+function recordAt(
+  record: SessionRecord,
+  data: Json,
+  version: number,
+  now: number,
+  ctx: SessionContext,
+): SessionRecord {
+  const next: { -readonly [K in keyof SessionRecord]: SessionRecord[K] } = {
+    idHash: record.idHash,
+    userId: record.userId,
+    data,
+    version,
+    createdAt: record.createdAt,
+    authenticatedAt: record.authenticatedAt,
+    lastSeenAt: now,
+    expiresAt: ctx.expiresAt(record, now),
+    meta: record.meta,
+  }
+  // The lifetime chosen at login is kept by every later write; a record without one stays so.
+  if (record.maxAgeSeconds !== undefined) next.maxAgeSeconds = record.maxAgeSeconds
+  return next
 }
 
 /** The later of what this request loaded and what this process last wrote, by version. */

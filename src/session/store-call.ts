@@ -53,6 +53,18 @@ export async function bounded<T>(
   })
 }
 
+/**
+ * A store call answered synchronously (stores/sync.ts): nothing to bound, as it cannot hang; a
+ * throw becomes ERR_STORE_UNAVAILABLE exactly as `bounded` turns a rejection into one.
+ */
+export function answerNow<T>(operation: string, call: () => T): T {
+  try {
+    return call()
+  } catch (cause) {
+    throw storeError(operation, cause)
+  }
+}
+
 interface Waiter {
   readonly deadline: number
   readonly timeoutMs: number

@@ -10,6 +10,7 @@ import type {
   SessionStore,
   Store,
 } from './store.js'
+import { withSync } from './sync.js'
 
 /** Options of `createMemoryStore`. */
 export interface MemoryStoreOptions {
@@ -262,25 +263,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
 }
 
 function memorySessions(table: ExpiringTable<SessionEntry>, clock: Clock): SessionStore {
+  // The per-request calls answer at once: each is also offered synchronously (stores/sync.ts).
   return {
-    async get(idHash) {
-      return table.live(idHash)?.toRecord(idHash) ?? null
-    },
-    async create(record) {
+    get: withSync((idHash: string) => table.live(idHash)?.toRecord(idHash) ?? null),
+    create: withSync((record: SessionRecord) => {
       table.set(record.idHash, new SessionEntry(record))
-    },
-    async replace(record, expectedVersion) {
+    }),
+    replace: withSync((record: SessionRecord, expectedVersion: number) => {
       const current = table.live(record.idHash)
       if (current === undefined || current.version !== expectedVersion) return false
       table.set(record.idHash, new SessionEntry(record))
       return true
-    },
-    async touch(idHash, lastSeenAt, expiresAt) {
+    }),
+    touch: withSync((idHash: string, lastSeenAt: number, expiresAt: number) => {
       const entry = table.live(idHash)
       if (entry === undefined) return
       entry.lastSeenAt = lastSeenAt
       entry.expiresAt = expiresAt
-    },
+    }),
     async delete(idHash) {
       table.delete(idHash)
     },

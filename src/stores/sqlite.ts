@@ -23,6 +23,7 @@ import {
 } from './sqlite-statements.js'
 import type { SessionRow, SqliteDatabase, SqliteStatement, TokenRow } from './sqlite-statements.js'
 import type { RefreshTokenStore, SessionStore, Store } from './store.js'
+import { withSync } from './sync.js'
 
 export type { SqliteDatabase, SqliteStatement } from './sqlite-statements.js'
 export { migrateSqlite } from './sqlite-statements.js'
@@ -146,16 +147,19 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const owned = options.database === undefined
   const db = options.database ?? openDatabase(options.path, options.busyTimeoutMs ?? 5000)
   let closed = false
-  const wrapRead = <T>(read: () => T): Promise<T> => {
-    if (closed) {
-      return Promise.reject(new TesseraError('ERR_STORE_UNAVAILABLE', 'sqlite store is closed'))
-    }
+  const readNow = <T>(read: () => T): T => {
+    if (closed) throw new TesseraError('ERR_STORE_UNAVAILABLE', 'sqlite store is closed')
     try {
-      return Promise.resolve(read())
+      return read()
     } catch (cause) {
-      return Promise.reject(
-        new TesseraError('ERR_STORE_UNAVAILABLE', 'sqlite read failed', { cause }),
-      )
+      throw new TesseraError('ERR_STORE_UNAVAILABLE', 'sqlite read failed', { cause })
+    }
+  }
+  const wrapRead = <T>(read: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(readNow(read))
+    } catch (err) {
+      return Promise.reject(err as Error)
     }
   }
 
@@ -197,7 +201,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   const now = () => clock.now()
   return {
-    sessions: sqliteSessions(q, writes, wrapRead, now, deleteExpiredBatches),
+    sessions: sqliteSessions(q, writes, wrapRead, readNow, now, deleteExpiredBatches),
     refreshTokens: sqliteRefreshTokens(q, writes, deleteExpiredBatches),
     async close() {
       closed = true
@@ -222,6 +226,7 @@ function changes(result: { changes: number | bigint }): number {
 
 type Statements = ReturnType<typeof prepareStatements>
 type Read = <T>(read: () => T) => Promise<T>
+type ReadNow = <T>(read: () => T) => T
 type DeleteExpired = (statement: SqliteStatement, now: number) => Promise<number>
 
 /** The session half: reads run at once, writes join the next group commit. */
@@ -229,15 +234,19 @@ function sqliteSessions(
   q: Statements,
   writes: GroupCommit,
   wrapRead: Read,
+  readNow: ReadNow,
   now: () => number,
   deleteExpiredBatches: DeleteExpired,
 ): SessionStore {
   return {
-    get: (idHash) =>
-      wrapRead(() => {
+    // A read answers at once, so it is also offered synchronously (stores/sync.ts); writes wait
+    // for their group commit.
+    get: withSync((idHash: string) =>
+      readNow(() => {
         const row = q.getSession.get(idHash, now()) as SessionRow | undefined
         return row === undefined ? null : toSessionRecord(row)
       }),
+    ),
     async create(record) {
       const values = sessionValues(record)
       return writes.run(() => {

@@ -480,3 +480,46 @@ describe('server carrier session ids', () => {
     assert.deepEqual(s.rejects, ['ERR_TOKEN_MALFORMED'])
   })
 })
+
+describe('a store that answers at once (stores/sync.ts)', () => {
+  function direct(store = createMemoryStore()) {
+    return createSessionManager<Data>({ carrier: 'server', store, keys: testKeys() })
+  }
+
+  it('opens, logs in and updates without waiting: each is done when the call returns', async () => {
+    const manager = direct()
+    const sink = recordingSink()
+    const opened = manager.openNow(req(), sink)
+    assert.ok(!(opened instanceof Promise), 'no credentials, nothing to wait for')
+    const login = opened.login('alice', { data: { count: 1 } })
+    assert.equal(opened.userId, 'alice', 'signed in before the promise is awaited')
+    await login
+    const cookie = cookiePair(sink.cookies)!
+    const again = manager.openNow(req(cookie), recordingSink())
+    assert.ok(!(again instanceof Promise), 'the memory store answered the load at once')
+    const update = again.update((d) => {
+      d.count = (d.count ?? 0) + 1
+    })
+    assert.equal(again.data.count, 2, 'written before the promise is awaited')
+    await update
+    const { session } = await visit(manager, cookie)
+    assert.equal(session.data.count, 2)
+  })
+
+  it('awaits a store whose method was replaced by a wrapper, which loses the mark', async () => {
+    const store = createMemoryStore()
+    const get = store.sessions.get
+    let calls = 0
+    const wrapped = {
+      ...store,
+      sessions: { ...store.sessions, get: (idHash: string) => (calls++, get(idHash)) },
+    }
+    const manager = direct(wrapped)
+    const sink = recordingSink()
+    await (await manager.open(req(), sink)).login('alice')
+    const opened = manager.openNow(req(cookiePair(sink.cookies)!), recordingSink())
+    assert.ok(opened instanceof Promise, 'the wrapped get is awaited')
+    assert.equal((await opened).userId, 'alice')
+    assert.equal(calls, 1)
+  })
+})

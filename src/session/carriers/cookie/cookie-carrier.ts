@@ -18,6 +18,7 @@ import {
   type CarrierLoad,
   type CarrierRequest,
   type CarrierWrite,
+  type SessionDraft,
 } from '../../carrier.js'
 import {
   checkChunkOptions,
@@ -116,6 +117,33 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
   }
 
   /**
+   * The genuine, unexpired seal the request presents (its record still to be checked against
+   * the store, if any), or the load's outcome when there is none.
+   */
+  function unseal(request: CarrierRequest, at: number): CarrierLoad | Opened {
+    if (request.cookieHeader === undefined) return noSession
+    const { name } = cookieIdentity(cookie, request)
+    // The common case, one cookie, is read without parsing the whole header.
+    const single = readCookie(request.cookieHeader, name)
+    if (single === null) return refuse('ERR_TOKEN_MALFORMED', request) // IN-5: duplicates
+    const sealed = single ?? joinCookieChunks(parseCookieAll(request.cookieHeader), name, maxChunks)
+    if (sealed === null) {
+      const present = presentNames(request, name).length > 0
+      return present ? refuse('ERR_TOKEN_MALFORMED', request) : noSession
+    }
+    const opened = open(sealed)
+    if (opened === null) return refuse('ERR_SIGNATURE_INVALID', request)
+    if (opened.record.expiresAt <= at) return refuse('ERR_SESSION_EXPIRED', request)
+    return opened
+  }
+
+  function loaded(opened: Opened, request: CarrierRequest): CarrierLoad {
+    // KM-3: a cookie sealed with an older key is sealed again with the newest one.
+    const setCookies = opened.rotated ? write(opened.record, request).setCookies : NO_COOKIES
+    return { record: opened.record, reason: null, setCookies }
+  }
+
+  /**
    * The record a genuine seal holds, and whether an older key sealed it. The seal's own deadline
    * is not checked here (the record's, which is the same instant, is checked by the caller), so
    * that an expired cookie is reported as expired rather than as tampered.
@@ -186,34 +214,33 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
     },
 
     async load(request, at) {
-      if (request.cookieHeader === undefined) return { record: null, reason: null, setCookies: [] }
-      const { name } = cookieIdentity(cookie, request)
-      // The common case, one cookie, is read without parsing the whole header.
-      const single = readCookie(request.cookieHeader, name)
-      if (single === null) return refuse('ERR_TOKEN_MALFORMED', request) // IN-5: duplicates
-      const sealed =
-        single ?? joinCookieChunks(parseCookieAll(request.cookieHeader), name, maxChunks)
-      if (sealed === null) {
-        const present = presentNames(request, name).length > 0
-        return present ? refuse('ERR_TOKEN_MALFORMED', request) : noSession
-      }
-      const opened = open(sealed)
-      if (opened === null) return refuse('ERR_SIGNATURE_INVALID', request)
-      const { record } = opened
-      if (record.expiresAt <= at) return refuse('ERR_SESSION_EXPIRED', request)
+      const unsealed = unseal(request, at)
+      if (!('rotated' in unsealed)) return unsealed
+      const { record } = unsealed
       if (store !== undefined && record.userId !== null) {
         const stored = await storedRecord(record.idHash)
         if (stored === null || stored.userId !== record.userId) {
           return refuse('ERR_SESSION_NOT_FOUND', request)
         }
       }
-      // KM-3: a cookie sealed with an older key is sealed again with the newest one.
-      const setCookies = opened.rotated ? write(record, request).setCookies : []
-      return { record, reason: null, setCookies }
+      return loaded(unsealed, request)
     },
 
+    // Without a store (or for a visitor, whom the store does not hold) nothing is waited for.
+    loadNow(request, at) {
+      const unsealed = unseal(request, at)
+      if (!('rotated' in unsealed)) return unsealed
+      if (store !== undefined && unsealed.record.userId !== null) return undefined
+      return loaded(unsealed, request)
+    },
+
+    writesNow: () => store === undefined,
+    createNow: (draft, request) => write(newRecord(draft), request),
+    replaceNow: (record, _expectedVersion, request) => write(record, request),
+    touchNow: (record, request) => write(record, request),
+
     async create(draft, request) {
-      const record: SessionRecord = { ...draft, idHash: sha256(randomId()) }
+      const record = newRecord(draft)
       const written = write(record, request) // refuses oversized state before any store write
       if (store !== undefined && record.userId !== null) {
         await storeCall('create', store.sessions.create({ ...record, data: {} }))
@@ -275,7 +302,13 @@ interface Opened {
   readonly rotated: boolean
 }
 
-const noSession: CarrierLoad = { record: null, reason: null, setCookies: [] }
+const NO_COOKIES: readonly string[] = Object.freeze([])
+const noSession: CarrierLoad = Object.freeze({ record: null, reason: null, setCookies: NO_COOKIES })
+
+/** A new session's record: the draft under a fresh secret's hash. */
+function newRecord(draft: SessionDraft): SessionRecord {
+  return { ...draft, idHash: sha256(randomId()) }
+}
 
 function presentNames(request: CarrierRequest, name: string): string[] {
   return request.cookieHeader === undefined

@@ -11,9 +11,11 @@ import {
   type CarrierLoad,
   type CarrierRequest,
   type CarrierWrite,
+  type SessionDraft,
 } from '../../carrier.js'
 import { deleteCarrierCookie, readCookie, setCarrierCookie } from '../../carrier-cookie.js'
-import { storeCaller } from '../../store-call.js'
+import { answerNow, storeCaller } from '../../store-call.js'
+import { syncOf } from '../../../stores/sync.js'
 
 /** Options of `createServerCarrier`. */
 export interface ServerCarrierOptions {
@@ -60,26 +62,79 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
     return { record, setCookies: [setCarrierCookie(cookie, request, id, lifetime)] }
   }
 
+  /** The well-formed session id the request presents, or the load's outcome when there is none. */
+  function presented(request: CarrierRequest): string | CarrierLoad {
+    if (request.cookieHeader === undefined) return NO_SESSION
+    const value = readCookie(request.cookieHeader, cookieIdentity(cookie, request).name)
+    if (value === undefined) return NO_SESSION
+    // IN-5: two cookies of this name that disagree are refused rather than guessed between.
+    if (value === null || !isSessionId(value)) return refuse('ERR_TOKEN_MALFORMED', request)
+    return value
+  }
+
+  function found(record: SessionRecord | null, request: CarrierRequest): CarrierLoad {
+    if (record === null) return refuse('ERR_SESSION_NOT_FOUND', request)
+    return { record, reason: null, setCookies: NO_COOKIES }
+  }
+
+  function created(draft: SessionDraft, request: CarrierRequest) {
+    const id = nextSessionId()
+    const record: SessionRecord = {
+      idHash: sha256(id),
+      userId: draft.userId,
+      data: draft.data,
+      version: draft.version,
+      createdAt: draft.createdAt,
+      authenticatedAt: draft.authenticatedAt,
+      lastSeenAt: draft.lastSeenAt,
+      expiresAt: draft.expiresAt,
+      meta: draft.meta,
+    }
+    // Only a login that chose a lifetime adds the field: records without it stay as they were.
+    if (draft.maxAgeSeconds !== undefined) {
+      ;(record as { maxAgeSeconds?: SessionRecord['maxAgeSeconds'] }).maxAgeSeconds =
+        draft.maxAgeSeconds
+    }
+    const lifetime = { record, now: record.lastSeenAt }
+    return { record, setCookies: [setCarrierCookie(cookie, request, id, lifetime)] }
+  }
+
   return {
     kind: 'server',
 
     async load(request) {
-      const name = cookieIdentity(cookie, request).name
-      const value = readCookie(request.cookieHeader, name)
-      if (value === undefined) return { record: null, reason: null, setCookies: [] }
-      // IN-5: two cookies of this name that disagree are refused rather than guessed between.
-      if (value === null || !isSessionId(value)) return refuse('ERR_TOKEN_MALFORMED', request)
-      const record = await storeCall('get', sessions.get(sha256(value)))
-      if (record === null) return refuse('ERR_SESSION_NOT_FOUND', request)
-      return { record, reason: null, setCookies: [] }
+      const id = presented(request)
+      if (typeof id !== 'string') return id
+      return found(await storeCall('get', sessions.get(sha256(id))), request)
     },
 
+    loadNow(request) {
+      const get = syncOf(sessions.get)
+      if (get === undefined) return undefined
+      const id = presented(request)
+      if (typeof id !== 'string') return id
+      return found(
+        answerNow('get', () => get(sha256(id))),
+        request,
+      )
+    },
+
+    writesNow: () =>
+      syncOf(sessions.replace) !== undefined &&
+      syncOf(sessions.create) !== undefined &&
+      syncOf(sessions.touch) !== undefined,
+
     async create(draft, request) {
-      const id = nextSessionId()
-      const record: SessionRecord = { ...draft, idHash: sha256(id) }
-      await storeCall('create', sessions.create(record))
-      const lifetime = { record, now: record.lastSeenAt }
-      return { record, setCookies: [setCarrierCookie(cookie, request, id, lifetime)] }
+      const write = created(draft, request)
+      await storeCall('create', sessions.create(write.record))
+      return write
+    },
+
+    createNow(draft, request) {
+      const write = created(draft, request)
+      const create = syncOf(sessions.create)!
+      answerNow('create', () => create(write.record))
+      return write
     },
 
     async replace(record, expectedVersion, request) {
@@ -87,10 +142,23 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
       return ok ? renewedCookie(record, request) : null
     },
 
+    replaceNow(record, expectedVersion, request) {
+      const replace = syncOf(sessions.replace)!
+      return answerNow('replace', () => replace(record, expectedVersion))
+        ? renewedCookie(record, request)
+        : null
+    },
+
     reload: (idHash) => storeCall('get', sessions.get(idHash)),
 
     async touch(record, request) {
       await storeCall('touch', sessions.touch(record.idHash, record.lastSeenAt, record.expiresAt))
+      return renewedCookie(record, request)
+    },
+
+    touchNow(record, request) {
+      const touch = syncOf(sessions.touch)!
+      answerNow('touch', () => touch(record.idHash, record.lastSeenAt, record.expiresAt))
       return renewedCookie(record, request)
     },
 
@@ -108,8 +176,15 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
 
 /** The id never changes on a data write, so the browser's cookie usually stays as it is. */
 function unchangedCookie(record: SessionRecord): CarrierWrite {
-  return { record, setCookies: [] }
+  return { record, setCookies: NO_COOKIES }
 }
+
+const NO_COOKIES: readonly string[] = Object.freeze([])
+const NO_SESSION: CarrierLoad = Object.freeze({
+  record: null,
+  reason: null,
+  setCookies: NO_COOKIES,
+})
 
 // One CSPRNG call per 128 ids instead of one per login: the call, not the bytes, is what costs.
 // Every byte is used for one id only, and the pool is refilled, never reused.

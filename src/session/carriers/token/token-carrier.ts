@@ -13,6 +13,7 @@ import { integerOption, oneOf } from '../../../options.js'
 import type { SessionRecord, Store } from '../../../stores/store.js'
 import {
   cookieIdentity,
+  type CookieIdentity,
   type Carrier,
   type CarrierCookieOptions,
   type CarrierLoad,
@@ -31,7 +32,8 @@ import {
   type CookieLifetime,
   type CookieWriteOptions,
 } from '../../carrier-cookie.js'
-import { storeCaller } from '../../store-call.js'
+import { answerNow, storeCaller } from '../../store-call.js'
+import { syncOf } from '../../../stores/sync.js'
 import { createAccessTokens, type AccessTokenOptions } from './access-token.js'
 import { accessTokenKeys } from '../../carrier-keys.js'
 
@@ -92,10 +94,16 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       ? null
       : createRevocationCache<SessionRecord | null>({ clock })
 
-  function names(request: CarrierRequest): { access: string; refresh: string; secure: boolean } {
-    const { name, secure } = cookieIdentity(cookie, request)
-    return { access: name, refresh: `${name}${REFRESH_SUFFIX}`, secure }
+  function names(request: CarrierRequest): CookieNames {
+    const identity = cookieIdentity(cookie, request)
+    let n = namesOf.get(identity)
+    if (n === undefined) {
+      const { name, secure } = identity
+      namesOf.set(identity, (n = { access: name, refresh: `${name}${REFRESH_SUFFIX}`, secure }))
+    }
+    return n
   }
+  const namesOf = new WeakMap<CookieIdentity, CookieNames>()
 
   /**
    * The access cookie's attributes (the application's SameSite), or the refresh cookie's
@@ -195,10 +203,20 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     request: CarrierRequest,
     fromCookie: boolean,
   ): Promise<CarrierLoad> {
-    if (live === null) return { record, reason: null, setCookies: [] }
+    if (live === null) return { record, reason: null, setCookies: NO_COOKIES }
     const stored = await live.get(record.idHash, () =>
       storeCall('get', store.sessions.get(record.idHash)),
     )
+    return confirmed(record, stored, request, fromCookie)
+  }
+
+  /** The access token's session, given what the store holds for it. */
+  function confirmed(
+    record: SessionRecord,
+    stored: SessionRecord | null,
+    request: CarrierRequest,
+    fromCookie: boolean,
+  ): CarrierLoad {
     if (stored === null || stored.userId !== record.userId) {
       return refuse('ERR_SESSION_NOT_FOUND', request)
     }
@@ -207,10 +225,28 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       return {
         record: stored,
         reason: null,
-        setCookies: fromCookie ? issue(stored, request).setCookies : [],
+        setCookies: fromCookie ? issue(stored, request).setCookies : NO_COOKIES,
       }
     }
-    return { record, reason: null, setCookies: [] }
+    return { record, reason: null, setCookies: NO_COOKIES }
+  }
+
+  /** The access token the request presents: from the header or the cookie, null if duplicated. */
+  function presented(request: CarrierRequest, n: CookieNames, bearer: string | undefined) {
+    return bearer ?? (accept === 'bearer' ? undefined : readCookie(request.cookieHeader, n.access))
+  }
+
+  /** What the store holds for `idHash`, through the revocation cache, or MISSING. */
+  function storedNow(idHash: string): SessionRecord | null | typeof MISSING {
+    const cached = live!.peek(idHash, MISSING)
+    if (cached !== MISSING) return cached
+    // A store that answers at once is asked at once (and the answer kept as `get` would).
+    const get = syncOf(store.sessions.get)
+    if (get === undefined) return MISSING
+    const startedAt = now()
+    const stored = answerNow('get', () => get(idHash))
+    live!.remember(idHash, stored, startedAt)
+    return stored
   }
 
   const family = createRefreshFlow({
@@ -238,7 +274,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       const n = names(request)
       const bearer = accept === 'cookie' ? undefined : bearerToken(request.authorization)
       // IN-5: two cookies of one name that disagree (readCookie gives null) are refused.
-      const token = bearer ?? (accept === 'bearer' ? undefined : readCookie(header, n.access))
+      const token = presented(request, n, bearer)
       if (token === null) return refuse('ERR_TOKEN_MALFORMED', request)
       let failure: TesseraErrorCode | null = null
       if (token !== undefined) {
@@ -254,6 +290,39 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       return failure === null
         ? { record: null, reason: null, setCookies: [] }
         : refuse(failure, request)
+    },
+
+    // The common case without a promise: a genuine access token whose session the revocation
+    // cache answers for. Anything else (no token, a refresh, a cache miss) goes through `load`.
+    loadNow(request, at) {
+      const bearer = accept === 'cookie' ? undefined : bearerToken(request.authorization)
+      const token = presented(request, names(request), bearer)
+      if (typeof token !== 'string') return undefined
+      const verified = tokens.verify(token, at)
+      if (verified.record === null) return undefined
+      const record = verified.record
+      if (live === null) return { record, reason: null, setCookies: NO_COOKIES }
+      const stored = storedNow(record.idHash)
+      if (stored === MISSING) return undefined
+      return confirmed(record, stored, request, bearer === undefined)
+    },
+
+    writesNow: () =>
+      syncOf(store.sessions.replace) !== undefined && syncOf(store.sessions.touch) !== undefined,
+
+    replaceNow(record, expectedVersion, request) {
+      const written = issue(record, request) // refuses oversized data before any write
+      const replace = syncOf(store.sessions.replace)!
+      const ok = answerNow('replace', () => replace(record, expectedVersion))
+      live?.invalidate(record.idHash)
+      return ok ? written : null
+    },
+
+    touchNow(record, request) {
+      const written = issue(record, request)
+      const touch = syncOf(store.sessions.touch)!
+      answerNow('touch', () => touch(record.idHash, record.lastSeenAt, record.expiresAt))
+      return written
     },
 
     async create(draft, request) {
@@ -315,6 +384,16 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     },
   }
 }
+
+/** The access and refresh cookies' names for one cookie identity. */
+interface CookieNames {
+  readonly access: string
+  readonly refresh: string
+  readonly secure: boolean
+}
+
+const NO_COOKIES: readonly string[] = Object.freeze([])
+const MISSING = Symbol('missing')
 
 /** The request of an API client's refresh call: no cookie header, its tokens travel in bodies. */
 const API_CLIENT: CarrierRequest = {
