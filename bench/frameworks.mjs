@@ -3,6 +3,7 @@
 // process; bursts alternate (bare, variant, variant, bare, ...) so the load of a shared machine
 // falls on both sides of each pair. Reports the median of the pairs' ratios and their range.
 // Authenticated GET /profile with a visit counter; tessera on the server carrier, memory store.
+// A hand-written floor (`floor`) runs on Fastify, Hono and Koa.
 // Env: PAIRS (default 6), BURST_SECONDS (default 2), FRAMEWORKS (comma list).
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -93,7 +94,13 @@ console.log(
 )
 console.log('framework  variant            ratio to bare  (range)        req/s variant  req/s bare')
 for (const framework of FRAMEWORKS) {
-  const variants = framework === 'fastify' ? ['tessera', 'fastify-session'] : ['tessera']
+  // `floor`: a hand-written session (cookie, SHA-256, Map, version check), the least it costs.
+  const variants =
+    framework === 'fastify'
+      ? ['tessera', 'floor', 'fastify-session']
+      : framework === 'hono' || framework === 'koa'
+        ? ['tessera', 'floor']
+        : ['tessera']
   const bare = await start(framework, 'bare')
   try {
     for (const name of variants) {

@@ -89,6 +89,8 @@ export interface OpenedSession<Data extends object> {
    * committed. A failed write is thrown with its HTTP status (503 for the store).
    */
   finish(status: number): Promise<void>
+  /** `finish`, returning nothing when it is done already (a store that answers at once). */
+  finishNow(status: number): void | Promise<void>
   /** Adds the session's headers through the framework's setters (cookies one by one). */
   applyTo(
     setHeader: (name: string, value: string) => void,
@@ -101,6 +103,8 @@ export interface AdapterSessions<Data extends object> extends SessionsApi {
   readonly manager: SessionManager<Data>
   /** Opens the request's session; a refusal (403) or outage (503) is thrown with its status. */
   open(view: ManagerRequest): Promise<OpenedSession<Data>>
+  /** `open`, without a promise when the session is there at once (no cookie, a memory store). */
+  openNow(view: ManagerRequest): OpenedSession<Data> | Promise<OpenedSession<Data>>
 }
 
 /** Creates the manager (checking every option) and what an adapter calls per request. */
@@ -109,18 +113,23 @@ export function createAdapterSessions<Data extends object>(
   caller: OptionsCaller,
 ): AdapterSessions<Data> {
   const manager = createSessionManager<Data>(options, caller)
+  const clearOnLogout = options.clearSiteDataOnLogout === true
+  function openNow(view: ManagerRequest): OpenedSession<Data> | Promise<OpenedSession<Data>> {
+    const opened = new OpenedRequest<Data>(clearOnLogout)
+    let session: Session<Data> | Promise<Session<Data>>
+    try {
+      session = manager.openNow(view, opened)
+    } catch (err) {
+      return rethrowHttp(err)
+    }
+    if (session instanceof Promise) return session.then((s) => opened.opened(s), rethrowHttp)
+    return opened.opened(session)
+  }
   return {
     manager,
     ...sessionsApi(manager as unknown as SessionManager<object>),
-    async open(view) {
-      const sink = new BufferedSink(options)
-      const session = await manager.open(view, sink).catch(rethrowHttp)
-      return {
-        session,
-        finish: (status) => settle(session as unknown as Session<object>, status),
-        applyTo: (setHeader, appendCookie) => sink.applyTo(setHeader, appendCookie),
-      }
-    },
+    open: async (view) => openNow(view),
+    openNow,
   }
 }
 
@@ -133,11 +142,6 @@ export function sessionsApi(manager: SessionManager<object>): SessionsApi {
     refresh: (token) => manager.refresh(token).catch(rethrowHttp),
     ready: () => manager.ready(),
   }
-}
-
-async function settle(session: Session<object>, status: number): Promise<void> {
-  if (status >= 500) return session.discardPending()
-  if (session.needsCommit()) await session.commit(true).catch(rethrowHttp)
 }
 
 function rethrowHttp(err: unknown): never {
@@ -265,18 +269,42 @@ function isSecure(request: Request, trustProxy: boolean): boolean {
 
 /**
  * A sink that keeps the response headers a session asks for until the adapter applies them
- * (`applyTo`), for frameworks whose response is built after the handler returns.
+ * (`applyTo`), for frameworks whose response is built after the handler returns; once the
+ * session is open, it is also what the adapter holds for the request (one object, no closures).
  */
-class BufferedSink implements ResponseSink {
+class OpenedRequest<Data extends object> implements ResponseSink, OpenedSession<Data> {
   readonly cookies: string[] = []
   #noStore = false
   #clearSiteData = false
   readonly #clearOnLogout: boolean
-  constructor(options: { readonly clearSiteDataOnLogout?: boolean }) {
-    this.#clearOnLogout = options.clearSiteDataOnLogout === true
+  #session: Session<Data> | null = null
+  constructor(clearOnLogout: boolean) {
+    this.#clearOnLogout = clearOnLogout
+  }
+  opened(session: Session<Data>): this {
+    this.#session = session
+    return this
+  }
+  get session(): RequestSession<Data> {
+    return this.#session as unknown as RequestSession<Data>
+  }
+  async finish(status: number): Promise<void> {
+    return this.finishNow(status)
+  }
+  finishNow(status: number): void | Promise<void> {
+    const session = this.#session as Session<Data>
+    if (status >= 500) return session.discardPending()
+    if (!session.needsCommit()) return
+    let pending: void | Promise<void>
+    try {
+      pending = session.commitNow(true)
+    } catch (err) {
+      return rethrowHttp(err)
+    }
+    return pending === undefined ? undefined : pending.catch(rethrowHttp)
   }
   setCookies(values: readonly string[]): void {
-    this.cookies.push(...values)
+    for (const value of values) this.cookies.push(value)
   }
   authenticated(): void {
     this.#noStore = true // CK-9: a signed-in page must not be kept by a shared or back-button cache.
@@ -301,7 +329,7 @@ class BufferedSink implements ResponseSink {
 /** `response` with the sink's headers; a copy when its headers are immutable (`Response.redirect`). */
 export function withSessionHeaders(
   response: Response,
-  sink: Pick<BufferedSink, 'applyTo'>,
+  sink: Pick<OpenedSession<object>, 'applyTo'>,
 ): Response {
   const apply = (headers: Headers): void =>
     sink.applyTo(
@@ -326,6 +354,23 @@ export function withSessionHeaders(
 // `undefined` as before otherwise: an app of the same process without tessera sees no change.
 const MIDDLEWARES = new WeakSet<object>()
 
+// Sessions opened on first read: a request without credentials whose route never reads the
+// session costs one WeakMap entry, not a session, a view of its headers and a new property.
+const DEFERRED = new WeakMap<object, () => unknown>()
+
+/**
+ * Opens the session of `self` (an Express request) when its `session` is first read, through the
+ * accessor `guardSessionReads` installs; `open` must answer synchronously.
+ */
+export function deferSession(self: object, open: () => unknown): void {
+  DEFERRED.set(self, open)
+}
+
+/** True when the session middleware ran for `self`: its session is there or will open when read. */
+export function hasSession(self: object): boolean {
+  return Object.hasOwn(self, 'session') || DEFERRED.has(self)
+}
+
 /** True for a middleware a tessera `session()` returned. */
 export function isSessionMiddleware(value: object): boolean {
   return MIDDLEWARES.has(value)
@@ -346,7 +391,19 @@ export function guardSessionReads(
   Object.defineProperty(proto, 'session', {
     configurable: true,
     enumerable: false,
-    get(this: object): undefined {
+    get(this: object): unknown {
+      const open = DEFERRED.get(this)
+      if (open !== undefined) {
+        DEFERRED.delete(this)
+        const value = open()
+        Object.defineProperty(this, 'session', {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        })
+        return value
+      }
       if (mountedLate(this)) throw new TesseraError('ERR_SESSION_NOT_MOUNTED', message)
       return undefined
     },

@@ -13,6 +13,8 @@ import type {
 import type { Session } from '../session/session.js'
 import {
   adapterCaller,
+  deferSession,
+  hasSession,
   HeaderView,
   nodeHeader,
   sessionsApi,
@@ -66,6 +68,15 @@ export function session<Data extends object = SessionData>(
   // No promise unless the store must be waited for (stores/sync.ts), and no hold on the response
   // unless the session may have something to commit (ExpressExchange.holdForCommit).
   const middleware: RequestHandler = function tesseraSession(req, res, next) {
+    // Without a cookie or credentials there is nothing to load: the session opens (synchronously,
+    // no store) when a route first reads `req.session`, and a route that never does pays nothing.
+    if (req.headers.cookie === undefined && req.headers.authorization === undefined) {
+      deferSession(req, () => {
+        const exchange = new ExpressExchange(req, res, clearSiteData, next)
+        return manager.openNow(exchange, exchange)
+      })
+      return next()
+    }
     const exchange = new ExpressExchange(req, res, clearSiteData, next)
     let opened: Session<Data> | Promise<Session<Data>>
     try {
@@ -103,7 +114,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 export function csrf(): RequestHandler {
   return function tesseraCsrf(req, _res, next) {
     if (!UNSAFE.has(req.method)) return next()
-    if (!Object.hasOwn(req, 'session')) {
+    if (!hasSession(req)) {
       return next(new TesseraError('ERR_CONFIG_INVALID', 'csrf() must be mounted after session()'))
     }
     const body = req.body as { _csrf?: unknown } | undefined

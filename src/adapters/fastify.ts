@@ -49,27 +49,49 @@ const plugin: FastifyPluginAsync<FastifySessionOptions> = async (app, options) =
   app.decorateRequest('session', null as unknown as RequestSession<SessionData>)
   app.decorateRequest(OPEN as unknown as string, null)
 
-  app.addHook('onRequest', async (request) => {
-    // `protocol` and `ip`/`host` honour Fastify's `trustProxy`.
-    const secure = request.protocol === 'https'
-    const opened = await sessions.open(
-      new NodeRequestView(request.headers, request.method, secure, request),
-    )
-    request.session = opened.session
-    ;(request as Held)[OPEN] = opened
+  // Callback hooks, not async ones: with a store that answers at once (memory, SQLite reads) a
+  // request opens and commits its session without a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    let opened: OpenedSession<SessionData> | Promise<OpenedSession<SessionData>>
+    try {
+      // `protocol` and `ip`/`host` honour Fastify's `trustProxy`.
+      const secure = request.protocol === 'https'
+      opened = sessions.openNow(
+        new NodeRequestView(request.headers, request.method, secure, request),
+      )
+    } catch (err) {
+      return done(err as Error)
+    }
+    if (!(opened instanceof Promise)) return done(hold(request, opened))
+    opened.then((later) => done(hold(request, later)), done)
   })
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const open = (request as Held)[OPEN]
-    if (open == null) return payload
+    if (open == null) return done(null, payload)
     ;(request as Held)[OPEN] = null // the error handler's reply passes here again
-    await open.finish(reply.statusCode)
-    open.applyTo(
-      (name, value) => void reply.header(name, value),
-      (value) => void reply.header('set-cookie', value),
-    )
-    return payload
+    const send = (): void => {
+      open.applyTo(
+        (name, value) => void reply.header(name, value),
+        (value) => void reply.header('set-cookie', value),
+      )
+      done(null, payload)
+    }
+    let pending: void | Promise<void>
+    try {
+      pending = open.finishNow(reply.statusCode)
+    } catch (err) {
+      return done(err as Error)
+    }
+    if (pending === undefined) return send()
+    pending.then(send, done)
   })
+}
+
+function hold(request: FastifyRequest, opened: OpenedSession<SessionData>): undefined {
+  request.session = opened.session
+  ;(request as Held)[OPEN] = opened
+  return undefined
 }
 
 /**

@@ -72,16 +72,20 @@ export function session<Data extends object = SessionData>(
     let opened: OpenedSession<Data>
     try {
       const peer = () => peerAddress(c.env, c.req.raw)
-      opened = await sessions.open(new FetchRequestView(c.req.raw, trustProxy, peer))
+      const openNow = sessions.openNow(new FetchRequestView(c.req.raw, trustProxy, peer))
+      opened = openNow instanceof Promise ? await openNow : openNow
     } catch (err) {
       throw honoError(err)
     }
     c.set('session', opened.session)
     await next()
     // A handler's error reached `onError` inside `next()`: nothing it left half-done is committed.
-    await opened.finish(c.error === undefined ? c.res.status : 500).catch((err: unknown) => {
+    try {
+      const finishing = opened.finishNow(c.error === undefined ? c.res.status : 500)
+      if (finishing !== undefined) await finishing
+    } catch (err) {
       throw honoError(err)
-    })
+    }
     // Assigning `c.res` makes Hono re-wrap the body as a stream: only for a copy (immutable headers).
     const res = withSessionHeaders(c.res, opened)
     if (res !== c.res) c.res = res

@@ -51,10 +51,12 @@ export function session<Data extends object = SessionData>(
   const middleware: Middleware = async (ctx, next) => {
     // `ctx.secure`, `ctx.ip` and `ctx.host` honour Koa's `app.proxy`.
     const view = new NodeRequestView(ctx.req.headers, ctx.method, ctx.secure, ctx)
-    const opened = await sessions.open(view)
+    const openNow = sessions.openNow(view)
+    const opened = openNow instanceof Promise ? await openNow : openNow
     ctx.session = opened.session as unknown as RequestSession<SessionData>
     await next() // a handler's error passes by: nothing it left half-done is committed
-    await opened.finish(ctx.status)
+    const finishing = opened.finishNow(ctx.status)
+    if (finishing !== undefined) await finishing
     opened.applyTo(
       (name, value) => ctx.set(name, value),
       (value) => ctx.append('Set-Cookie', value),

@@ -73,9 +73,11 @@ export function createSessions<Data extends object = SessionData>(
       let response: Response
       let opened
       try {
-        opened = await sessions.open(new FetchRequestView(request, trustProxy, context?.ip))
+        const openNow = sessions.openNow(new FetchRequestView(request, trustProxy, context?.ip))
+        opened = openNow instanceof Promise ? await openNow : openNow
         response = await handler(opened.session)
-        await opened.finish(response.status)
+        const finishing = opened.finishNow(response.status)
+        if (finishing !== undefined) await finishing
       } catch (err) {
         if (!isTesseraError(err)) throw err // the handler's own error: the runtime's to answer
         const status = httpStatusOf(err.code)
