@@ -26,6 +26,7 @@ import { serveForBench } from './carrier-server.js'
 /** The apps, by the name bench/http.ts starts them with. */
 export const APPS = [
   'bare',
+  'noop-middleware',
   'floor-memory',
   'floor-sqlite',
   'tessera-memory',
@@ -265,20 +266,24 @@ function jwtApp(sign: (claims: object) => string, verify: (token: string) => Cou
   return app
 }
 
+function bareApp(before?: Middleware): Express {
+  const bare = express()
+  if (before !== undefined) bare.use(before)
+  let count = 0
+  plain(bare)
+  bare.post('/login', (_req, res) => res.redirect(303, '/profile'))
+  bare.get('/profile', (_req, res) => answer.profile(res, { username: 'alice', count: ++count }))
+  bare.get('/read', (_req, res) => answer.read(res, 'alice'))
+  return bare
+}
+
 async function build(app: App, dir: string, namespace: string): Promise<Express> {
   switch (app) {
-    case 'bare': {
-      // The ceiling: the same answers with no session at all.
-      const bare = express()
-      let count = 0
-      plain(bare)
-      bare.post('/login', (_req, res) => res.redirect(303, '/profile'))
-      bare.get('/profile', (_req, res) =>
-        answer.profile(res, { username: 'alice', count: ++count }),
-      )
-      bare.get('/read', (_req, res) => answer.read(res, 'alice'))
-      return bare
-    }
+    case 'bare':
+      return bareApp() // the ceiling: the same answers with no session at all
+    case 'noop-middleware':
+      // bare behind one middleware that does nothing: what Express charges for any middleware.
+      return bareApp((_req, _res, next) => next())
     case 'floor-memory':
       return floor(mapRecords())
     case 'floor-sqlite':

@@ -51,7 +51,8 @@ export const ROWS: readonly Row[] = [
     path: '/plain',
     sessions: 'none',
     tessera: 'tessera-memory',
-    peers: [],
+    // The ceiling of any Express middleware: one that only calls next().
+    peers: [{ label: 'one no-op middleware', app: 'noop-middleware' }],
   },
   {
     id: 'server-sqlite',
