@@ -60,7 +60,7 @@ class SessionEntry {
     const meta: { ip?: string; userAgent?: string } = {}
     if (this.ip !== undefined) meta.ip = this.ip
     if (this.userAgent !== undefined) meta.userAgent = this.userAgent
-    return {
+    const record: { -readonly [K in keyof SessionRecord]: SessionRecord[K] } = {
       idHash,
       userId: this.userId,
       data: JSON.parse(this.json) as Record<string, unknown>,
@@ -70,8 +70,10 @@ class SessionEntry {
       lastSeenAt: this.lastSeenAt,
       expiresAt: this.expiresAt,
       meta: meta satisfies SessionMeta,
-      ...(this.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: this.maxAgeSeconds }),
     }
+    // Assigned, not spread: an object literal with a spread is built by V8's slow copying path.
+    if (this.maxAgeSeconds !== undefined) record.maxAgeSeconds = this.maxAgeSeconds
+    return record
   }
 }
 
