@@ -117,14 +117,18 @@ function floor(records: FloorRecords): Express {
     const sid = parseCookie(req.headers.cookie ?? '').sid
     return sid === undefined ? undefined : sha256(sid)
   }
+  // A signed-in page must not be cached (tessera sends the same header): part of the floor.
   app.get('/profile', (req, res) => {
     const idHash = load(req)
     const next = idHash === undefined ? undefined : records.increment(idHash)
+    if (next !== undefined) res.setHeader('Cache-Control', 'no-store')
     answer.profile(res, next)
   })
   app.get('/read', (req, res) => {
     const idHash = load(req)
-    answer.read(res, idHash === undefined ? undefined : records.get(idHash)?.username)
+    const username = idHash === undefined ? undefined : records.get(idHash)?.username
+    if (username !== undefined) res.setHeader('Cache-Control', 'no-store')
+    answer.read(res, username)
   })
   return app
 }
