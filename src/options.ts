@@ -248,6 +248,12 @@ function unknownMessage(
   if (Object.hasOwn(hints, name)) return `${named}: ${hints[name]}`
   if (name === 'cookie') return `${named}${cookieHint((options as Record<string, unknown>).cookie)}`
   if (Object.hasOwn(FOREIGN_NAMES, name)) return `${named} ${FOREIGN_NAMES[name]}`
+  // The `cookie` package's attribute names (domain, path, sameSite, partitioned) are flat options
+  // with a `cookie` prefix here.
+  const prefixed = `cookie${name.charAt(0).toUpperCase()}${name.slice(1)}`
+  if (name.length > 0 && [...known].includes(prefixed)) {
+    return `${named}; the cookie's attributes are flat options here: "${prefixed}"`
+  }
   const near = closest(name, [...known])
   if (near !== null) return `${named}; did you mean "${near}"?`
   // A name that is near no option is shown only when short and shaped like one: a secret pasted

@@ -208,3 +208,19 @@ describe('an unknown field of a key entry', () => {
     assert.equal(createKeyring([entry]).primary, entry, 'a KeyEntry passes as it is')
   })
 })
+
+describe('the cookie package\u2019s attribute names on session()', () => {
+  it('domain, path, sameSite and partitioned name the cookie-prefixed option', () => {
+    for (const [name, option] of [
+      ['domain', 'cookieDomain'],
+      ['path', 'cookiePath'],
+      ['sameSite', 'cookieSameSite'],
+      ['partitioned', 'cookiePartitioned'],
+    ] as const) {
+      refuses(
+        () => expressSession({ ...base, [name]: 'x' } as never),
+        new RegExp(`"${name}".*"${option}"`),
+      )
+    }
+  })
+})
