@@ -86,10 +86,9 @@ export interface OpenedSession<Data extends object> {
   /**
    * Ends the session before the response leaves: an error response (`status` ≥ 500) keeps
    * nothing the handler left half-done; otherwise pending assignments (or a due touch) are
-   * committed. A failed write is thrown with its HTTP status (503 for the store).
+   * committed. A failed write is thrown with its HTTP status (503 for the store). Returns
+   * nothing when it is done already (a store that answers at once), else a promise.
    */
-  finish(status: number): Promise<void>
-  /** `finish`, returning nothing when it is done already (a store that answers at once). */
   finishNow(status: number): void | Promise<void>
   /** Adds the session's headers through the framework's setters (cookies one by one). */
   applyTo(
@@ -101,9 +100,10 @@ export interface OpenedSession<Data extends object> {
 /** The manager as the buffered adapters (Fastify, Hono, Koa, web) use it. */
 export interface AdapterSessions<Data extends object> extends SessionsApi {
   readonly manager: SessionManager<Data>
-  /** Opens the request's session; a refusal (403) or outage (503) is thrown with its status. */
-  open(view: ManagerRequest): Promise<OpenedSession<Data>>
-  /** `open`, without a promise when the session is there at once (no cookie, a memory store). */
+  /**
+   * Opens the request's session, without a promise when it is there at once (no cookie, a
+   * memory store); a refusal (403) or outage (503) is thrown with its status.
+   */
   openNow(view: ManagerRequest): OpenedSession<Data> | Promise<OpenedSession<Data>>
 }
 
@@ -128,7 +128,6 @@ export function createAdapterSessions<Data extends object>(
   return {
     manager,
     ...sessionsApi(manager as unknown as SessionManager<object>),
-    open: async (view) => openNow(view),
     openNow,
   }
 }
@@ -287,9 +286,6 @@ class OpenedRequest<Data extends object> implements ResponseSink, OpenedSession<
   }
   get session(): RequestSession<Data> {
     return this.#session as unknown as RequestSession<Data>
-  }
-  async finish(status: number): Promise<void> {
-    return this.finishNow(status)
   }
   finishNow(status: number): void | Promise<void> {
     const session = this.#session as Session<Data>

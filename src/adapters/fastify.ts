@@ -62,8 +62,14 @@ const plugin: FastifyPluginAsync<FastifySessionOptions> = async (app, options) =
     } catch (err) {
       return done(err as Error)
     }
-    if (!(opened instanceof Promise)) return done(hold(request, opened))
-    opened.then((later) => done(hold(request, later)), done)
+    if (!(opened instanceof Promise)) {
+      hold(request, opened)
+      return done()
+    }
+    opened.then((later) => {
+      hold(request, later)
+      done()
+    }, done)
   })
 
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -88,10 +94,9 @@ const plugin: FastifyPluginAsync<FastifySessionOptions> = async (app, options) =
   })
 }
 
-function hold(request: FastifyRequest, opened: OpenedSession<SessionData>): undefined {
+function hold(request: FastifyRequest, opened: OpenedSession<SessionData>): void {
   request.session = opened.session
   ;(request as Held)[OPEN] = opened
-  return undefined
 }
 
 /**
