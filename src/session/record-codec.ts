@@ -2,7 +2,7 @@
 // holds, and read it back. The record's key (`idHash`, 256 random bits) travels with it; the
 // deadlines travel with it too (TO-5), so they are checked on the server, whatever the cookie's
 // Max-Age says. Metadata (ip, user agent) stays on the server.
-import type { SessionRecord } from '../stores/store.js'
+import { withLifetime, type SessionRecord } from '../stores/store.js'
 
 /** Format version of the sealed cookie state: its first element. */
 const COOKIE_STATE_VERSION = 1
@@ -52,7 +52,7 @@ export function recordFromParts(
   ) {
     return null
   }
-  const record: { -readonly [K in keyof SessionRecord]: SessionRecord[K] } = {
+  const record = {
     idHash,
     userId,
     data: data as Record<string, unknown>,
@@ -63,9 +63,7 @@ export function recordFromParts(
     expiresAt,
     meta: {},
   }
-  // Assigned, not spread: an object literal with a spread is built by V8's slow copying path.
-  if (counters.length === 6) record.maxAgeSeconds = maxAgeSeconds as number | null
-  return record
+  return withLifetime(record, counters.length === 6 ? (maxAgeSeconds as number | null) : undefined)
 }
 
 /** The JSON text the cookie carrier seals: a positional array, to keep cookies small. */

@@ -2,7 +2,7 @@
 // `update(fn)` as a compare-and-set that re-runs on conflict, and the lifecycle calls. Writes go
 // through the carrier; the rules (timeouts, retries, events, keys) come from the manager.
 import { isTesseraError, TesseraError } from '../errors.js'
-import type { SessionRecord } from '../stores/store.js'
+import { withLifetime, type SessionRecord } from '../stores/store.js'
 import type {
   Carrier,
   CarrierRequest,
@@ -656,20 +656,21 @@ function recordAt(
   now: number,
   ctx: SessionContext,
 ): SessionRecord {
-  const next: { -readonly [K in keyof SessionRecord]: SessionRecord[K] } = {
-    idHash: record.idHash,
-    userId: record.userId,
-    data,
-    version,
-    createdAt: record.createdAt,
-    authenticatedAt: record.authenticatedAt,
-    lastSeenAt: now,
-    expiresAt: ctx.expiresAt(record, now),
-    meta: record.meta,
-  }
   // The lifetime chosen at login is kept by every later write; a record without one stays so.
-  if (record.maxAgeSeconds !== undefined) next.maxAgeSeconds = record.maxAgeSeconds
-  return next
+  return withLifetime(
+    {
+      idHash: record.idHash,
+      userId: record.userId,
+      data,
+      version,
+      createdAt: record.createdAt,
+      authenticatedAt: record.authenticatedAt,
+      lastSeenAt: now,
+      expiresAt: ctx.expiresAt(record, now),
+      meta: record.meta,
+    },
+    record.maxAgeSeconds,
+  )
 }
 
 /** The later of what this request loaded and what this process last wrote, by version. */

@@ -2,13 +2,14 @@
 import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
 import { intervalSeconds, positiveInteger, rejectUnknown } from '../options.js'
-import type {
-  RefreshTokenRecord,
-  RefreshTokenStore,
-  SessionMeta,
-  SessionRecord,
-  SessionStore,
-  Store,
+import {
+  type RefreshTokenRecord,
+  type RefreshTokenStore,
+  type SessionMeta,
+  type SessionRecord,
+  type SessionStore,
+  type Store,
+  withLifetime,
 } from './store.js'
 import { withSync } from './sync.js'
 
@@ -60,7 +61,7 @@ class SessionEntry {
     const meta: { ip?: string; userAgent?: string } = {}
     if (this.ip !== undefined) meta.ip = this.ip
     if (this.userAgent !== undefined) meta.userAgent = this.userAgent
-    const record: { -readonly [K in keyof SessionRecord]: SessionRecord[K] } = {
+    const record = {
       idHash,
       userId: this.userId,
       data: JSON.parse(this.json) as Record<string, unknown>,
@@ -71,9 +72,7 @@ class SessionEntry {
       expiresAt: this.expiresAt,
       meta: meta satisfies SessionMeta,
     }
-    // Assigned, not spread: an object literal with a spread is built by V8's slow copying path.
-    if (this.maxAgeSeconds !== undefined) record.maxAgeSeconds = this.maxAgeSeconds
-    return record
+    return withLifetime(record, this.maxAgeSeconds)
   }
 }
 

@@ -32,7 +32,7 @@
 import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
 import { invalidOption, positiveInteger, rejectUnknown } from '../options.js'
-import type { SessionRecord, SessionStore, Store } from './store.js'
+import { withLifetime, type SessionRecord, type SessionStore, type Store } from './store.js'
 import {
   CREATE_INDEXED_SESSION,
   CREATE_SESSION,
@@ -385,7 +385,7 @@ function encode(record: SessionRecord): string[] {
     createdAt: record.createdAt,
     authenticatedAt: record.authenticatedAt,
     meta: record.meta,
-    ...(record.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: record.maxAgeSeconds }),
+    maxAgeSeconds: record.maxAgeSeconds, // undefined (no choice at login) is left out by JSON
   }
   return [
     String(record.version),
@@ -405,16 +405,18 @@ function decodeSession(idHash: string, fields: unknown, now: number): SessionRec
     SessionRecord,
     'data' | 'createdAt' | 'authenticatedAt' | 'meta' | 'maxAgeSeconds'
   >
-  return {
-    idHash,
-    userId: u === '' ? null : u,
-    data: rest.data,
-    version: Number(v),
-    createdAt: rest.createdAt,
-    authenticatedAt: rest.authenticatedAt,
-    lastSeenAt: Number(l),
-    expiresAt,
-    meta: rest.meta,
-    ...(rest.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: rest.maxAgeSeconds }),
-  }
+  return withLifetime(
+    {
+      idHash,
+      userId: u === '' ? null : u,
+      data: rest.data,
+      version: Number(v),
+      createdAt: rest.createdAt,
+      authenticatedAt: rest.authenticatedAt,
+      lastSeenAt: Number(l),
+      expiresAt,
+      meta: rest.meta,
+    },
+    rest.maxAgeSeconds,
+  )
 }

@@ -122,3 +122,17 @@ export interface Store {
    */
   ready?(): Promise<void>
 }
+
+/**
+ * Internal (not re-exported): `record` with the lifetime a login chose, when it chose one. A
+ * record without a choice stays without the field. Assigned rather than spread, since V8 builds an
+ * object literal with a spread by its slow copying path, and records are made on every request.
+ */
+export function withLifetime(
+  record: Omit<SessionRecord, 'maxAgeSeconds'>,
+  maxAgeSeconds: SessionRecord['maxAgeSeconds'],
+): SessionRecord {
+  if (maxAgeSeconds !== undefined)
+    (record as { maxAgeSeconds?: unknown }).maxAgeSeconds = maxAgeSeconds
+  return record
+}

@@ -3,7 +3,7 @@
 import { sha256 } from '../../../crypto/hash.js'
 import { RANDOM_ID_BYTES, randomBytesBuffer } from '../../../crypto/random.js'
 import type { TesseraErrorCode } from '../../../errors.js'
-import type { SessionRecord, Store } from '../../../stores/store.js'
+import { withLifetime, type SessionRecord, type Store } from '../../../stores/store.js'
 import {
   cookieIdentity,
   type Carrier,
@@ -79,22 +79,21 @@ export function createServerCarrier(options: ServerCarrierOptions): Carrier {
 
   function created(draft: SessionDraft, request: CarrierRequest) {
     const id = nextSessionId()
-    const record: SessionRecord = {
-      idHash: sha256(id),
-      userId: draft.userId,
-      data: draft.data,
-      version: draft.version,
-      createdAt: draft.createdAt,
-      authenticatedAt: draft.authenticatedAt,
-      lastSeenAt: draft.lastSeenAt,
-      expiresAt: draft.expiresAt,
-      meta: draft.meta,
-    }
     // Only a login that chose a lifetime adds the field: records without it stay as they were.
-    if (draft.maxAgeSeconds !== undefined) {
-      ;(record as { maxAgeSeconds?: SessionRecord['maxAgeSeconds'] }).maxAgeSeconds =
-        draft.maxAgeSeconds
-    }
+    const record = withLifetime(
+      {
+        idHash: sha256(id),
+        userId: draft.userId,
+        data: draft.data,
+        version: draft.version,
+        createdAt: draft.createdAt,
+        authenticatedAt: draft.authenticatedAt,
+        lastSeenAt: draft.lastSeenAt,
+        expiresAt: draft.expiresAt,
+        meta: draft.meta,
+      },
+      draft.maxAgeSeconds,
+    )
     const lifetime = { record, now: record.lastSeenAt }
     return { record, setCookies: [setCarrierCookie(cookie, request, id, lifetime)] }
   }
