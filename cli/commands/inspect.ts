@@ -127,12 +127,12 @@ export const inspectCommand: Command = {
   summary: 'decode and verify a session cookie or JWT',
   usage: USAGE,
   async run(argv) {
+    refuseKeyInArgv(argv)
     const { values, positionals } = parseArgs({
       args: [...argv],
       options: { ...STORE_OPTIONS, ...KEY_OPTIONS, json: { type: 'boolean' } },
       allowPositionals: true,
     })
-    refuseKeyInArgv(values)
     if (positionals.length !== 1 || positionals[0] === '') {
       throw new UsageError('expected exactly one cookie value or JWT')
     }

@@ -14,11 +14,10 @@ import {
 } from '../../app/config.js'
 import { UsageError } from './output.js'
 
-/** The parseArgs definitions of the key options. `--key` exists only to refuse it clearly. */
+/** The parseArgs definitions of the key options (`--key` is refused before parsing). */
 export const KEY_OPTIONS = {
   'key-file': { type: 'string' },
   'key-id': { type: 'string', multiple: true },
-  key: { type: 'string' },
 } as const
 
 /** Their help lines. */
@@ -33,15 +32,20 @@ export const KEY_HELP = `Key options (keys never come from the command line):
 export interface KeyValues {
   readonly 'key-file'?: string | undefined
   readonly 'key-id'?: string[] | undefined
-  readonly key?: string | undefined
   readonly 'data-dir'?: string | undefined
 }
 
 type Env = Readonly<Record<string, string | undefined>>
 
-/** Refuses a key given in argv before anything else happens. */
-export function refuseKeyInArgv(values: KeyValues): void {
-  if (values.key !== undefined) {
+/**
+ * Refuses a key given in argv before anything else happens, argv itself being read: a parser would
+ * take a base64url key that begins with "-" (one in 64) for an option and answer with its own
+ * message instead of this one.
+ */
+export function refuseKeyInArgv(argv: readonly string[]): void {
+  const end = argv.indexOf('--')
+  const options = end === -1 ? argv : argv.slice(0, end)
+  if (options.some((arg) => arg === '--key' || arg.startsWith('--key='))) {
     throw new UsageError(
       `--key: keys are never taken on the command line (other users and the shell history see ` +
         `it); set ${SESSION_KEY_VARIABLE} or give --key-file`,
@@ -90,7 +94,6 @@ function rawKeys(values: KeyValues, env: Env): Buffer[] {
  * reference app derives them.
  */
 export function readSessionKeys(values: KeyValues, env: Env = process.env): SessionKey[] {
-  refuseKeyInArgv(values)
   const keys = rawKeys(values, env)
   const ids = values['key-id']
   if (ids !== undefined && ids.length !== keys.length) {

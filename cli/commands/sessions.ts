@@ -61,6 +61,7 @@ export const sessionsCommand: Command = {
   summary: "list or revoke a user's sessions in the store",
   usage: USAGE,
   async run(argv) {
+    refuseKeyInArgv(argv)
     const { values, positionals } = parseArgs({
       args: handlesAsPositionals(argv),
       options: {
@@ -83,7 +84,6 @@ export const sessionsCommand: Command = {
     if (action === 'revoke' && (handle === undefined) === (values.all !== true)) {
       throw new UsageError('revoke needs exactly one of --all or a handle')
     }
-    refuseKeyInArgv(values)
     const json = values.json === true
     const target = storeTarget(values)
     // Revoking everything needs no handle, so no key.

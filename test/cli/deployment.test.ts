@@ -267,6 +267,21 @@ describe('tessera inspect with a deployment’s keys', () => {
     assert.equal(r.stderr.includes(secret), false)
   })
 
+  it('refuses a key that begins with "-" the same way, in either spelling and on either command', async () => {
+    // One random base64url key in 64 begins with "-"; a parser would take it for an option.
+    const secret = `-${key.toString('base64url').slice(1)}`
+    for (const args of [
+      ['inspect', sealed, '--key', secret],
+      ['inspect', sealed, `--key=${secret}`],
+      ['sessions', 'list', '--user', 'bob', '--key', secret],
+    ]) {
+      const r = await runCli(args)
+      assert.equal(r.code, 2, args.join(' '))
+      assert.match(r.stderr, /never taken on the command line/)
+      assert.equal(r.stderr.includes(secret.slice(1)), false)
+    }
+  })
+
   it('exits 2 when --key-id does not give one id per key', async () => {
     const r = await runCli(['inspect', sealed, '--key-id', 'a', '--key-id', 'b'], {
       TESSERA_SESSION_KEY: key.toString('base64url'),
