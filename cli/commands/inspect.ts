@@ -7,7 +7,7 @@ import {
   type Verdict,
 } from '../../app/carrier-secrets.js'
 import type { SessionKey } from '../../app/config.js'
-import { print, printJson, UsageError, type Command } from './output.js'
+import { dashedValuesAsPositionals, print, printJson, UsageError, type Command } from './output.js'
 import {
   KEY_HELP,
   KEY_OPTIONS,
@@ -129,7 +129,7 @@ export const inspectCommand: Command = {
   async run(argv) {
     refuseKeyInArgv(argv)
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args: dashedValuesAsPositionals(argv),
       options: { ...STORE_OPTIONS, ...KEY_OPTIONS, json: { type: 'boolean' } },
       allowPositionals: true,
     })

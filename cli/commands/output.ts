@@ -15,6 +15,21 @@ export class UsageError extends Error {
   override readonly name = 'UsageError'
 }
 
+// A session id or handle is base64url, so one in 64 begins with "-", which parseArgs would take for
+// an option (and refuse). Such an argument is passed after "--", where it is a positional. What
+// looks like a long option (lower-case words after "--") stays an option.
+const DASHED_VALUE = /^-[A-Za-z0-9_-]{15,}$/
+const OPTION_LIKE = /^--[a-z]+(-[a-z]+)*$/
+
+/** `argv` with every value that begins with "-" moved after "--" (unless "--" is already there). */
+export function dashedValuesAsPositionals(argv: readonly string[]): string[] {
+  if (argv.includes('--')) return [...argv]
+  const dashed = (arg: string) => DASHED_VALUE.test(arg) && !OPTION_LIKE.test(arg)
+  const values = argv.filter(dashed)
+  if (values.length === 0) return [...argv]
+  return [...argv.filter((arg) => !dashed(arg)), '--', ...values]
+}
+
 /** Prints one line to stdout. */
 export function print(line = ''): void {
   process.stdout.write(line + '\n')

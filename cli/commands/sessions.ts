@@ -1,7 +1,15 @@
 import { parseArgs } from 'node:util'
 import type { SessionRecord } from 'tessera-session'
 import { sessionHandleFunction } from '../../app/carrier-secrets.js'
-import { isoTime, print, printJson, UsageError, withProgress, type Command } from './output.js'
+import {
+  dashedValuesAsPositionals,
+  isoTime,
+  print,
+  printJson,
+  UsageError,
+  withProgress,
+  type Command,
+} from './output.js'
 import { KEY_HELP, KEY_OPTIONS, readSessionKeys, refuseKeyInArgv } from './session-keys.js'
 import {
   openExistingStore,
@@ -28,18 +36,6 @@ ${STORE_HELP}
 ${KEY_HELP}
 `
 
-// A handle is 22 base64url characters, so one in 64 begins with "-", which parseArgs would take
-// for an option (and refuse). Such an argument is passed after "--", where it is a positional.
-const DASHED_HANDLE = /^-[A-Za-z0-9_-]{21}$/
-
-/** `argv` with any handle that begins with "-" moved after "--" (unless "--" is already there). */
-export function handlesAsPositionals(argv: readonly string[]): string[] {
-  if (argv.includes('--')) return [...argv]
-  const dashed = argv.filter((arg) => DASHED_HANDLE.test(arg))
-  if (dashed.length === 0) return [...argv]
-  return [...argv.filter((arg) => !DASHED_HANDLE.test(arg)), '--', ...dashed]
-}
-
 /** A listing's row: never the id or its hash, only the handle the web page shows too. */
 function row(
   record: SessionRecord,
@@ -63,7 +59,7 @@ export const sessionsCommand: Command = {
   async run(argv) {
     refuseKeyInArgv(argv)
     const { values, positionals } = parseArgs({
-      args: handlesAsPositionals(argv),
+      args: dashedValuesAsPositionals(argv),
       options: {
         ...STORE_OPTIONS,
         ...KEY_OPTIONS,

@@ -56,6 +56,14 @@ describe('tessera inspect', () => {
     assert.match(r.stdout, /no live session/)
   })
 
+  it('takes a session id that begins with "-" as the value, not as an option', async () => {
+    const id = `-${randomId().slice(1)}`
+    const r = await runCli(['inspect', id, '--data-dir', dataDir])
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(r.stdout, /43 characters/)
+    assert.match(r.stdout, /no live session/)
+  })
+
   it('decodes a token-carrier JWT and verifies it with the development key', async () => {
     const { code, out } = await inspect(cookies.token ?? '')
     assert.equal(code, 0, out.explanation)

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { parseArgs } from 'node:util'
 import { derivedKeyId, loadSessionKeys } from '../../../app/config.js'
-import { handlesAsPositionals } from '../../../cli/commands/sessions.js'
+import { dashedValuesAsPositionals } from '../../../cli/commands/output.js'
 import { runCli } from '../../helpers/cli.js'
 import { serviceUrl, uniqueName } from '../../helpers/services.js'
 import { startTestApp } from '../../helpers/test-app.js'
@@ -156,7 +156,7 @@ describe('tessera sessions --user on a shared store', () => {
 describe('tessera sessions argument parsing', () => {
   it('takes a handle that begins with "-" as the handle, not an option', () => {
     const handle = '-gAbcdefghijklmnopqrst'
-    assert.deepEqual(handlesAsPositionals(['revoke', '--user', 'erin', handle, '--json']), [
+    assert.deepEqual(dashedValuesAsPositionals(['revoke', '--user', 'erin', handle, '--json']), [
       'revoke',
       '--user',
       'erin',
@@ -166,13 +166,19 @@ describe('tessera sessions argument parsing', () => {
     ])
     assert.deepEqual(
       parseArgs({
-        args: handlesAsPositionals(['revoke', '--user', 'erin', handle]),
+        args: dashedValuesAsPositionals(['revoke', '--user', 'erin', handle]),
         options: { user: { type: 'string' } },
         allowPositionals: true,
       }).positionals,
       ['revoke', handle],
     )
-    assert.deepEqual(handlesAsPositionals(['revoke', '--', handle]), ['revoke', '--', handle])
-    assert.deepEqual(handlesAsPositionals(['list', '--user', 'erin']), ['list', '--user', 'erin'])
+    assert.deepEqual(dashedValuesAsPositionals(['revoke', '--', handle]), ['revoke', '--', handle])
+    assert.deepEqual(dashedValuesAsPositionals(['list', '--user', 'erin']), ['list', '--user', 'erin'])
+    // Options, even unknown ones, stay options so that parseArgs names them.
+    assert.deepEqual(dashedValuesAsPositionals(['list', '--user-name-of-someone', '--json']), [
+      'list',
+      '--user-name-of-someone',
+      '--json',
+    ])
   })
 })
