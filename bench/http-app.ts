@@ -9,7 +9,15 @@
 // A route an app has no session for answers 401, which the bench counts as an error. Peer
 // libraries are loaded with import() of a computed name, so their type augmentations of Express
 // (express-session, cookie-session) never meet tessera's.
-import { createHash, createSecretKey, randomBytes } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express'
@@ -29,6 +37,9 @@ export const APPS = [
   'noop-middleware',
   'floor-memory',
   'floor-sqlite',
+  'floor-postgres',
+  'floor-cookie',
+  'floor-token',
   'tessera-memory',
   'tessera-sqlite',
   'tessera-redis',
@@ -251,22 +262,155 @@ async function expressSession(store: (session: Peer) => Promise<unknown> | unkno
   return app
 }
 
-/** A token in a cookie, signed at login and verified on each read (the tutorial's JWT session). */
-function jwtApp(sign: (claims: object) => string, verify: (token: string) => Counter): Express {
+/**
+ * A session held whole in one cookie (the tutorial's JWT session, or a sealed cookie): `encode` at
+ * login and on every counter update, `decode` on each request (undefined when refused). A
+ * signed-in page is sent with `Cache-Control: no-store`, as tessera sends it.
+ */
+function cookieValueApp(
+  encode: (claims: Counter) => string,
+  decode: (value: string) => Counter | undefined,
+): Express {
   const app = express()
   plain(app)
+  const write = (res: Response, claims: Counter) =>
+    res.cookie('token', encode(claims), { httpOnly: true, sameSite: 'lax', path: '/' })
   app.post('/login', (_req, res) => {
-    res.cookie('token', sign({ username: 'alice' }), { httpOnly: true, sameSite: 'lax' })
+    write(res, { username: 'alice', count: 0 })
     res.redirect(303, '/profile')
   })
-  const claims = (req: Request) => {
+  const claims = (req: Request, res: Response) => {
+    let c: Counter | undefined
     try {
-      return verify(parseCookie(req.headers.cookie ?? '').token ?? '')
+      c = decode(parseCookie(req.headers.cookie ?? '').token ?? '')
     } catch {
-      return undefined
+      c = undefined
     }
+    if (c?.username !== undefined) res.setHeader('Cache-Control', 'no-store')
+    return c
   }
-  app.get('/read', (req, res) => answer.read(res, claims(req)?.username))
+  app.get('/profile', (req, res) => {
+    const c = claims(req, res)
+    if (c?.username === undefined) return answer.profile(res, undefined)
+    const next = { username: c.username, count: (c.count ?? 0) + 1 }
+    write(res, next)
+    answer.profile(res, next)
+  })
+  app.get('/read', (req, res) => answer.read(res, claims(req, res)?.username))
+  return app
+}
+
+/** The least a token session does: HS256 over the claims with an expiry, checked on each read. */
+function floorToken(): Express {
+  const key = Buffer.alloc(32, 7)
+  const header = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url') + '.'
+  const mac = (input: string) => createHmac('sha256', key).update(input).digest()
+  return cookieValueApp(
+    (claims) => {
+      const exp = Math.floor(Date.now() / 1000) + 600
+      const input = header + Buffer.from(JSON.stringify({ ...claims, exp })).toString('base64url')
+      return `${input}.${mac(input).toString('base64url')}`
+    },
+    (token) => {
+      const dot = token.lastIndexOf('.')
+      if (dot < 0 || !token.startsWith(header)) return undefined
+      const signature = Buffer.from(token.slice(dot + 1), 'base64url')
+      const expected = mac(token.slice(0, dot))
+      if (signature.length !== expected.length || !timingSafeEqual(signature, expected))
+        return undefined
+      const claims = JSON.parse(
+        Buffer.from(token.slice(header.length, dot), 'base64url').toString(),
+      ) as Counter & { exp: number }
+      return claims.exp > Date.now() / 1000 ? claims : undefined
+    },
+  )
+}
+
+/** The least a sealed cookie does: AES-256-GCM with a random nonce, an expiry inside. */
+function floorCookie(): Express {
+  const key = Buffer.alloc(32, 7)
+  return cookieValueApp(
+    (claims) => {
+      const iv = randomBytes(12)
+      const cipher = createCipheriv('aes-256-gcm', key, iv)
+      const plaintext = JSON.stringify({ ...claims, exp: Date.now() + 600_000 })
+      const body = Buffer.concat([cipher.update(plaintext), cipher.final()])
+      return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')
+    },
+    (value) => {
+      const sealed = Buffer.from(value, 'base64url')
+      if (sealed.length < 29) return undefined
+      const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12))
+      decipher.setAuthTag(sealed.subarray(sealed.length - 16))
+      const body = sealed.subarray(12, sealed.length - 16)
+      const plaintext = Buffer.concat([decipher.update(body), decipher.final()]).toString()
+      const claims = JSON.parse(plaintext) as Counter & { exp: number }
+      return claims.exp > Date.now() ? claims : undefined
+    },
+  )
+}
+
+/**
+ * The least a PostgreSQL server session does per counter update: one SELECT of the record by the
+ * id's hash, then one compare-and-set UPDATE (the route's change is JavaScript, so it cannot be
+ * folded into the statement), as named prepared statements on a pool.
+ */
+async function floorPostgres(namespace: string): Promise<Express> {
+  const pool = await pgPool()
+  const table = `"${namespace}".floor`
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS "${namespace}"`)
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, data text NOT NULL, version integer NOT NULL)`,
+  )
+  const select = { name: 'floor-select', text: `SELECT data, version FROM ${table} WHERE id = $1` }
+  const update = {
+    name: 'floor-update',
+    text: `UPDATE ${table} SET data = $2, version = version + 1 WHERE id = $1 AND version = $3`,
+  }
+  const get = async (idHash: string) => {
+    const { rows } = await pool.query<{ data: string; version: number }>({
+      ...select,
+      values: [idHash],
+    })
+    const row = rows[0]
+    return row === undefined
+      ? undefined
+      : { record: JSON.parse(row.data) as FloorRecord, version: row.version }
+  }
+  const app = express()
+  plain(app)
+  app.post('/login', async (_req, res) => {
+    const id = randomBytes(32).toString('base64url')
+    const record: FloorRecord = { username: 'alice', version: 1, count: 0 }
+    await pool.query(`INSERT INTO ${table} (id, data, version) VALUES ($1, $2, 1)`, [
+      sha256(id),
+      JSON.stringify(record),
+    ])
+    res.setHeader('Set-Cookie', `sid=${id}; Path=/; HttpOnly; SameSite=Lax`)
+    res.redirect(303, '/profile')
+  })
+  const idHash = (req: Request) => {
+    const sid = parseCookie(req.headers.cookie ?? '').sid
+    return sid === undefined ? undefined : sha256(sid)
+  }
+  app.get('/profile', async (req, res) => {
+    const id = idHash(req)
+    const found = id === undefined ? undefined : await get(id)
+    if (id === undefined || found === undefined) return answer.profile(res, undefined)
+    const next = { ...found.record, count: found.record.count + 1 }
+    const written = await pool.query({
+      ...update,
+      values: [id, JSON.stringify(next), found.version],
+    })
+    res.setHeader('Cache-Control', 'no-store')
+    answer.profile(res, written.rowCount === 1 ? next : undefined)
+  })
+  app.get('/read', async (req, res) => {
+    const id = idHash(req)
+    const found = id === undefined ? undefined : await get(id)
+    if (found !== undefined) res.setHeader('Cache-Control', 'no-store')
+    answer.read(res, found?.record.username)
+  })
   return app
 }
 
@@ -292,6 +436,12 @@ async function build(app: App, dir: string, namespace: string): Promise<Express>
       return floor(mapRecords())
     case 'floor-sqlite':
       return floor(await sqliteRecords(path.join(dir, 'floor.db')))
+    case 'floor-postgres':
+      return floorPostgres(namespace)
+    case 'floor-cookie':
+      return floorCookie()
+    case 'floor-token':
+      return floorToken()
     case 'tessera-memory':
       return tessera({ carrier: 'server', keys: KEYS, store: createMemoryStore() })
     case 'tessera-sqlite':
@@ -399,7 +549,7 @@ async function build(app: App, dir: string, namespace: string): Promise<Express>
         verify(t: string, k: unknown, o: object): Counter
       }
       const key = createSecretKey(Buffer.from(SECRET))
-      return jwtApp(
+      return cookieValueApp(
         (claims) => jwt.sign(claims, key, { expiresIn: '10m' }),
         (token) => jwt.verify(token, key, { algorithms: ['HS256'] }),
       )
@@ -409,7 +559,7 @@ async function build(app: App, dir: string, namespace: string): Promise<Express>
         createSigner(o: object): (p: object) => string
         createVerifier(o: object): (t: string) => Counter
       }
-      return jwtApp(
+      return cookieValueApp(
         createSigner({ key: SECRET, algorithm: 'HS256', expiresIn: 600_000 }),
         createVerifier({ key: SECRET, algorithms: ['HS256'], cache: false }),
       )

@@ -85,7 +85,10 @@ export const ROWS: readonly Row[] = [
     title: 'server carrier, PostgreSQL',
     goal: 0.55,
     ...profile('tessera-postgres'),
-    peers: [{ label: 'connect-pg-simple', app: 'connect-pg-simple' }],
+    peers: [
+      { label: 'connect-pg-simple', app: 'connect-pg-simple' },
+      { label: 'floor, SELECT + compare-and-set UPDATE', app: 'floor-postgres' },
+    ],
     needs: 'DATABASE_URL',
   },
   {
@@ -96,6 +99,7 @@ export const ROWS: readonly Row[] = [
     peers: [
       { label: 'cookie-session (signed only)', app: 'cookie-session' },
       { label: 'iron-session', app: 'iron-session' },
+      { label: 'floor, AES-256-GCM per request', app: 'floor-cookie' },
     ],
   },
   {
@@ -107,6 +111,7 @@ export const ROWS: readonly Row[] = [
     peers: [
       { label: 'jsonwebtoken (KeyObject)', app: 'jsonwebtoken' },
       { label: 'fast-jwt', app: 'fast-jwt' },
+      { label: 'floor, hand-written HS256', app: 'floor-token' },
     ],
   },
   {
@@ -114,7 +119,10 @@ export const ROWS: readonly Row[] = [
     title: 'token carrier, counter in the token (re-signed per request)',
     goal: 0.7,
     ...profile('tessera-token'),
-    peers: [],
+    peers: [
+      { label: 'fast-jwt', app: 'fast-jwt' },
+      { label: 'floor, hand-written HS256', app: 'floor-token' },
+    ],
   },
   {
     id: 'login',
