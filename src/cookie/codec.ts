@@ -264,9 +264,47 @@ export function serializeCookie(
   attributes: CookieAttributes = {},
   now: number = Date.now(),
 ): string {
+  checkName(name)
+  checkValue(name, value)
+  return cookieSerializer(name, attributes, now)(value)
+}
+
+/**
+ * `serializeCookie` for one name and one set of attributes, checked and written once: the
+ * function returned checks and writes only the value. For a cookie set on many responses with the
+ * same attributes (the carriers'; internal, not re-exported by `tessera-session/cookie`). Throws `ERR_COOKIE_INVALID` as `serializeCookie` does: here for the name and
+ * the attributes, from the returned function for the value and the sizes.
+ *
+ * @example
+ * const sessionCookie = cookieSerializer('__Host-sid', { secure: true, httpOnly: true, path: '/' })
+ * res.setHeader('Set-Cookie', sessionCookie(id))
+ */
+export function cookieSerializer(
+  name: string,
+  attributes: CookieAttributes = {},
+  now: number = Date.now(),
+): (value: string) => string {
+  checkName(name)
+  const suffix = attributeText(name, attributes, now)
+  return (value) => {
+    checkValue(name, value)
+    const out = `${name}=${value}${suffix}`
+    if (out.length > MAX_SET_COOKIE_BYTES) {
+      refuse(
+        `cookie "${name}": Set-Cookie is ${out.length} bytes; the limit is ${MAX_SET_COOKIE_BYTES}`,
+      )
+    }
+    return out
+  }
+}
+
+function checkName(name: string): void {
   if (typeof name !== 'string' || !TOKEN.test(name)) {
     refuse("cookie name must be a non-empty RFC 9110 token (letters, digits, !#$%&'*+-.^_`|~)")
   }
+}
+
+function checkValue(name: string, value: string): void {
   if (typeof value !== 'string' || !COOKIE_VALUE.test(value)) {
     refuse(
       `cookie "${name}": value must be RFC 6265 cookie-octets (printable ASCII without space, ", comma, ; or \\); encode it first`,
@@ -277,9 +315,13 @@ export function serializeCookie(
       `cookie "${name}": name and value are ${name.length + value.length} bytes; the limit is ${MAX_COOKIE_BYTES}`,
     )
   }
+}
+
+/** The checked attributes as they follow `name=value` in `Set-Cookie` ("; Path=/; …"). */
+function attributeText(name: string, attributes: CookieAttributes, now: number): string {
   checkAttributeNames(name, attributes)
   const a = attributes
-  let out = `${name}=${value}`
+  let out = ''
   if (a.path !== undefined) {
     checkAttributeValue(
       name,
@@ -315,11 +357,6 @@ export function serializeCookie(
     out += `; Priority=${a.priority}`
   }
   checkPrefix(name, a)
-  if (out.length > MAX_SET_COOKIE_BYTES) {
-    refuse(
-      `cookie "${name}": Set-Cookie is ${out.length} bytes; the limit is ${MAX_SET_COOKIE_BYTES}`,
-    )
-  }
   return out
 }
 

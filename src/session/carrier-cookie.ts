@@ -5,6 +5,7 @@
 // `setCarrierCookie`/`deleteCarrierCookie` take the carrier's cookie options and the request,
 // and decide the name and `Secure` from them.
 import {
+  cookieSerializer,
   cookieValueOf,
   MAX_COOKIE_AGE_SECONDS,
   serializeCookie,
@@ -90,13 +91,26 @@ export function setCookie(
   options: CookieWriteOptions,
   now?: number,
 ): string {
-  return serializeCookie(
-    name,
-    value,
-    { ...attributes(options), maxAge: options.maxAgeSeconds },
-    now,
-  )
+  // A carrier sets its cookie on most responses with the same attributes: they are checked and
+  // written once per distinct set (a Max-Age counting down to a deadline makes new ones, so the
+  // memo is bounded and starts over when full).
+  const key = `${name}\n${options.secure}\n${options.sameSite}\n${options.maxAgeSeconds}\n${options.domain}\n${options.path}\n${options.partitioned}`
+  let serialize = serializers.get(key)
+  if (serialize === undefined) {
+    serialize = cookieSerializer(
+      name,
+      { ...attributes(options), maxAge: options.maxAgeSeconds },
+      now,
+    )
+    if (serializers.size >= MAX_SERIALIZERS) serializers.clear()
+    serializers.set(key, serialize)
+  }
+  return serialize(value)
 }
+
+/** The attribute sets `setCookie` has checked, by name and attributes. */
+const serializers = new Map<string, (value: string) => string>()
+const MAX_SERIALIZERS = 256
 
 function attributes(options: CookieWriteOptions) {
   return {

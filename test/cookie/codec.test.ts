@@ -12,6 +12,7 @@ import {
   serializeCookie,
   type CookieAttributes,
 } from '../../src/cookie/index.js'
+import { cookieSerializer } from '../../src/cookie/codec.js'
 import { isTesseraError } from '../../src/errors.js'
 import { repoFile } from '../helpers/paths.js'
 
@@ -424,5 +425,39 @@ describe('serializeCookie', () => {
       it(`refuses ${label}`, () =>
         throwsCookieInvalid(() => serializeCookie(name, 'v', attributes)))
     }
+  })
+})
+
+describe('cookieSerializer (internal: serializeCookie checked once per attribute set)', () => {
+  const attributes: CookieAttributes = {
+    path: '/',
+    httpOnly: true,
+    secure: true,
+    sameSite: 'lax',
+    maxAge: 60,
+  }
+
+  it('writes what serializeCookie writes, for any cookie-safe value', () => {
+    const serialize = cookieSerializer('__Host-sid', attributes, NOW)
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9_.-]{0,200}$/), (value) => {
+        assert.equal(serialize(value), serializeCookie('__Host-sid', value, attributes, NOW))
+      }),
+    )
+  })
+
+  it('refuses a bad name or attribute when made, and a bad value on each call', () => {
+    throwsCookieInvalid(() => cookieSerializer('bad name', attributes), 'cookie name')
+    throwsCookieInvalid(
+      () => cookieSerializer('__Host-sid', { ...attributes, path: '/x' }),
+      '__Host-',
+    )
+    throwsCookieInvalid(
+      () => cookieSerializer('sid', { httpOnly: true, secure: false, partitioned: true }),
+      'partitioned',
+    )
+    const serialize = cookieSerializer('sid', attributes, NOW)
+    throwsCookieInvalid(() => serialize('a;b'), 'cookie-octets')
+    throwsCookieInvalid(() => serialize('x'.repeat(MAX_COOKIE_BYTES)), 'limit')
   })
 })

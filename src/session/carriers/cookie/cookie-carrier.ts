@@ -30,6 +30,7 @@ import {
   splitCookieValue,
 } from './cookie-chunks.js'
 import { decodeCookieState, encodeCookieState } from '../../record-codec.js'
+import { clone } from '../../session-data.js'
 import { createRevocationCache, type RevocationCache } from '../../revocation-cache.js'
 import { createVerifiedCache } from '../../verified-cache.js'
 import { COOKIE_CARRIER_PURPOSE } from '../../carrier-keys.js'
@@ -93,14 +94,24 @@ export function createCookieCarrier(options: CookieCarrierOptions): Carrier {
       ...binding,
       expiresAt: record.expiresAt,
     })
+    // The browser sends this seal back on its next request: remembered as opened, that request
+    // skips the AES-GCM open and the parse, and gets what opening it would give (a copy of the
+    // data, which a handler that kept a reference to it cannot change; the checks run on a hit).
+    // (The seal holds no meta: an opened record has none.)
+    openedSeals.set(sealed, {
+      record: { ...record, data: clone(record.data), meta: {} },
+      rotated: false,
+    })
     const chunks = splitCookieValue(name, sealed, { maxChunks })
     const now = clock.now()
     // The lifetime chosen at login travels in the seal, so every later write keeps it.
     const at = carrierCookieAttributes(cookie, secure, { record, now })
     const setCookies = chunks.map((c) => setCookie(c.name, c.value, at, now))
-    const written = new Set(chunks.map((c) => c.name))
-    for (const stale of presentNames(request, name)) {
-      if (!written.has(stale)) setCookies.push(deleteCookie(stale, at))
+    if (mayHoldOthers(request, name, chunks.length)) {
+      const written = new Set(chunks.map((c) => c.name))
+      for (const stale of presentNames(request, name)) {
+        if (!written.has(stale)) setCookies.push(deleteCookie(stale, at))
+      }
     }
     return { record, setCookies }
   }
@@ -314,6 +325,16 @@ function presentNames(request: CarrierRequest, name: string): string[] {
   return request.cookieHeader === undefined
     ? []
     : presentChunkNames(parseCookie(request.cookieHeader), name)
+}
+
+/**
+ * True when the request may carry a cookie of `name` that `chunks` do not overwrite (so it must
+ * be deleted): a chunk when one cookie is written, the single cookie when chunks are. A header
+ * without the name's text holds none, and most requests are told so without a parse.
+ */
+function mayHoldOthers(request: CarrierRequest, name: string, chunks: number): boolean {
+  const header = request.cookieHeader
+  return header !== undefined && header.includes(chunks === 1 ? `${name}.` : name)
 }
 
 /** The key whose value takes the most room in the JSON, to name in a size error. */

@@ -149,6 +149,38 @@ describe('cookie carrier', () => {
     assert.equal(resealed, 2)
   })
 
+  it('opens a seal it just wrote as any process with the keys opens it', async () => {
+    // The writing process remembers its own seals (no AES-GCM open on the next request): what it
+    // remembers must be what opening the seal gives.
+    const clock = fakeClock(Date.UTC(2026, 0, 1))
+    const writer = setup({}, { clock })
+    const other = setup({}, { clock, keys: writer.keys })
+    const jar = await signedIn(writer.manager)
+    await visit(writer.manager, jar, (x) => x.update((d) => void (d.count = 7)))
+    const here = (await visit(writer.manager, jar.clone())).session
+    const there = (await visit(other.manager, jar.clone())).session
+    for (const s of [here, there]) {
+      assert.equal(s.userId, 'alice')
+      assert.deepEqual({ ...s.data }, { count: 7 })
+    }
+    assert.equal(here.authenticatedAt, there.authenticatedAt)
+    assert.equal(here.handle, there.handle)
+  })
+
+  it('keeps what was written when a handler changes data it kept a reference to afterwards', async () => {
+    const s = setup()
+    const jar = await signedIn(s.manager)
+    let kept: TestData | undefined
+    await visit(s.manager, jar, (x) =>
+      x.update((d) => {
+        d.count = 1
+        kept = d
+      }),
+    )
+    ;(kept as TestData).count = 999 // after the write: not part of any session
+    assert.equal((await visit(s.manager, jar)).session.data.count, 1)
+  })
+
   describe('chunking', () => {
     const big = 'x'.repeat(4000) // sealed and base64url-encoded: about 5.4 kB, two cookies
 
