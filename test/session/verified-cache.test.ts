@@ -11,14 +11,23 @@ describe('createVerifiedCache', () => {
     assert.equal(cache.get('sealed-valu'), undefined)
   })
 
-  it('holds at most maxEntries strings, dropping the oldest', () => {
-    const cache = createVerifiedCache<number>(3)
-    for (let i = 0; i < 10; i++) cache.set(`k${i}`, i)
-    assert.equal(cache.get('k6'), undefined)
-    assert.deepEqual(
-      ['k7', 'k8', 'k9'].map((k) => cache.get(k)),
-      [7, 8, 9],
-    )
+  it('holds at most maxEntries strings, keeping the newest and dropping the oldest', () => {
+    const cache = createVerifiedCache<number>(4)
+    for (let i = 0; i < 11; i++) cache.set(`k${i}`, i)
+    const held = Array.from({ length: 11 }, (_, i) => cache.get(`k${i}`))
+    assert.ok(held.filter((v) => v !== undefined).length <= 4)
+    assert.deepEqual(held.slice(0, 7), Array(7).fill(undefined))
+    assert.deepEqual(held.slice(9), [9, 10]) // the newest half is always held
+  })
+
+  it('answers for a string set again after it was set once (the newer entry wins)', () => {
+    const cache = createVerifiedCache<number>(4)
+    cache.set('a', 1)
+    cache.set('b', 2)
+    cache.set('c', 3) // a and b are now the older generation
+    cache.set('a', 4)
+    assert.equal(cache.get('a'), 4)
+    assert.equal(cache.get('b'), 2)
   })
 
   it('does not remember strings longer than one cookie', () => {
