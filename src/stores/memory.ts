@@ -46,6 +46,20 @@ class SessionEntry {
 
   constructor(r: SessionRecord) {
     this.userId = r.userId
+    this.json = ''
+    this.version = 0
+    this.createdAt = 0
+    this.authenticatedAt = null
+    this.lastSeenAt = 0
+    this.expiresAt = 0
+    this.ip = undefined
+    this.userAgent = undefined
+    this.maxAgeSeconds = undefined
+    this.assign(r)
+  }
+
+  /** Takes every field of `r` but the user, which indexes the entry and must not change here. */
+  assign(r: SessionRecord): void {
     this.json = JSON.stringify(r.data)
     this.version = r.version
     this.createdAt = r.createdAt
@@ -273,7 +287,10 @@ function memorySessions(table: ExpiringTable<SessionEntry>, clock: Clock): Sessi
     replace: withSync((record: SessionRecord, expectedVersion: number) => {
       const current = table.live(record.idHash)
       if (current === undefined || current.version !== expectedVersion) return false
-      table.set(record.idHash, new SessionEntry(record))
+      // The same user (every write but a login's): the entry is rewritten where it is, with no
+      // new entry, Map slot or index change (entries are never handed out, so none is shared).
+      if (current.userId === record.userId) current.assign(record)
+      else table.set(record.idHash, new SessionEntry(record))
       return true
     }),
     touch: withSync((idHash: string, lastSeenAt: number, expiresAt: number) => {
