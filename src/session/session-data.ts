@@ -19,8 +19,7 @@ function copy(value: unknown): unknown {
   const out: Json = {}
   for (const key of Object.keys(value)) {
     const v = copy((value as Json)[key])
-    if (key === '__proto__') setOwn(out, key, v)
-    else out[key] = v
+    setOwn(out, key, v)
   }
   return out
 }
@@ -79,12 +78,16 @@ export function pick(data: Json, keys: readonly string[]): Json {
 
 /** Sets an own property even for `__proto__`, which plain assignment would treat as the prototype. */
 export function setOwn(target: Json, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    writable: true,
-    enumerable: true,
-    configurable: true,
-  })
+  // Plain assignment (several times cheaper) makes an own data property for every other key of
+  // a plain object; only `__proto__` has a setter on Object.prototype.
+  if (key !== '__proto__') target[key] = value
+  else
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    })
 }
 
 /** Makes `target` hold exactly `source`'s keys, so references the handler kept stay current. */

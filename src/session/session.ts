@@ -243,11 +243,15 @@ export class Session<Data extends object = SessionData>
    * once and nothing of this session is in flight here, else (or after a lost version check)
    * chained behind this process's other writes of the session, with retries.
    */
-  #write(current: SessionRecord, derive: (fresh: SessionRecord) => Json): void | Promise<void> {
+  #write(
+    current: SessionRecord,
+    derive: (fresh: SessionRecord) => Json,
+    workingIsResult = false,
+  ): void | Promise<void> {
     if (this.#ctx.writesNow(current.idHash)) {
       const record = this.#nextRecord(current, derive(current))
       const written = this.#ctx.carrier.replaceNow!(record, current.version, this.#request)
-      if (written !== null) return this.#adopt(written)
+      if (written !== null) return this.#adopt(written, workingIsResult)
     }
     return this.#ctx
       .serialize(current.idHash, (latest) => this.#compareAndSet(fresher(latest, current), derive))
@@ -477,7 +481,9 @@ export class Session<Data extends object = SessionData>
       return carrier.touch(touched, this.#request).then((written) => this.#adopt(written))
     }
     const working = this.#working as Json
-    return this.#write(current, (fresh) => merge(fresh.data, working, dirty))
+    // Merged onto the loaded record itself (the synchronous path), the written data is the
+    // handler's copy, key for key: #adopt need not refill it.
+    return this.#write(current, (fresh) => merge(fresh.data, working, dirty), true)
   }
 
   /** The next version of `fresh`, holding `data`, seen now. */
@@ -550,7 +556,12 @@ export class Session<Data extends object = SessionData>
     else this.#ctx.emit({ type: 'created', userId, handle })
   }
 
-  #adopt(written: CarrierWrite): void {
+  /**
+   * Takes what a write stored as this session's state. `workingIsResult`: the handler's copy
+   * already holds exactly the written data (a commit merged onto the record this request loaded),
+   * so it is kept as it is instead of being refilled.
+   */
+  #adopt(written: CarrierWrite, workingIsResult = false): void {
     const sameSession = written.record.idHash === this.#record?.idHash
     if (!sameSession) this.#handle = null
     if (written.tokens !== undefined) {
@@ -561,7 +572,9 @@ export class Session<Data extends object = SessionData>
     }
     this.#record = written.record
     this.#baseline = written.record.data as Json
-    if (this.#working !== undefined) replaceContents(this.#working, clone(this.#baseline))
+    if (this.#working !== undefined && !workingIsResult) {
+      replaceContents(this.#working, clone(this.#baseline))
+    }
     if (written.setCookies.length > 0) this.#sink.setCookies(written.setCookies)
   }
 

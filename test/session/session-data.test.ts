@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { changedKeys, clone, merge } from '../../src/session/session-data.js'
+import { changedKeys, clone, merge, replaceContents } from '../../src/session/session-data.js'
 
 type Json = Record<string, unknown>
 const jsonObject = fc
@@ -28,6 +28,18 @@ describe('session data', () => {
     const copy = clone(data)
     assert.equal(Object.getPrototypeOf(copy), Object.prototype)
     assert.deepEqual(Object.keys(copy), ['__proto__'])
+    assert.equal(({} as Json).polluted, undefined)
+  })
+
+  it('merges and refills a __proto__ key as data, never as a prototype', () => {
+    const working = JSON.parse('{"__proto__": {"polluted": true}, "constructor": 1}') as Json
+    const merged = merge({ kept: 1 }, working, ['__proto__', 'constructor'])
+    assert.equal(Object.getPrototypeOf(merged), Object.prototype)
+    assert.deepEqual(Object.keys(merged).sort(), ['__proto__', 'constructor', 'kept'])
+    const target: Json = { old: 1 }
+    replaceContents(target, working)
+    assert.equal(Object.getPrototypeOf(target), Object.prototype)
+    assert.deepEqual(Object.keys(target).sort(), ['__proto__', 'constructor'])
     assert.equal(({} as Json).polluted, undefined)
   })
 
