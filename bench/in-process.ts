@@ -3,13 +3,24 @@
 // each carrier on the memory store. Read next to the HTTP benchmarks: it says how much of a
 // request's cost is tessera's code and how much is Express, Node's HTTP stack and the GC.
 // A browser follows every Set-Cookie, so the update cases re-open what the last request wrote.
-//   npx tsc -p . && node dist/bench/in-process.js
+//   npx tsc -p . && node dist/bench/in-process.js [--case server-update,cookie-update,...]
+//        [--requests 200000] [--warmup <requests/10>]
+// Instructions per request, which the machine's load does not move: node bench/in-process-instructions.mjs
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { createMemoryStore } from '../src/stores/memory.js'
 import { createSessionManager, type SessionManagerOptions } from '../src/session/manager.js'
 import type { ResponseSink } from '../src/session/request-session.js'
+import { parseArgs } from 'node:util'
 
-const REQUESTS = 200_000
+const { values: args } = parseArgs({
+  options: {
+    case: { type: 'string' },
+    requests: { type: 'string', default: '200000' },
+    warmup: { type: 'string' },
+  },
+})
+const REQUESTS = Number(args.requests)
+const WARMUP = args.warmup === undefined ? REQUESTS / 10 : Number(args.warmup)
 const sink: ResponseSink = {
   setCookies() {},
   authenticated() {},
@@ -25,7 +36,10 @@ const request = (cookieHeader: string | undefined, method = 'GET') => ({
   userAgent: 'bench',
 })
 
-async function perRequest(options: SessionManagerOptions, update: boolean): Promise<number> {
+/** What the handler does: read only, `update()` a counter, or assign it to `data` (committed at the end). */
+type Work = 'read' | 'update' | 'assign'
+
+async function perRequest(options: SessionManagerOptions, work: Work): Promise<number> {
   const manager = createSessionManager<{ username?: string; count?: number }>(options)
   // A browser: sends its cookies back and takes every Set-Cookie (a counter re-seals the cookie
   // carrier's cookie and re-signs the token carrier's access token on each request).
@@ -47,15 +61,18 @@ async function perRequest(options: SessionManagerOptions, update: boolean): Prom
   if (login.needsCommit()) await login.commit(true)
   const one = async () => {
     const s = await manager.open(request(cookie), following)
-    if (update) {
+    if (work === 'update') {
       await s.update((d) => {
         d.count = (d.count ?? 0) + 1
       })
+    } else if (work === 'assign') {
+      const d = s.data
+      d.count = (d.count ?? 0) + 1
     }
     if (s.needsCommit()) await s.commit(true)
     return s.data.username
   }
-  for (let i = 0; i < REQUESTS / 10; i++) await one() // warm-up
+  for (let i = 0; i < WARMUP; i++) await one() // warm-up
   const start = process.hrtime.bigint()
   for (let i = 0; i < REQUESTS; i++) await one()
   return Number(process.hrtime.bigint() - start) / REQUESTS / 1000
@@ -90,7 +107,7 @@ function floorCookie(): number {
     if (!(claims.exp > Date.now())) throw new Error('expired')
     cookie = seal({ ...claims, count: claims.count + 1 })
   }
-  for (let i = 0; i < REQUESTS / 10; i++) one()
+  for (let i = 0; i < WARMUP; i++) one()
   const start = process.hrtime.bigint()
   for (let i = 0; i < REQUESTS; i++) one()
   return Number(process.hrtime.bigint() - start) / REQUESTS / 1000
@@ -99,17 +116,54 @@ function floorCookie(): number {
 const keys = [{ id: 'bench', key: randomBytes(32) }]
 // Renewal pushed past the run, as in the HTTP benchmarks of the cookie and token carriers.
 const quiet = { keys, touchIntervalSeconds: 3600, idleTimeoutSeconds: 7200 }
-const cases: [string, SessionManagerOptions, boolean][] = [
-  ['server + memory, read', { carrier: 'server', store: createMemoryStore(), ...quiet }, false],
-  ['server + memory, update()', { carrier: 'server', store: createMemoryStore(), ...quiet }, true],
-  ['cookie (no store), read', { carrier: 'cookie', ...quiet }, false],
-  ['cookie (no store), update()', { carrier: 'cookie', ...quiet }, true],
-  ['token + memory, read', { carrier: 'token', store: createMemoryStore(), ...quiet }, false],
-  ['token + memory, update()', { carrier: 'token', store: createMemoryStore(), ...quiet }, true],
+const memory = () => createMemoryStore()
+const cases: [id: string, title: string, run: () => Promise<number> | number][] = [
+  [
+    'server-read',
+    'server + memory, read',
+    () => perRequest({ carrier: 'server', store: memory(), ...quiet }, 'read'),
+  ],
+  [
+    'server-update',
+    'server + memory, update()',
+    () => perRequest({ carrier: 'server', store: memory(), ...quiet }, 'update'),
+  ],
+  [
+    'server-assign',
+    'server + memory, data.count = …',
+    () => perRequest({ carrier: 'server', store: memory(), ...quiet }, 'assign'),
+  ],
+  [
+    'cookie-read',
+    'cookie (no store), read',
+    () => perRequest({ carrier: 'cookie', ...quiet }, 'read'),
+  ],
+  [
+    'cookie-update',
+    'cookie (no store), update()',
+    () => perRequest({ carrier: 'cookie', ...quiet }, 'update'),
+  ],
+  [
+    'token-read',
+    'token + memory, read',
+    () => perRequest({ carrier: 'token', store: memory(), ...quiet }, 'read'),
+  ],
+  [
+    'token-update',
+    'token + memory, update()',
+    () => perRequest({ carrier: 'token', store: memory(), ...quiet }, 'update'),
+  ],
+  ['floor-cookie', 'hand-written floor: sealed-cookie counter', floorCookie],
 ]
-console.log(`node ${process.version}; ${REQUESTS} requests each, wall time per request`)
-console.log('| carrier | µs/request |\n| --- | ---: |')
-for (const [name, options, update] of cases) {
-  console.log(`| ${name} | ${(await perRequest(options, update)).toFixed(2)} |`)
+const chosen = args.case?.split(',') ?? cases.map(([id]) => id)
+for (const id of chosen) {
+  if (!cases.some(([known]) => known === id))
+    throw new Error(`unknown case ${id}; known: ${cases.map(([k]) => k)}`)
 }
-console.log(`| hand-written floor: sealed-cookie counter | ${floorCookie().toFixed(2)} |`)
+console.log(
+  `node ${process.version}; ${REQUESTS} requests each after ${WARMUP}, wall time per request`,
+)
+console.log('| case | µs/request |\n| --- | ---: |')
+for (const [id, title, run] of cases) {
+  if (chosen.includes(id)) console.log(`| ${title} (${id}) | ${(await run()).toFixed(2)} |`)
+}
