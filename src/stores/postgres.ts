@@ -5,7 +5,12 @@
 import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
 import { intervalSeconds, positiveInteger, rejectUnknown } from '../options.js'
-import { postgresMigrations, postgresTables, type PostgresTables } from './postgres-schema.js'
+import {
+  postgresMigrations,
+  postgresTables,
+  sweepAt,
+  type PostgresTables,
+} from './postgres-schema.js'
 import { batched } from './batch.js'
 import { bounded, sweep, type Query } from './postgres-query.js'
 import { createPostgresRefreshTokens } from './postgres-tokens.js'
@@ -324,7 +329,7 @@ function createPostgresSessions(
           'replace',
           `UPDATE ${t.sessions} SET user_id = $2, data = $3, version = $4, created_at = $5,
              authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9,
-             max_age_seconds = $10
+             max_age_seconds = $10, sweep_at = ${sweepAt('$8')}
            WHERE id_hash = $1 AND version = $11 AND expires_at > $12`,
           [...values(one.record), one.expectedVersion, now()],
         )
@@ -345,7 +350,7 @@ function createPostgresSessions(
          UPDATE ${t.sessions} s SET user_id = v.user_id, data = v.data, version = v.version,
            created_at = v.created_at, authenticated_at = v.authenticated_at,
            last_seen_at = v.last_seen_at, expires_at = v.expires_at, meta = v.meta,
-           max_age_seconds = v.max_age_seconds
+           max_age_seconds = v.max_age_seconds, sweep_at = ${sweepAt('v.expires_at')}
          FROM v WHERE s.id_hash = v.id_hash AND s.id_hash IN (SELECT id_hash FROM locked)
            AND s.version = v.expected AND s.expires_at > $12
          RETURNING s.id_hash`,
@@ -363,7 +368,7 @@ function createPostgresSessions(
       if (items.length === 1 && one !== undefined) {
         await query(
           'touch',
-          `UPDATE ${t.sessions} SET last_seen_at = $2, expires_at = $3
+          `UPDATE ${t.sessions} SET last_seen_at = $2, expires_at = $3, sweep_at = ${sweepAt('$3')}
            WHERE id_hash = $1 AND expires_at > $4`,
           [one.idHash, one.lastSeenAt, one.expiresAt, now()],
         )
@@ -377,7 +382,8 @@ function createPostgresSessions(
          locked AS MATERIALIZED (
            SELECT s.id_hash FROM ${t.sessions} s JOIN v USING (id_hash) WHERE s.expires_at > $4
            ORDER BY s.id_hash FOR UPDATE OF s)
-         UPDATE ${t.sessions} s SET last_seen_at = v.last_seen_at, expires_at = v.expires_at
+         UPDATE ${t.sessions} s SET last_seen_at = v.last_seen_at, expires_at = v.expires_at,
+           sweep_at = ${sweepAt('v.expires_at')}
          FROM v WHERE s.id_hash = v.id_hash AND s.id_hash IN (SELECT id_hash FROM locked)
            AND s.expires_at > $4`,
         [
@@ -398,11 +404,11 @@ function createPostgresSessions(
     async create(record) {
       await query(
         'create',
-        `INSERT INTO ${t.sessions} (${SESSION_COLUMNS})
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        `INSERT INTO ${t.sessions} (${SESSION_COLUMNS}, sweep_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8)
          ON CONFLICT (id_hash) DO UPDATE SET user_id = $2, data = $3, version = $4,
            created_at = $5, authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9,
-           max_age_seconds = $10`,
+           max_age_seconds = $10, sweep_at = $8`,
         values(record),
       )
     },
@@ -437,7 +443,15 @@ function createPostgresSessions(
       return Number(result.rows[0]?.n ?? 0)
     },
 
-    deleteExpired: (at) => sweep(query, t.sessions, at, batchSize),
+    // By sweep_at (indexed, never above expires_at; NULL on rows an older tessera wrote).
+    deleteExpired: (at) =>
+      sweep(
+        query,
+        t.sessions,
+        at,
+        batchSize,
+        '(sweep_at <= $1 OR sweep_at IS NULL) AND expires_at <= $1',
+      ),
   }
 }
 
