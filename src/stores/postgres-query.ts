@@ -28,13 +28,20 @@ export async function bounded<T>(
 
 // Deletes expired rows a batch at a time: each batch is its own short statement, and SKIP
 // LOCKED passes over rows another sweep holds, so sweeping never waits and never blocks.
-export async function sweep(query: Query, table: string, now: number, batchSize: number) {
+// `expired` is the condition on $1 (now) that finds the table's expired rows by its index.
+export async function sweep(
+  query: Query,
+  table: string,
+  now: number,
+  batchSize: number,
+  expired = 'expires_at <= $1',
+) {
   let total = 0
   for (let i = 0; i < 100_000; i++) {
     const result = await query(
       'deleteExpired',
       `DELETE FROM ${table} WHERE ctid IN (
-        SELECT ctid FROM ${table} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        SELECT ctid FROM ${table} WHERE ${expired} LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [now, batchSize],
     )
     const deleted = result.rowCount ?? 0

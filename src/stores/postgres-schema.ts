@@ -41,6 +41,23 @@ export function postgresTables(schema: string, table: string): PostgresTables {
   }
 }
 
+/**
+ * How far a session's sweep_at may trail its expires_at before a write moves it (and so updates
+ * the sweep index): a session written on every request rewrites the index at most once per
+ * window, and each sweep looks at the rows that expire within the window without deleting them.
+ */
+export const SWEEP_SLACK_MS = 5 * 60_000
+
+/**
+ * The value of sweep_at after a write that sets expires_at to `expiresAt` (an SQL expression):
+ * kept while it is at most SWEEP_SLACK_MS below the new expiry, otherwise the expiry itself. Never
+ * above expires_at, so every expired row is a sweep candidate.
+ */
+export function sweepAt(expiresAt: string): string {
+  return `CASE WHEN sweep_at <= ${expiresAt} AND sweep_at > ${expiresAt} - ${SWEEP_SLACK_MS}
+    THEN sweep_at ELSE ${expiresAt} END`
+}
+
 /** Ordered migrations; a deployed migration is never edited, only followed by a new one. */
 export function postgresMigrations(t: PostgresTables, table: string): string[][] {
   return [
@@ -76,5 +93,17 @@ export function postgresMigrations(t: PostgresTables, table: string): string[][]
     // 2: the lifetime chosen at login (SessionRecord.maxAgeSeconds, see lifetime-column.ts).
     // Existing rows read as NULL: no lifetime chosen, as they were written.
     [`ALTER TABLE ${t.sessions} ADD COLUMN IF NOT EXISTS max_age_seconds bigint`],
+    // 3: the sweep finds expired sessions by sweep_at, a lower bound of expires_at that writes
+    // move only now and then (see SWEEP_SLACK_MS), instead of by expires_at, which nearly every
+    // write moves. An UPDATE that changes no indexed column is a HOT update: the row's new
+    // version goes on the same page and no index gets a new entry; one that moves an indexed
+    // column adds an entry to every index of the table. Rows written by an older tessera during
+    // a rolling upgrade have sweep_at NULL, which the sweep also takes.
+    [
+      `ALTER TABLE ${t.sessions} ADD COLUMN IF NOT EXISTS sweep_at bigint`,
+      `UPDATE ${t.sessions} SET sweep_at = expires_at WHERE sweep_at IS NULL`,
+      `CREATE INDEX IF NOT EXISTS "${table}_sessions_sweep_at" ON ${t.sessions} (sweep_at)`,
+      `DROP INDEX IF EXISTS ${t.schema}."${table}_sessions_expires_at"`,
+    ],
   ]
 }

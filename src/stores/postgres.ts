@@ -5,7 +5,12 @@
 import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
 import { intervalSeconds, positiveInteger, rejectUnknown } from '../options.js'
-import { postgresMigrations, postgresTables, type PostgresTables } from './postgres-schema.js'
+import {
+  postgresMigrations,
+  postgresTables,
+  sweepAt,
+  type PostgresTables,
+} from './postgres-schema.js'
 import { batched } from './batch.js'
 import { bounded, sweep, type Query } from './postgres-query.js'
 import { createPostgresRefreshTokens } from './postgres-tokens.js'
@@ -211,8 +216,12 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       ready = undefined
       throw err
     }))
+  let migratedOnce = false // after the first success, queries skip the await
   const query: Query = async (op, text, values) => {
-    await migrated()
+    if (!migratedOnce) {
+      await migrated()
+      migratedOnce = true
+    }
     const name = statementName(text)
     return bounded(op, timeoutMs, () =>
       pool.query({ name, text, values, query_timeout: timeoutMs }),
@@ -271,6 +280,50 @@ const SESSION_COLUMN_LIST = [
 ] as const
 const SESSION_COLUMNS = SESSION_COLUMN_LIST.join(', ')
 
+/**
+ * The texts of the statements every request sends, built once per store: a text is also the key
+ * of its prepared statement's name (statementName) and is compared with what pg prepared on the
+ * connection, so one string built once is hashed once, where a text built per call would be
+ * flattened, hashed and compared in full on every call.
+ */
+function hotStatements(t: PostgresTables) {
+  return {
+    getOne: `SELECT ${SESSION_COLUMNS} FROM ${t.sessions} WHERE id_hash = $1 AND expires_at > $2`,
+    getMany: `SELECT ${SESSION_COLUMNS} FROM ${t.sessions} WHERE id_hash = ANY($1::text[]) AND expires_at > $2`,
+    replaceOne: `UPDATE ${t.sessions} SET user_id = $2, data = $3, version = $4, created_at = $5,
+             authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9,
+             max_age_seconds = $10, sweep_at = ${sweepAt('$8')}
+           WHERE id_hash = $1 AND version = $11 AND expires_at > $12`,
+    replaceMany: `WITH v AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
+             $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[])
+             AS v(${SESSION_COLUMNS}, expected)),
+         locked AS MATERIALIZED (
+           SELECT s.id_hash FROM ${t.sessions} s JOIN v USING (id_hash)
+           WHERE s.version = v.expected AND s.expires_at > $12
+           ORDER BY s.id_hash FOR UPDATE OF s)
+         UPDATE ${t.sessions} s SET user_id = v.user_id, data = v.data, version = v.version,
+           created_at = v.created_at, authenticated_at = v.authenticated_at,
+           last_seen_at = v.last_seen_at, expires_at = v.expires_at, meta = v.meta,
+           max_age_seconds = v.max_age_seconds, sweep_at = ${sweepAt('v.expires_at')}
+         FROM v WHERE s.id_hash = v.id_hash AND s.id_hash IN (SELECT id_hash FROM locked)
+           AND s.version = v.expected AND s.expires_at > $12
+         RETURNING s.id_hash`,
+    touchOne: `UPDATE ${t.sessions} SET last_seen_at = $2, expires_at = $3, sweep_at = ${sweepAt('$3')}
+           WHERE id_hash = $1 AND expires_at > $4`,
+    touchMany: `WITH v AS (
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+             AS v(id_hash, last_seen_at, expires_at)),
+         locked AS MATERIALIZED (
+           SELECT s.id_hash FROM ${t.sessions} s JOIN v USING (id_hash) WHERE s.expires_at > $4
+           ORDER BY s.id_hash FOR UPDATE OF s)
+         UPDATE ${t.sessions} s SET last_seen_at = v.last_seen_at, expires_at = v.expires_at,
+           sweep_at = ${sweepAt('v.expires_at')}
+         FROM v WHERE s.id_hash = v.id_hash AND s.id_hash IN (SELECT id_hash FROM locked)
+           AND s.expires_at > $4`,
+  }
+}
+
 function createPostgresSessions(
   query: Query,
   t: PostgresTables,
@@ -289,25 +342,18 @@ function createPostgresSessions(
     JSON.stringify(r.meta),
     lifetimeColumn(r),
   ]
+  const sql = hotStatements(t)
   // get, replace and touch run on every request; calls made in the same turn of the event loop
   // go out as one statement each (see batch.ts). Rows are locked in id order, so two batches
   // (in this process or another) that share records cannot deadlock.
   const get = batched<string, SessionRecord | null>(async (ids) => {
     if (ids.length === 1) {
       // A batch of one (no concurrent request): the plain statement, cheaper than the array form.
-      const result = await query(
-        'get',
-        `SELECT ${SESSION_COLUMNS} FROM ${t.sessions} WHERE id_hash = $1 AND expires_at > $2`,
-        [ids[0], now()],
-      )
+      const result = await query('get', sql.getOne, [ids[0], now()])
       const row = result.rows[0]
       return [row === undefined ? null : decodeSession(row)]
     }
-    const result = await query(
-      'get',
-      `SELECT ${SESSION_COLUMNS} FROM ${t.sessions} WHERE id_hash = ANY($1::text[]) AND expires_at > $2`,
-      [ids, now()],
-    )
+    const result = await query('get', sql.getMany, [ids, now()])
     const found = new Map<string, Record<string, unknown>>()
     for (const row of result.rows) found.set(row.id_hash as string, row)
     return ids.map((id) => {
@@ -320,37 +366,20 @@ function createPostgresSessions(
     async (items) => {
       const [one] = items
       if (items.length === 1 && one !== undefined) {
-        const result = await query(
-          'replace',
-          `UPDATE ${t.sessions} SET user_id = $2, data = $3, version = $4, created_at = $5,
-             authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9,
-             max_age_seconds = $10
-           WHERE id_hash = $1 AND version = $11 AND expires_at > $12`,
-          [...values(one.record), one.expectedVersion, now()],
-        )
+        const result = await query('replace', sql.replaceOne, [
+          ...values(one.record),
+          one.expectedVersion,
+          now(),
+        ])
         return [result.rowCount === 1]
       }
       const rows = items.map((i) => values(i.record))
       const columns = SESSION_COLUMN_LIST.map((_, c) => rows.map((row) => row[c]))
-      const result = await query(
-        'replace',
-        `WITH v AS (
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
-             $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[])
-             AS v(${SESSION_COLUMNS}, expected)),
-         locked AS MATERIALIZED (
-           SELECT s.id_hash FROM ${t.sessions} s JOIN v USING (id_hash)
-           WHERE s.version = v.expected AND s.expires_at > $12
-           ORDER BY s.id_hash FOR UPDATE OF s)
-         UPDATE ${t.sessions} s SET user_id = v.user_id, data = v.data, version = v.version,
-           created_at = v.created_at, authenticated_at = v.authenticated_at,
-           last_seen_at = v.last_seen_at, expires_at = v.expires_at, meta = v.meta,
-           max_age_seconds = v.max_age_seconds
-         FROM v WHERE s.id_hash = v.id_hash AND s.id_hash IN (SELECT id_hash FROM locked)
-           AND s.version = v.expected AND s.expires_at > $12
-         RETURNING s.id_hash`,
-        [...columns, items.map((i) => i.expectedVersion), now()],
-      )
+      const result = await query('replace', sql.replaceMany, [
+        ...columns,
+        items.map((i) => i.expectedVersion),
+        now(),
+      ])
       const replaced = new Set(result.rows.map((row) => row.id_hash as string))
       return items.map((i) => replaced.has(i.record.idHash))
     },
@@ -361,32 +390,15 @@ function createPostgresSessions(
     async (items) => {
       const [one] = items
       if (items.length === 1 && one !== undefined) {
-        await query(
-          'touch',
-          `UPDATE ${t.sessions} SET last_seen_at = $2, expires_at = $3
-           WHERE id_hash = $1 AND expires_at > $4`,
-          [one.idHash, one.lastSeenAt, one.expiresAt, now()],
-        )
+        await query('touch', sql.touchOne, [one.idHash, one.lastSeenAt, one.expiresAt, now()])
         return [undefined]
       }
-      await query(
-        'touch',
-        `WITH v AS (
-           SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
-             AS v(id_hash, last_seen_at, expires_at)),
-         locked AS MATERIALIZED (
-           SELECT s.id_hash FROM ${t.sessions} s JOIN v USING (id_hash) WHERE s.expires_at > $4
-           ORDER BY s.id_hash FOR UPDATE OF s)
-         UPDATE ${t.sessions} s SET last_seen_at = v.last_seen_at, expires_at = v.expires_at
-         FROM v WHERE s.id_hash = v.id_hash AND s.id_hash IN (SELECT id_hash FROM locked)
-           AND s.expires_at > $4`,
-        [
-          items.map((i) => i.idHash),
-          items.map((i) => i.lastSeenAt),
-          items.map((i) => i.expiresAt),
-          now(),
-        ],
-      )
+      await query('touch', sql.touchMany, [
+        items.map((i) => i.idHash),
+        items.map((i) => i.lastSeenAt),
+        items.map((i) => i.expiresAt),
+        now(),
+      ])
       return items.map(() => undefined)
     },
     (i) => i.idHash,
@@ -398,11 +410,11 @@ function createPostgresSessions(
     async create(record) {
       await query(
         'create',
-        `INSERT INTO ${t.sessions} (${SESSION_COLUMNS})
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        `INSERT INTO ${t.sessions} (${SESSION_COLUMNS}, sweep_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8)
          ON CONFLICT (id_hash) DO UPDATE SET user_id = $2, data = $3, version = $4,
            created_at = $5, authenticated_at = $6, last_seen_at = $7, expires_at = $8, meta = $9,
-           max_age_seconds = $10`,
+           max_age_seconds = $10, sweep_at = $8`,
         values(record),
       )
     },
@@ -437,7 +449,15 @@ function createPostgresSessions(
       return Number(result.rows[0]?.n ?? 0)
     },
 
-    deleteExpired: (at) => sweep(query, t.sessions, at, batchSize),
+    // By sweep_at (indexed, never above expires_at; NULL on rows an older tessera wrote).
+    deleteExpired: (at) =>
+      sweep(
+        query,
+        t.sessions,
+        at,
+        batchSize,
+        '(sweep_at <= $1 OR sweep_at IS NULL) AND expires_at <= $1',
+      ),
   }
 }
 

@@ -3,7 +3,11 @@ import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { isTesseraError } from '../../src/errors.js'
 import { createPostgresStore, migratePostgres } from '../../src/stores/postgres.js'
-import { postgresMigrations, postgresTables } from '../../src/stores/postgres-schema.js'
+import {
+  postgresMigrations,
+  postgresTables,
+  SWEEP_SLACK_MS,
+} from '../../src/stores/postgres-schema.js'
 import { sessionRecord, sortedIds } from '../../src/testing/fixtures.js'
 import { testStore } from '../../src/testing/store-conformance.js'
 import { serviceSkip, serviceUrl, uniqueName } from '../helpers/services.js'
@@ -43,7 +47,7 @@ describe('postgres store', () => {
 
   it('creates its tables on first use, and migrate() is idempotent', async () => {
     const schema = await freshSchema()
-    assert.equal(await migratePostgres({ pool: pool(), schema }), 2)
+    assert.equal(await migratePostgres({ pool: pool(), schema }), 3)
     assert.equal(await migratePostgres({ pool: pool(), schema }), 0)
     const store = createPostgresStore({ pool: pool(), schema, migrate: false })
     const record = sessionRecord()
@@ -80,7 +84,7 @@ describe('postgres store', () => {
     const read = await store.sessions.get(old.idHash)
     assert.deepEqual(read, old)
     assert.equal('maxAgeSeconds' in (read ?? {}), false)
-    assert.equal(await migratePostgres({ pool: pool(), schema }), 0, 'the store migrated to 2')
+    assert.equal(await migratePostgres({ pool: pool(), schema }), 0, 'the store migrated to 3')
     const remembered = { ...old, version: 2, maxAgeSeconds: 86_400 }
     assert.equal(await store.sessions.replace(remembered, 1), true)
     assert.deepEqual(await store.sessions.get(old.idHash), remembered)
@@ -109,6 +113,94 @@ describe('postgres store', () => {
     assert.equal(await store.sessions.deleteExpired(soon), 30)
     assert.equal(await store.sessions.deleteExpired(soon), 0)
     assert.deepEqual(sortedIds(await store.sessions.listByUser('s')), [live.idHash])
+  })
+
+  it("moves a session's sweep_at only when its expiry runs a window ahead or moves earlier", async () => {
+    const schema = await freshSchema()
+    const store = createPostgresStore({ pool: pool(), schema, sweepIntervalSeconds: 0 })
+    const t = postgresTables(schema, 'tessera')
+    const sweepAt = async (idHash: string) =>
+      Number(
+        (await pool().query(`SELECT sweep_at FROM ${t.sessions} WHERE id_hash = $1`, [idHash]))
+          .rows[0]?.sweep_at,
+      )
+    const r = sessionRecord()
+    await store.sessions.create(r)
+    assert.equal(await sweepAt(r.idHash), r.expiresAt, 'create sets it to the expiry')
+    // Small moves forward (replace, touch, alone or in a batch) leave it where it is.
+    const a = { ...r, version: 2, expiresAt: r.expiresAt + 1000 }
+    assert.equal(await store.sessions.replace(a, 1), true)
+    await store.sessions.touch(r.idHash, a.lastSeenAt, a.expiresAt + 1000)
+    const other = sessionRecord()
+    await store.sessions.create(other)
+    await Promise.all([
+      store.sessions.touch(r.idHash, a.lastSeenAt, a.expiresAt + 2000),
+      store.sessions.touch(other.idHash, other.lastSeenAt, other.expiresAt),
+    ])
+    assert.equal(await sweepAt(r.idHash), r.expiresAt)
+    // A move of more than the window, or any move earlier, brings it to the expiry.
+    const far = r.expiresAt + SWEEP_SLACK_MS + 1
+    await store.sessions.touch(r.idHash, a.lastSeenAt, far)
+    assert.equal(await sweepAt(r.idHash), far)
+    const b = { ...a, version: 3, expiresAt: far - 5000 }
+    assert.equal(await store.sessions.replace(b, 2), true)
+    assert.equal(await sweepAt(r.idHash), far - 5000)
+    const [c, d] = [
+      { ...b, version: 4, expiresAt: far - 6000 },
+      { ...other, version: 2, expiresAt: other.expiresAt + SWEEP_SLACK_MS + 1 },
+    ]
+    assert.deepEqual(
+      await Promise.all([store.sessions.replace(c, 3), store.sessions.replace(d, 1)]),
+      [true, true],
+    )
+    assert.equal(await sweepAt(r.idHash), far - 6000)
+    assert.equal(await sweepAt(other.idHash), d.expiresAt)
+    // The record read back carries its exact expiry, and expires exactly then.
+    assert.deepEqual(await store.sessions.get(r.idHash), c)
+    assert.equal(await store.sessions.deleteExpired(c.expiresAt - 1), 0)
+    assert.equal(await store.sessions.deleteExpired(c.expiresAt), 1)
+    assert.equal(await store.sessions.get(r.idHash), null)
+  })
+
+  it('sweeps expired rows that an older tessera wrote without a sweep_at', async () => {
+    const schema = await freshSchema()
+    const store = createPostgresStore({ pool: pool(), schema, sweepIntervalSeconds: 0 })
+    const t = postgresTables(schema, 'tessera')
+    const soon = Date.now() + 60_000
+    const old = sessionRecord({ expiresAt: soon })
+    const live = sessionRecord({ expiresAt: soon + 3_600_000 })
+    await store.sessions.create(old)
+    await store.sessions.create(live)
+    await pool().query(`UPDATE ${t.sessions} SET sweep_at = NULL`)
+    assert.equal(await store.sessions.deleteExpired(soon), 1)
+    assert.equal(await store.sessions.get(old.idHash), null)
+    assert.deepEqual(await store.sessions.get(live.idHash), live)
+  })
+
+  it('writes a session in place (a HOT update, no new index entries) while its sweep_at stays', async () => {
+    const schema = await freshSchema()
+    // One connection, so the statistics this backend reports cover every write below.
+    const one = new pg.Pool({ connectionString: url, max: 1 })
+    try {
+      const store = createPostgresStore({ pool: one, schema, sweepIntervalSeconds: 0 })
+      const t = postgresTables(schema, 'tessera')
+      const r = sessionRecord({ userId: 'hot' })
+      await store.sessions.create(r)
+      for (let v = 1; v <= 5; v++) {
+        const next = { ...r, version: v + 1, expiresAt: r.expiresAt + v * 1000, data: { v } }
+        assert.equal(await store.sessions.replace(next, v), true)
+      }
+      await store.sessions.touch(r.idHash, r.lastSeenAt, r.expiresAt + 9000)
+      // Flushed when the backend next goes idle, so read by the statement after.
+      await one.query('SELECT pg_stat_force_next_flush()')
+      const { rows } = await one.query(
+        'SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = $1::regclass',
+        [t.sessions],
+      )
+      assert.deepEqual(rows[0], { n_tup_upd: '6', n_tup_hot_upd: '6' })
+    } finally {
+      await one.end()
+    }
   })
 
   /** A store whose pool counts the statements it is sent, by the operation's first word. */
