@@ -180,6 +180,104 @@ describe('token carrier', () => {
     assert.ok(two.rejects.includes('ERR_SESSION_NOT_FOUND'))
   })
 
+  it('a counter update reads nothing from the store and touches no refresh token: one compare-and-set', async () => {
+    for (const sync of [true, false]) {
+      const clock = fakeClock(Date.UTC(2026, 0, 1))
+      const inner = createMemoryStore({ clock })
+      // The memory store answers at once (replaceNow); instrumented, it is awaited (replace).
+      const store = sync ? inner : instrument(inner)
+      const calls = { get: 0, refresh: 0 }
+      const counted: Store = {
+        sessions: {
+          ...store.sessions,
+          get: Object.assign((idHash: string) => {
+            calls.get++
+            return store.sessions.get(idHash)
+          }, store.sessions.get),
+        },
+        refreshTokens: new Proxy(store.refreshTokens, {
+          get(target, name) {
+            const value = Reflect.get(target, name) as unknown
+            return typeof value !== 'function'
+              ? value
+              : (...args: unknown[]) => {
+                  calls.refresh++
+                  return (value as (...a: unknown[]) => unknown).apply(target, args)
+                }
+          },
+        }),
+      }
+      // Read through the synchronous counterpart too, when the store has one.
+      const get = counted.sessions.get as unknown as Record<symbol, unknown>
+      for (const key of Object.getOwnPropertySymbols(inner.sessions.get)) {
+        const method = (inner.sessions.get as unknown as Record<symbol, (id: string) => unknown>)[
+          key
+        ]!
+        if (sync) {
+          get[key] = (idHash: string) => {
+            calls.get++
+            return method(idHash)
+          }
+        }
+      }
+      const s = setup({}, { store: counted, clock, keys: testKeys() })
+      const jar = await signedIn(s.manager)
+      calls.get = 0
+      calls.refresh = 0
+      for (let i = 1; i <= 5; i++) {
+        clock.advanceMs(300) // past one second in all: the writes keep the answer fresh
+        const { session } = await visit(s.manager, jar, (x) =>
+          x.update((d) => void (d.count = (d.count ?? 0) + 1)),
+        )
+        assert.equal(session.data.count, i)
+      }
+      assert.deepEqual(calls, { get: 0, refresh: 0 }, sync ? 'replaceNow' : 'replace')
+      assert.equal(claimsOf(jar).data && (claimsOf(jar).data as TestData).count, 5)
+      if (!sync) assert.equal((store as ReturnType<typeof instrument>).counts.replace, 5)
+    }
+  })
+
+  it('after a write, still refuses within one second a session another process revoked', async () => {
+    const one = setup()
+    const two = setup({}, one)
+    const phone = await signedIn(one.manager)
+    const laptop = await signedIn(two.manager)
+    await visit(one.manager, phone, (x) => x.update((d) => void (d.count = 1)))
+    await visit(two.manager, laptop, (x) => x.logoutEverywhere())
+    one.clock.advanceMs(1000)
+    assert.equal((await visit(one.manager, phone)).session.userId, null)
+  })
+
+  it('a write that finishes after this process revoked its session does not vouch for it', async () => {
+    const clock = fakeClock(Date.UTC(2026, 0, 1))
+    const inner = createMemoryStore({ clock })
+    let hold: Promise<void> | null = null
+    let release = () => {}
+    const store: Store = {
+      refreshTokens: inner.refreshTokens,
+      sessions: {
+        ...inner.sessions,
+        // Written at once, answered late: the revocation below lands in between.
+        async replace(record, expectedVersion) {
+          const ok = await inner.sessions.replace(record, expectedVersion)
+          if (hold !== null) await hold
+          return ok
+        },
+      },
+    }
+    const s = setup({}, { store, clock, keys: testKeys() })
+    const jar = await signedIn(s.manager)
+    const other = await signedIn(s.manager)
+    hold = new Promise((resolve) => (release = resolve))
+    const writing = visit(s.manager, jar, (x) => x.update((d) => void (d.count = 1)))
+    await new Promise((resolve) => setImmediate(resolve))
+    await visit(s.manager, other, (x) => x.logoutEverywhere())
+    release()
+    await writing
+    assert.equal(claimsOf(jar).data && (claimsOf(jar).data as TestData).count, 1)
+    assert.equal((await visit(s.manager, jar)).session.userId, null)
+  })
+
   it('with the revocation check off, a revoked access token lives until it expires, and no longer', async () => {
     const s = setup({ revocationCheck: false })
     const laptop = await signedIn(s.manager)
