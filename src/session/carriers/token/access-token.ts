@@ -7,7 +7,7 @@ import { isTesseraError, TesseraError, type TesseraErrorCode } from '../../../er
 import { deepFreeze } from '../../../jwt/memo.js'
 import { createCompactSigner, type JwtClaims } from '../../../jwt/sign.js'
 import { integerOption, stringOption } from '../../../options.js'
-import { verifyJwt } from '../../../jwt/verify.js'
+import { createJwtVerifier } from '../../../jwt/verify.js'
 import type { SessionRecord } from '../../../stores/store.js'
 import { recordCounters, recordFromParts } from '../../record-codec.js'
 import { createVerifiedCache } from '../../verified-cache.js'
@@ -75,6 +75,14 @@ export function createAccessTokens(
 
   const verified = createVerifiedCache<{ record: SessionRecord; exp: number }>()
   const signer = createCompactSigner(keyring, { typ: TYP })
+  const verifyToken = createJwtVerifier(keyring, {
+    issuer,
+    audience,
+    typ: TYP,
+    requiredClaims: REQUIRED,
+    maxTokenBytes: MAX_TOKEN_BYTES,
+    clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+  })
   // The claims every token carries, as JSON text once: `{"iss":…,"aud":…`.
   const fixedClaims = `{"iss":${JSON.stringify(issuer)},"aud":${JSON.stringify(audience)}`
 
@@ -131,15 +139,7 @@ export function createAccessTokens(
       }
       let claims: JwtClaims
       try {
-        claims = verifyJwt(token, keyring, {
-          issuer,
-          audience,
-          typ: TYP,
-          requiredClaims: REQUIRED,
-          maxTokenBytes: MAX_TOKEN_BYTES,
-          clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
-          now: new Date(now),
-        }).payload
+        claims = verifyToken(token, now).payload
       } catch (err) {
         return { record: null, reason: isTesseraError(err) ? err.code : 'ERR_TOKEN_MALFORMED' }
       }
