@@ -8,13 +8,17 @@
 import { randomBytes } from 'node:crypto'
 import { createKeyring } from '../src/crypto/keyring.js'
 import type { CarrierRequest } from '../src/session/carrier.js'
+import { createAccessTokens } from '../src/session/carriers/token/access-token.js'
 import { createTokenCarrier } from '../src/session/carriers/token/token-carrier.js'
 import type { SessionRecord } from '../src/stores/store.js'
 import { createMemoryStore } from '../src/stores/memory.js'
 
 const ROUNDS = Number(process.argv[2] ?? 5)
 const REQUESTS = Number(process.argv[3] ?? 50_000)
+const ONLY = process.argv[4]
+const WARMUP = Number(process.argv[5] ?? REQUESTS / 5)
 const keys = createKeyring([{ id: 'bench', key: randomBytes(32) }])
+const jwtKeys = createKeyring([{ id: 'jwt', key: randomBytes(32), alg: 'HS256' }])
 const cookie = {
   name: 'tessera',
   secure: false as const,
@@ -85,41 +89,67 @@ async function read(): Promise<Case> {
   }
 }
 
-/** A token signed by another carrier (another process, same keys): never in this one's caches. */
-async function foreign(): Promise<Case> {
-  const store = createMemoryStore()
-  const other = carrier(store)
-  const c = carrier(store)
-  const tokens: string[] = []
-  let jar = await signedIn(other)
-  for (let i = 0; i < 4096; i++) {
-    const now = Date.now()
-    const req = request(jar)
-    const record = other.loadNow!(req, now)!.record as SessionRecord
-    const next = { ...record, version: record.version + 1, lastSeenAt: now }
-    jar = cookieOf(other.replaceNow!(next, record.version, req)!.setCookies)
-    tokens.push(
-      jar.slice(jar.indexOf('=') + 1, jar.indexOf(';') === -1 ? undefined : jar.indexOf(';')),
-    )
-  }
+/** Access tokens signed elsewhere (another process, same keys): never in this verifier's caches. */
+function foreignTokens(): string[] {
+  const signer = createAccessTokens(jwtKeys, {})
+  const now = Date.now()
+  return Array.from({ length: 8192 }, (_, i) =>
+    signer.sign(
+      {
+        idHash: 'h'.repeat(43),
+        userId: 'alice',
+        data: { username: 'alice', count: i },
+        version: i + 1,
+        createdAt: now,
+        authenticatedAt: now,
+        lastSeenAt: now,
+        expiresAt: now + 1_800_000,
+        meta: {},
+      },
+      now,
+    ),
+  )
+}
+
+async function verify(): Promise<Case> {
+  const tokens = foreignTokens()
+  let verifier = createAccessTokens(jwtKeys, {})
   let k = 0
   return (n) => {
     for (let i = 0; i < n; i++) {
-      const token = tokens[k++ & 4095]!
-      // Only the access token, so no refresh. The last token's version is the stored one.
-      if (c.loadNow!(request(`tessera=${token}`), Date.now())?.record == null) {
-        throw new Error('refused')
-      }
+      // A fresh verifier every 8192 tokens, so that none is answered from its cache.
+      if ((k & 8191) === 0) verifier = createAccessTokens(jwtKeys, {})
+      if (verifier.verify(tokens[k++ & 8191]!, Date.now()).record === null) throw new Error('x')
     }
   }
 }
 
-const cases: [string, Case][] = [
-  ['counter: loadNow + replaceNow', await counter()],
-  ['read: loadNow of one token', await read()],
-  ['foreign: load of tokens signed elsewhere', await foreign()],
+async function fastJwt(): Promise<Case> {
+  const tokens = foreignTokens()
+  const { createVerifier } = (await import('fast-jwt')) as unknown as {
+    createVerifier(o: object): (t: string) => unknown
+  }
+  const verifier = createVerifier({
+    key: jwtKeys.primary.secret,
+    algorithms: ['HS256'],
+    cache: false,
+  })
+  let k = 0
+  return (n) => {
+    for (let i = 0; i < n; i++) verifier(tokens[k++ & 8191]!)
+  }
+}
+
+const all: [string, () => Promise<Case>][] = [
+  ['counter', counter],
+  ['read', read],
+  ['verify', verify],
+  ['fast-jwt', fastJwt],
 ]
-for (const [, run] of cases) run(REQUESTS / 5) // warm-up
+const cases: [string, Case][] = []
+for (const [name, make] of all)
+  if (ONLY === undefined || ONLY === name) cases.push([name, await make()])
+for (const [, run] of cases) run(WARMUP)
 const times = new Map<string, number[]>(cases.map(([name]) => [name, []]))
 for (let r = 0; r < ROUNDS; r++) {
   for (const [name, run] of cases) {
