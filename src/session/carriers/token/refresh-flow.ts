@@ -22,8 +22,8 @@ export interface RefreshFlowOptions {
   readonly graceSeconds: number
   /** From `refreshSuccessorKey`: every use of a token inside the grace window gets one successor. */
   readonly successorKey: SuccessorKey
-  /** Forgets a session's entry in the carrier's revocation cache (null: checks are off). */
-  readonly live: Pick<RevocationCache<SessionRecord | null>, 'invalidate'> | null
+  /** The carrier's revocation cache, or null when revocation checks are off. */
+  readonly live: RevocationCache<SessionRecord | null> | null
   readonly onRefreshReuse?: ((reuse: RefreshReuse) => void) | undefined
 }
 

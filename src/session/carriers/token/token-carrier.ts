@@ -249,33 +249,13 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     return stored
   }
 
-  // Every revocation this process makes, counted: a write that finds the count moved while it
-  // awaited the store does not vouch for the session in the cache (it may have been revoked).
-  let revocations = 0
-  function revoked(idHash: string): void {
-    revocations++
-    live?.invalidate(idHash)
-  }
-
-  /**
-   * After a write of `record` begun at `at`: the store holds what the new access token carries
-   * (`carried`), so the next request's revocation check needs no store read; a revocation
-   * anywhere still shows within a second of `at`, as after a read begun then. A lost version
-   * check (or no `carried`) says nothing of the store: its entry is forgotten.
-   */
-  function wrote(idHash: string, carried: SessionRecord | null, at: number): void {
-    if (live === null) return
-    if (carried !== null) live.remember(idHash, carried, at)
-    else live.invalidate(idHash)
-  }
-
   const family = createRefreshFlow({
     store,
     storeCall,
     absoluteMs,
     graceSeconds,
     successorKey: refreshSuccessorKey(options.keys),
-    live: live === null ? null : { invalidate: revoked },
+    live,
     onRefreshReuse: options.onRefreshReuse,
   })
 
@@ -331,12 +311,10 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       syncOf(store.sessions.replace) !== undefined && syncOf(store.sessions.touch) !== undefined,
 
     replaceNow(record, expectedVersion, request) {
-      const at = now()
-      const signed = tokens.issue(record, at) // refuses oversized data before any write
-      const written = issue(record, request, undefined, at, signed.token)
+      const written = issue(record, request) // refuses oversized data before any write
       const replace = syncOf(store.sessions.replace)!
       const ok = answerNow('replace', () => replace(record, expectedVersion))
-      wrote(record.idHash, ok ? signed.record : null, at)
+      live?.invalidate(record.idHash)
       return ok ? written : null
     },
 
@@ -350,21 +328,15 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     async create(draft, request) {
       const record: SessionRecord = { ...draft, idHash: sha256(randomId()) }
       const at = now()
-      const signed = tokens.issue(record, at) // refuses oversized data before any write
-      const before = revocations
+      const access = tokens.sign(record, at) // refuses oversized data before any write
       await storeCall('create', store.sessions.create(record))
-      const refresh = await family.start(record)
-      wrote(record.idHash, revocations === before ? signed.record : null, at)
-      return issue(record, request, refresh, at, signed.token)
+      return issue(record, request, await family.start(record), at, access)
     },
 
     async replace(record, expectedVersion, request) {
-      const at = now()
-      const signed = tokens.issue(record, at) // refuses oversized data before any write
-      const written = issue(record, request, undefined, at, signed.token)
-      const before = revocations
+      const written = issue(record, request) // refuses oversized data before any write
       const ok = await storeCall('replace', store.sessions.replace(record, expectedVersion))
-      wrote(record.idHash, ok && revocations === before ? signed.record : null, at)
+      live?.invalidate(record.idHash)
       return ok ? written : null
     },
 
@@ -382,7 +354,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
     async destroy(idHash, request) {
       await storeCall('delete', store.sessions.delete(idHash))
       await storeCall('revokeFamily', store.refreshTokens.revokeFamily(idHash, now()))
-      revoked(idHash)
+      live?.invalidate(idHash)
       return clear(request)
     },
 
@@ -406,7 +378,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
       for (const r of records) {
         if (r.idHash === exceptIdHash) continue
         await storeCall('revokeFamily', store.refreshTokens.revokeFamily(r.idHash, at))
-        revoked(r.idHash)
+        live?.invalidate(r.idHash)
       }
       return count
     },
