@@ -8,6 +8,8 @@ import {
   type SignBytes,
   type VerifyEncoded,
 } from '../crypto/signature.js'
+import { encodeBase64url } from '../crypto/base64url.js'
+import { hmacBase64url, type HmacHash } from '../crypto/hmac.js'
 import { TesseraError } from '../errors.js'
 
 /** What an algorithm needs from node:crypto and from its key. */
@@ -62,6 +64,8 @@ export { JWS_ALGORITHMS }
 
 interface KeyFunctions {
   sign: SignBytes | null
+  /** The signature as base64url text (a JWS signature segment); null for a public key. */
+  signEncoded: ((data: string) => string) | null
   verify: VerifyEncoded
 }
 
@@ -82,16 +86,21 @@ function prepare(entry: KeyEntry): KeyFunctions {
   if (scheme === 'hmac') {
     // A KeyObject spares createHmac from importing the raw bytes on every call.
     const secret = secretKeyObject(entry.secret as Buffer)
+    const h = hash as HmacHash
     fns = {
       sign: createSigner(scheme, hash, secret),
+      // The tag straight to base64url: no digest Buffer, no second encoding pass.
+      signEncoded: (data) => hmacBase64url(h, secret, data),
       verify: createVerifier(scheme, hash, secret, ALGORITHMS[alg].signatureBytes),
     }
   } else {
     const publicKey = entry.publicKey!
     const bits = publicKey.asymmetricKeyDetails?.modulusLength
     const length = bits === undefined ? ALGORITHMS[alg].signatureBytes : Math.ceil(bits / 8)
+    const sign = entry.privateKey === null ? null : createSigner(scheme, hash, entry.privateKey)
     fns = {
-      sign: entry.privateKey === null ? null : createSigner(scheme, hash, entry.privateKey),
+      sign,
+      signEncoded: sign === null ? null : (data) => encodeBase64url(sign(data)),
       verify: createVerifier(scheme, hash, publicKey, length),
     }
   }
@@ -109,6 +118,22 @@ export function signWithKey(entry: KeyEntry, data: string | Uint8Array): Buffer 
     )
   }
   return sign(data)
+}
+
+/**
+ * The signing function of `entry` under its own algorithm, giving the signature as base64url
+ * text (the JWS signature segment), for a caller that signs many times with one key. Throws
+ * ERR_KEY_INVALID for a public key.
+ */
+export function encodedSignerOf(entry: KeyEntry): (data: string) => string {
+  const { signEncoded } = prepare(entry)
+  if (signEncoded === null) {
+    throw new TesseraError(
+      'ERR_KEY_INVALID',
+      `key "${entry.id}" is a public key; signing needs the private key`,
+    )
+  }
+  return signEncoded
 }
 
 /**

@@ -46,40 +46,65 @@ function oneOf(expected: string | readonly string[]): readonly string[] {
  * ERR_JWT_CLAIM_INVALID; a claim the options do not mention is not read.
  */
 export function checkClaims(claims: JwtClaims, header: JwsHeader, options: ClaimsOptions): void {
+  const check = claimsChecker(options)
+  const now = (options.now === undefined ? Date.now() : options.now.getTime()) / 1000
+  if (!Number.isFinite(now))
+    throw new TesseraError('ERR_CONFIG_INVALID', 'now must be a valid Date')
+  check(claims, header, now)
+}
+
+/** The checks of `checkClaims` with their options read once; `now` in seconds (`options.now` unused). */
+export type ClaimsChecker = (claims: JwtClaims, header: JwsHeader, now: number) => void
+
+/**
+ * `checkClaims` prepared for many tokens: the options are checked and read once (for a caller
+ * that verifies every request's token with the same options). Throws ERR_CONFIG_INVALID for an
+ * option out of range.
+ */
+export function claimsChecker(options: ClaimsOptions): ClaimsChecker {
   const tolerance = options.clockToleranceSeconds ?? 0
   if (!(tolerance >= 0 && tolerance <= 86_400)) {
     invalidOption('clockToleranceSeconds', 'a number from 0 to 86400', tolerance)
   }
-  const now = (options.now === undefined ? Date.now() : options.now.getTime()) / 1000
-  if (!Number.isFinite(now))
-    throw new TesseraError('ERR_CONFIG_INVALID', 'now must be a valid Date')
-  checkDates(claims, now, tolerance, options)
-  if (options.issuer !== undefined) {
-    if (typeof claims.iss !== 'string' || !oneOf(options.issuer).includes(claims.iss)) {
-      throw invalid('JWT iss is missing or not an accepted issuer')
+  const issuers = options.issuer === undefined ? undefined : oneOf(options.issuer)
+  const audiences = options.audience === undefined ? undefined : oneOf(options.audience)
+  const { subject, requiredClaims } = options
+  const typ = options.typ === undefined ? undefined : normalizeTyp(options.typ)
+  return (claims, header, now) => {
+    checkDates(claims, now, tolerance, options)
+    if (issuers !== undefined) {
+      if (typeof claims.iss !== 'string' || !issuers.includes(claims.iss)) {
+        throw invalid('JWT iss is missing or not an accepted issuer')
+      }
     }
-  }
-  if (options.audience !== undefined) {
-    const aud = claims.aud
-    const given = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? (aud as unknown[]) : []
-    const accepted = oneOf(options.audience)
-    if (!given.some((a) => typeof a === 'string' && accepted.includes(a))) {
-      throw invalid('JWT aud is missing or names no accepted audience')
+    if (audiences !== undefined) {
+      const aud = claims.aud
+      if (typeof aud === 'string' ? !audiences.includes(aud) : !someAccepted(aud, audiences)) {
+        throw invalid('JWT aud is missing or names no accepted audience')
+      }
     }
-  }
-  if (options.subject !== undefined && claims.sub !== options.subject) {
-    throw invalid('JWT sub is missing or not the expected subject')
-  }
-  if (options.typ !== undefined && normalizeTyp(header.typ) !== normalizeTyp(options.typ)) {
-    throw invalid('JWS typ is missing or not the expected type')
-  }
-  if (options.requiredClaims !== undefined) {
-    for (const name of options.requiredClaims) {
-      if (claims[name] === undefined || !Object.hasOwn(claims, name)) {
-        throw invalid(`JWT claim ${name} is required`)
+    if (subject !== undefined && claims.sub !== subject) {
+      throw invalid('JWT sub is missing or not the expected subject')
+    }
+    if (typ !== undefined && normalizeTyp(header.typ) !== typ) {
+      throw invalid('JWS typ is missing or not the expected type')
+    }
+    if (requiredClaims !== undefined) {
+      for (const name of requiredClaims) {
+        if (claims[name] === undefined || !Object.hasOwn(claims, name)) {
+          throw invalid(`JWT claim ${name} is required`)
+        }
       }
     }
   }
+}
+
+/** True when `aud`, an array, holds a string among `accepted`. */
+function someAccepted(aud: unknown, accepted: readonly string[]): boolean {
+  return (
+    Array.isArray(aud) &&
+    (aud as unknown[]).some((a) => typeof a === 'string' && accepted.includes(a))
+  )
 }
 
 function checkDates(claims: JwtClaims, now: number, tolerance: number, options: ClaimsOptions) {

@@ -4,7 +4,7 @@ import { toKeyring } from '../crypto/keyring.js'
 import { TesseraError } from '../errors.js'
 import { invalidOption, rejectUnknown } from '../options.js'
 import { verifyWithKey } from './algorithms.js'
-import { checkClaims, type ClaimsOptions } from './claims.js'
+import { checkClaims, claimsChecker, type ClaimsOptions } from './claims.js'
 import { parseHeader, parsePayload, parseVerifiedClaims, type JwsHeader } from './header.js'
 import type { JwtClaims } from './sign.js'
 
@@ -79,18 +79,41 @@ export function verifyJws(token: string, keys: Keys, options: VerifyJwsOptions =
  */
 export function verifyJwt(token: string, keys: Keys, options: VerifyJwtOptions = {}): VerifiedJwt {
   rejectUnknown(options, VERIFY_JWT_OPTIONS, 'verifyJwt()')
-  const { header, key, payloadStart, payloadEnd } = verifySignature(
-    token,
-    keys,
-    options.maxTokenBytes,
-  )
+  const verified = verifiedClaims(token, keys, options.maxTokenBytes)
+  checkClaims(verified.payload, verified.header, options)
+  return verified
+}
+
+/**
+ * `verifyJwt` with its options checked and read once (internal: the token carrier verifies
+ * every request's access token with the same keyring and checks). The returned function takes
+ * the current time in epoch ms and throws what `verifyJwt` throws.
+ */
+export function createJwtVerifier(
+  keys: Keys,
+  options: Omit<VerifyJwtOptions, 'now'>,
+): (token: string, nowMs: number) => VerifiedJwt {
+  rejectUnknown(options, VERIFY_JWT_OPTIONS, 'createJwtVerifier()')
+  const keyring = toKeyring(keys)
+  const check = claimsChecker(options)
+  const { maxTokenBytes } = options
+  return (token, nowMs) => {
+    const verified = verifiedClaims(token, keyring, maxTokenBytes)
+    if (!Number.isFinite(nowMs)) throw new TesseraError('ERR_CONFIG_INVALID', 'now must be finite')
+    check(verified.payload, verified.header, nowMs / 1000)
+    return verified
+  }
+}
+
+/** The signature checked, then the claims read: what both JWT verifiers share. */
+function verifiedClaims(token: string, keys: Keys, maxTokenBytes: number | undefined): VerifiedJwt {
+  const { header, key, payloadStart, payloadEnd } = verifySignature(token, keys, maxTokenBytes)
   // Only now, with the signature checked, is the payload decoded and read (or its claims, frozen,
   // taken from the last verifications of the same payload).
   const payload = parseVerifiedClaims(
     token.slice(payloadStart, payloadEnd),
     token.slice(payloadEnd + 1),
   ) as JwtClaims
-  checkClaims(payload, header, options)
   return { header, payload, key }
 }
 

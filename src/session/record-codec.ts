@@ -38,8 +38,14 @@ export function recordFromParts(
   if (typeof idHash !== 'string' || (userId !== null && typeof userId !== 'string')) return null
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return null
   if (!Array.isArray(counters) || (counters.length !== 5 && counters.length !== 6)) return null
-  const [version, createdAt, authenticatedAt, lastSeenAt, expiresAt, maxAgeSeconds] =
-    counters as unknown[]
+  // Read by index: destructuring an array goes through its iterator (this runs per request).
+  const c = counters as unknown[]
+  const version = c[0]
+  const createdAt = c[1]
+  const authenticatedAt = c[2]
+  const lastSeenAt = c[3]
+  const expiresAt = c[4]
+  const maxAgeSeconds = c[5]
   if (
     !isCount(version) ||
     !isCount(createdAt) ||

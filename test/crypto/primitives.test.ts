@@ -6,7 +6,7 @@ import { aeadOpen, aeadSeal, deriveKey } from '../../src/crypto/aead.js'
 import { decodeBase64url, encodeBase64url } from '../../src/crypto/base64url.js'
 import { safeEqual, safeEqualSameLength, sha256 } from '../../src/crypto/hash.js'
 import { hmac, hmacBase64url, hmacSha256 } from '../../src/crypto/hmac.js'
-import { randomId } from '../../src/crypto/random.js'
+import { randomId, uniqueId } from '../../src/crypto/random.js'
 import { isTesseraError } from '../../src/errors.js'
 
 describe('base64url', () => {
@@ -62,6 +62,23 @@ describe('randomId', () => {
       assert.match(id, /^[A-Za-z0-9_-]{43}$/)
       assert.equal(decodeBase64url(id)?.length, 32)
     }
+  })
+})
+
+describe('uniqueId', () => {
+  it('gives distinct base64url identifiers of the asked length, across refills of its pool', () => {
+    // 1,000 identifiers of 16 bytes draw the 4 KiB pool about four times.
+    const ids = new Set(Array.from({ length: 1000 }, () => uniqueId(16)))
+    assert.equal(ids.size, 1000)
+    for (const id of ids) {
+      assert.match(id, /^[A-Za-z0-9_-]{22}$/)
+      assert.equal(decodeBase64url(id)?.length, 16)
+    }
+    assert.match(uniqueId(64), /^[A-Za-z0-9_-]{86}$/)
+  })
+
+  it('refuses a length outside 1 to 64 bytes', () => {
+    for (const bytes of [0, 65, Number.NaN]) assert.throws(() => uniqueId(bytes), RangeError)
   })
 })
 

@@ -2,11 +2,12 @@
 // session record. `sid` is the record's key; everything derived from it (list handles, CSRF
 // tokens) is keyed, so reading it from the token grants nothing.
 import { toKeyring, type KeyEntry, type KeyInput, type Keyring } from '../../../crypto/keyring.js'
-import { randomId } from '../../../crypto/random.js'
+import { uniqueId } from '../../../crypto/random.js'
 import { isTesseraError, TesseraError, type TesseraErrorCode } from '../../../errors.js'
-import { signJwt, type JwtClaims } from '../../../jwt/sign.js'
+import { deepFreeze } from '../../../jwt/memo.js'
+import { createCompactSigner, type JwtClaims } from '../../../jwt/sign.js'
 import { integerOption, stringOption } from '../../../options.js'
-import { verifyJwt } from '../../../jwt/verify.js'
+import { createJwtVerifier } from '../../../jwt/verify.js'
 import type { SessionRecord } from '../../../stores/store.js'
 import { recordCounters, recordFromParts } from '../../record-codec.js'
 import { createVerifiedCache } from '../../verified-cache.js'
@@ -35,11 +36,19 @@ export interface AccessTokens {
   readonly lifetimeSeconds: number
   /** The access token for `record`, signed at `now` (epoch ms). */
   sign(record: SessionRecord, now: number): string
+  /** `sign`, with the record a verification of the token gives (null: none would). */
+  issue(record: SessionRecord, now: number): SignedAccessToken
   /** The record a genuine, unexpired access token carries, or the reason it was refused. */
   verify(
     token: string,
     now: number,
   ): { record: SessionRecord; reason: null } | { record: null; reason: TesseraErrorCode }
+}
+
+/** An access token and the record it carries, as `verify` will read it back (frozen data). */
+export interface SignedAccessToken {
+  readonly token: string
+  readonly record: SessionRecord | null
 }
 
 const TYP = 'at+jwt'
@@ -65,31 +74,59 @@ export function createAccessTokens(
   const audience = stringOption(options, 'audience', 'tessera')
 
   const verified = createVerifiedCache<{ record: SessionRecord; exp: number }>()
+  const signer = createCompactSigner(keyring, { typ: TYP })
+  const verifyToken = createJwtVerifier(keyring, {
+    issuer,
+    audience,
+    typ: TYP,
+    requiredClaims: REQUIRED,
+    maxTokenBytes: MAX_TOKEN_BYTES,
+    clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+  })
+  // The claims every token carries, as JSON text once: `{"iss":…,"aud":…`.
+  const fixedClaims = `{"iss":${JSON.stringify(issuer)},"aud":${JSON.stringify(audience)}`
+
+  function issue(record: SessionRecord, now: number): SignedAccessToken {
+    const data = JSON.stringify(record.data)
+    if (data.length * 3 > maxDataBytes && Buffer.byteLength(data) > maxDataBytes) {
+      throw new TesseraError(
+        'ERR_COOKIE_INVALID',
+        `session data is ${Buffer.byteLength(data)} bytes of JSON; the token carrier's access token carries at most maxDataBytes (${maxDataBytes})`,
+      )
+    }
+    const iat = Math.floor(now / 1000)
+    const exp = Math.min(iat + lifetime, Math.ceil(record.expiresAt / 1000))
+    if (!Number.isFinite(exp)) {
+      throw new TesseraError('ERR_CONFIG_INVALID', 'JWT claim exp must be a finite number')
+    }
+    const counters = recordCounters(record)
+    // The claims set as JSON text, written in one pass: what JSON.stringify makes of
+    // { iss, aud, sub?, sid, jti, iat, exp, ses, data } (a test holds them equal), without
+    // serialising the data a second time. iat and exp are integers; jti is base64url.
+    const payload =
+      fixedClaims +
+      (record.userId === null ? '' : `,"sub":${JSON.stringify(record.userId)}`) +
+      `,"sid":${JSON.stringify(record.idHash)},"jti":"${uniqueId(16)}","iat":${iat},"exp":${exp}` +
+      `,"ses":${JSON.stringify(counters)},"data":${data}}`
+    const token = signer(payload)
+    // What verifying this token will give, remembered now: the next request of this browser
+    // presents it, and a token this process signed needs no signature check to be believed.
+    // Built from the JSON text as the claims are, so it is what `verify` would return (frozen
+    // data, no reference to the caller's objects); its exp is still checked on every use.
+    const carried = recordFromParts(
+      record.idHash,
+      record.userId,
+      deepFreeze(JSON.parse(data) as unknown),
+      counters,
+    )
+    if (carried !== null) verified.set(token, { record: carried, exp })
+    return { token, record: carried }
+  }
 
   return {
     lifetimeSeconds: lifetime,
-    sign(record, now) {
-      const data = JSON.stringify(record.data)
-      if (Buffer.byteLength(data) > maxDataBytes) {
-        throw new TesseraError(
-          'ERR_COOKIE_INVALID',
-          `session data is ${Buffer.byteLength(data)} bytes of JSON; the token carrier's access token carries at most maxDataBytes (${maxDataBytes})`,
-        )
-      }
-      const iat = Math.floor(now / 1000)
-      const claims: JwtClaims = {
-        iss: issuer,
-        aud: audience,
-        ...(record.userId === null ? {} : { sub: record.userId }),
-        sid: record.idHash,
-        jti: randomId(16),
-        iat,
-        exp: Math.min(iat + lifetime, Math.ceil(record.expiresAt / 1000)),
-        ses: recordCounters(record),
-        data: record.data,
-      }
-      return signJwt(claims, keyring, { typ: TYP })
-    },
+    issue,
+    sign: (record, now) => issue(record, now).token,
 
     verify(token, now) {
       const known = verified.get(token)
@@ -102,15 +139,7 @@ export function createAccessTokens(
       }
       let claims: JwtClaims
       try {
-        claims = verifyJwt(token, keyring, {
-          issuer,
-          audience,
-          typ: TYP,
-          requiredClaims: REQUIRED,
-          maxTokenBytes: MAX_TOKEN_BYTES,
-          clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
-          now: new Date(now),
-        }).payload
+        claims = verifyToken(token, now).payload
       } catch (err) {
         return { record: null, reason: isTesseraError(err) ? err.code : 'ERR_TOKEN_MALFORMED' }
       }
