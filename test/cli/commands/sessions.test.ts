@@ -173,7 +173,11 @@ describe('tessera sessions argument parsing', () => {
       ['revoke', handle],
     )
     assert.deepEqual(dashedValuesAsPositionals(['revoke', '--', handle]), ['revoke', '--', handle])
-    assert.deepEqual(dashedValuesAsPositionals(['list', '--user', 'erin']), ['list', '--user', 'erin'])
+    assert.deepEqual(dashedValuesAsPositionals(['list', '--user', 'erin']), [
+      'list',
+      '--user',
+      'erin',
+    ])
     // Options, even unknown ones, stay options so that parseArgs names them.
     assert.deepEqual(dashedValuesAsPositionals(['list', '--user-name-of-someone', '--json']), [
       'list',

@@ -228,7 +228,7 @@ export function createTokenCarrier(options: TokenCarrierOptions): Carrier {
         setCookies: fromCookie ? issue(stored, request).setCookies : NO_COOKIES,
       }
     }
-    return { record, reason: null, setCookies: NO_COOKIES }
+    return { record: withDevice(record, stored), reason: null, setCookies: NO_COOKIES }
   }
 
   /** The access token the request presents: from the header or the cookie, null if duplicated. */
@@ -405,4 +405,14 @@ const API_CLIENT: CarrierRequest = {
 function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined) return undefined
   return BEARER.exec(header)?.[1]
+}
+
+/**
+ * The token's record with the device (ip, user agent) the store keeps for it: a token carries
+ * none, and the next write of this record would otherwise store it without one (list() shows it).
+ */
+function withDevice(record: SessionRecord, stored: SessionRecord): SessionRecord {
+  const meta = stored.meta
+  if (meta.ip === record.meta.ip && meta.userAgent === record.meta.userAgent) return record
+  return { ...record, meta }
 }

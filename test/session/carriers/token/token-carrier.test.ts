@@ -58,6 +58,24 @@ function claimsOf(jar: CookieJar): Record<string, unknown> {
 }
 
 describe('token carrier', () => {
+  it('keeps the device a session was signed in from (ip, user agent) through later writes', async () => {
+    // The access token carries no device; each write is built from the token's record, so the
+    // store's copy must lend it, or list() would lose it after the first update.
+    const s = setup()
+    const jar = cookieJar()
+    const device = { ip: '203.0.113.7', userAgent: 'Laptop Browser' }
+    await visit(s.manager, jar, (x) => x.login('alice'), device)
+    for (let i = 0; i < 3; i++) {
+      await visit(s.manager, jar, (x) => x.update((d) => void (d.count = i)), device)
+      s.clock.advanceMs(1500) // past the revocation cache: the store is read again
+    }
+    const { session } = await visit(s.manager, jar)
+    const [info] = await session.list()
+    assert.equal(info?.ip, device.ip)
+    assert.equal(info?.userAgent, device.userAgent)
+    assert.equal(session.data.count, 2)
+  })
+
   it('login sets an HttpOnly access-token cookie (a JWT with sub, sid, iat, exp, jti and the data) and a SameSite=Strict refresh cookie', async () => {
     const s = setup()
     const jar = cookieJar()
