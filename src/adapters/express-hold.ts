@@ -120,12 +120,21 @@ function heldEnd(res: Response, hold: Hold, args: unknown[]): void {
     hold.queue.push([hold.end, args])
   } else if (res.statusCode >= 500) {
     hold.session.discardPending() // an error response commits nothing the handler left half-done
-    hold.end.apply(res, args)
+    ended(res, hold, args)
   } else if (hold.session.needsCommit()) {
     commitThenRelease(res, hold, [hold.end, args])
   } else {
-    hold.end.apply(res, args)
+    ended(res, hold, args)
   }
+}
+
+/**
+ * Ends the response and forgets its hold at once: an entry left in the `WeakMap` until the
+ * response is collected is one more ephemeron for every young-generation collection to walk.
+ */
+function ended(res: Response, hold: Hold, args: unknown[]): void {
+  holds.delete(res)
+  hold.end.apply(res, args)
 }
 
 function commitThenRelease(res: Response, hold: Hold, first: Call): void {
@@ -146,7 +155,10 @@ function commitThenRelease(res: Response, hold: Hold, first: Call): void {
 function release(res: Response, hold: Hold): void {
   const queue = hold.queue ?? []
   hold.queue = null
-  for (const [fn, args] of queue) fn.apply(res, args)
+  for (const [fn, args] of queue) {
+    if (fn === hold.end) ended(res, hold, args)
+    else fn.apply(res, args)
+  }
 }
 
 function failed(res: Response, hold: Hold, err: unknown): void {
