@@ -116,43 +116,27 @@ function floorCookie(): number {
 const keys = [{ id: 'bench', key: randomBytes(32) }]
 // Renewal pushed past the run, as in the HTTP benchmarks of the cookie and token carriers.
 const quiet = { keys, touchIntervalSeconds: 3600, idleTimeoutSeconds: 7200 }
-const memory = () => createMemoryStore()
+// The session cases: each carrier (on the memory store, or none) with what its handler does.
+const carriers = {
+  server: ['server + memory', () => ({ carrier: 'server', store: createMemoryStore(), ...quiet })],
+  cookie: ['cookie (no store)', () => ({ carrier: 'cookie', ...quiet })],
+  token: ['token + memory', () => ({ carrier: 'token', store: createMemoryStore(), ...quiet })],
+} as const satisfies Record<string, readonly [string, () => SessionManagerOptions]>
+const works: Record<Work, string> = { read: 'read', update: 'update()', assign: 'data.count = …' }
+const sessionCases: [keyof typeof carriers, Work][] = [
+  ['server', 'read'],
+  ['server', 'update'],
+  ['server', 'assign'],
+  ['cookie', 'read'],
+  ['cookie', 'update'],
+  ['token', 'read'],
+  ['token', 'update'],
+]
 const cases: [id: string, title: string, run: () => Promise<number> | number][] = [
-  [
-    'server-read',
-    'server + memory, read',
-    () => perRequest({ carrier: 'server', store: memory(), ...quiet }, 'read'),
-  ],
-  [
-    'server-update',
-    'server + memory, update()',
-    () => perRequest({ carrier: 'server', store: memory(), ...quiet }, 'update'),
-  ],
-  [
-    'server-assign',
-    'server + memory, data.count = …',
-    () => perRequest({ carrier: 'server', store: memory(), ...quiet }, 'assign'),
-  ],
-  [
-    'cookie-read',
-    'cookie (no store), read',
-    () => perRequest({ carrier: 'cookie', ...quiet }, 'read'),
-  ],
-  [
-    'cookie-update',
-    'cookie (no store), update()',
-    () => perRequest({ carrier: 'cookie', ...quiet }, 'update'),
-  ],
-  [
-    'token-read',
-    'token + memory, read',
-    () => perRequest({ carrier: 'token', store: memory(), ...quiet }, 'read'),
-  ],
-  [
-    'token-update',
-    'token + memory, update()',
-    () => perRequest({ carrier: 'token', store: memory(), ...quiet }, 'update'),
-  ],
+  ...sessionCases.map(([carrier, work]): [string, string, () => Promise<number>] => {
+    const [title, options] = carriers[carrier]
+    return [`${carrier}-${work}`, `${title}, ${works[work]}`, () => perRequest(options(), work)]
+  }),
   ['floor-cookie', 'hand-written floor: sealed-cookie counter', floorCookie],
 ]
 const chosen = args.case?.split(',') ?? cases.map(([id]) => id)
