@@ -90,6 +90,11 @@ export interface OpenedSession<Data extends object> {
    * nothing when it is done already (a store that answers at once), else a promise.
    */
   finishNow(status: number): void | Promise<void>
+  /**
+   * `response` with the session's headers added (Fetch API: Hono, `web`); a copy when its headers
+   * are immutable (`Response.redirect`).
+   */
+  withHeaders(response: Response): Response
   /** Adds the session's headers through the framework's setters (cookies one by one). */
   applyTo(
     setHeader: (name: string, value: string) => void,
@@ -197,6 +202,7 @@ export class NodeRequestView extends HeaderView {
   readonly secure: boolean
   readonly #headers: IncomingHttpHeaders
   readonly #facts: NodeRequestFacts
+  #host: string | undefined | false
   constructor(
     headers: IncomingHttpHeaders,
     method: string,
@@ -207,6 +213,7 @@ export class NodeRequestView extends HeaderView {
     this.secure = secure
     this.#headers = headers
     this.#facts = facts
+    this.#host = false
   }
   protected header(name: string): string | undefined {
     return nodeHeader(this.#headers, name)
@@ -215,7 +222,10 @@ export class NodeRequestView extends HeaderView {
     return this.#facts.ip
   }
   get host(): string | undefined {
-    return this.#facts.host
+    // Read for the plain-HTTP check and the cookie's name: the framework's getter walks its proxy
+    // settings each time, so the first answer is kept.
+    if (this.#host === false) this.#host = this.#facts.host
+    return this.#host
   }
 }
 
@@ -311,6 +321,24 @@ class OpenedRequest<Data extends object> implements ResponseSink, OpenedSession<
   presentError(err: unknown): unknown {
     return toHttpError(err)
   }
+  withHeaders(response: Response): Response {
+    // Nothing to add (an anonymous page) leaves `response.headers` unread: @hono/node-server
+    // builds them only when asked.
+    if (this.cookies.length === 0 && !this.#noStore && !this.#clearSiteData) return response
+    try {
+      this.#addTo(response.headers)
+      return response
+    } catch {
+      const copy = new Response(response.body, response) // immutable headers throw on the first change
+      this.#addTo(copy.headers)
+      return copy
+    }
+  }
+  #addTo(headers: Headers): void {
+    for (const cookie of this.cookies) headers.append('set-cookie', cookie)
+    if (this.#noStore) headers.set('Cache-Control', 'no-store')
+    if (this.#clearSiteData) headers.set('Clear-Site-Data', '"cookies"')
+  }
   /** Adds the kept headers through the framework's setters (cookies appended one by one). */
   applyTo(
     setHeader: (name: string, value: string) => void,
@@ -322,33 +350,17 @@ class OpenedRequest<Data extends object> implements ResponseSink, OpenedSession<
   }
 }
 
-/** `response` with the sink's headers; a copy when its headers are immutable (`Response.redirect`). */
-export function withSessionHeaders(
-  response: Response,
-  sink: Pick<OpenedSession<object>, 'applyTo'>,
-): Response {
-  const apply = (headers: Headers): void =>
-    sink.applyTo(
-      (name, value) => headers.set(name, value),
-      (value) => headers.append('set-cookie', value),
-    )
-  try {
-    apply(response.headers)
-    return response
-  } catch {
-    const copy = new Response(response.body, response) // immutable headers throw on the first change
-    apply(copy.headers)
-    return copy
-  }
-}
-
 // Reading the session where tessera's middleware has not run (it was mounted after the route).
 // The framework's shared request (Express) or context (Koa) prototype gets a `session` accessor
-// once. Assigning the session (the middleware does) makes an own property as before, so the
-// accessor is reached only when nothing was assigned. It then throws ERR_SESSION_NOT_MOUNTED when
-// the request's app mounts a tessera middleware (mounted too late for this route), and reads
-// `undefined` as before otherwise: an app of the same process without tessera sees no change.
+// once, which keeps each request's session in a symbol-keyed own slot: assigning the session (the
+// middleware does) is a plain property store, not a per-request `defineProperty`. Reading it
+// where nothing was assigned throws ERR_SESSION_NOT_MOUNTED when the request's app mounts a
+// tessera middleware (mounted too late for this route), and reads `undefined` as before
+// otherwise: an app of the same process without tessera sees no change.
 const MIDDLEWARES = new WeakSet<object>()
+
+/** Where the `session` accessor keeps a request's session (set by the middleware or a handler). */
+const SESSION_SLOT = Symbol('tessera.session')
 
 // Sessions opened on first read: a request without credentials whose route never reads the
 // session costs one WeakMap entry, not a session, a view of its headers and a new property.
@@ -364,13 +376,15 @@ export function deferSession(self: object, open: () => unknown): void {
 
 /** True when the session middleware ran for `self`: its session is there or will open when read. */
 export function hasSession(self: object): boolean {
-  return Object.hasOwn(self, 'session') || DEFERRED.has(self)
+  return (self as Slotted)[SESSION_SLOT] !== undefined || DEFERRED.has(self)
 }
 
 /** True for a middleware a tessera `session()` returned. */
 export function isSessionMiddleware(value: object): boolean {
   return MIDDLEWARES.has(value)
 }
+
+type Slotted = { [SESSION_SLOT]?: unknown }
 
 /**
  * Records `middleware` as tessera's, and installs (once per prototype) the accessor that throws
@@ -387,29 +401,19 @@ export function guardSessionReads(
   Object.defineProperty(proto, 'session', {
     configurable: true,
     enumerable: false,
-    get(this: object): unknown {
+    get(this: Slotted): unknown {
+      const value = this[SESSION_SLOT]
+      if (value !== undefined) return value
       const open = DEFERRED.get(this)
       if (open !== undefined) {
         DEFERRED.delete(this)
-        const value = open()
-        Object.defineProperty(this, 'session', {
-          value,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        })
-        return value
+        return (this[SESSION_SLOT] = open())
       }
       if (mountedLate(this)) throw new TesseraError('ERR_SESSION_NOT_MOUNTED', message)
       return undefined
     },
-    set(this: object, value: unknown) {
-      Object.defineProperty(this, 'session', {
-        value,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      })
+    set(this: Slotted, value: unknown) {
+      this[SESSION_SLOT] = value
     },
   })
 }

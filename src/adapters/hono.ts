@@ -9,7 +9,6 @@ import {
   adapterCaller,
   createAdapterSessions,
   FetchRequestView,
-  withSessionHeaders,
   type OpenedSession,
   type SessionOptions,
   type SessionsApi,
@@ -87,7 +86,7 @@ export function session<Data extends object = SessionData>(
       throw honoError(err)
     }
     // Assigning `c.res` makes Hono re-wrap the body as a stream: only for a copy (immutable headers).
-    const res = withSessionHeaders(c.res, opened)
+    const res = opened.withHeaders(c.res)
     if (res !== c.res) c.res = res
   }
   return Object.assign(middleware, { refresh: sessions.refresh, ready: sessions.ready })

@@ -7,7 +7,6 @@ import {
   adapterCaller,
   createAdapterSessions,
   FetchRequestView,
-  withSessionHeaders,
   type SessionOptions,
   type SessionsApi,
 } from './core.js'
@@ -86,7 +85,7 @@ export function createSessions<Data extends object = SessionData>(
           headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
         })
       }
-      return withSessionHeaders(response, opened)
+      return opened.withHeaders(response)
     },
   }
 }

@@ -1,6 +1,7 @@
 // Session data as JSON: copies, per-key change detection against what was stored, and the
 // per-key merge that lets two requests writing different keys both win.
 import { TesseraError } from '../errors.js'
+import { isPlain, setOwn } from '../stores/json-data.js'
 
 /** Session data: a JSON object. */
 export type Json = Record<string, unknown>
@@ -22,11 +23,6 @@ function copy(value: unknown): unknown {
     setOwn(out, key, v)
   }
   return out
-}
-
-function isPlain(value: object): boolean {
-  const proto = Object.getPrototypeOf(value) as unknown
-  return proto === Object.prototype || proto === null
 }
 
 /** True when `a` and `b` serialise to the same JSON (up to key order), without serialising. */
@@ -74,20 +70,6 @@ export function pick(data: Json, keys: readonly string[]): Json {
   const out: Json = {}
   for (const key of keys) if (Object.hasOwn(data, key)) setOwn(out, key, data[key])
   return out
-}
-
-/** Sets an own property even for `__proto__`, which plain assignment would treat as the prototype. */
-export function setOwn(target: Json, key: string, value: unknown): void {
-  // Plain assignment (several times cheaper) makes an own data property for every other key of
-  // a plain object; only `__proto__` has a setter on Object.prototype.
-  if (key !== '__proto__') target[key] = value
-  else
-    Object.defineProperty(target, key, {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    })
 }
 
 /** Makes `target` hold exactly `source`'s keys, so references the handler kept stay current. */

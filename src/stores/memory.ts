@@ -12,6 +12,9 @@ import {
   withLifetime,
 } from './store.js'
 import { withSync } from './sync.js'
+import { jsonClone, type JsonObject } from './json-data.js'
+
+const EMPTY: JsonObject = Object.freeze({}) as JsonObject
 
 /** Options of `createMemoryStore`. */
 export interface MemoryStoreOptions {
@@ -30,11 +33,12 @@ export interface MemoryStoreOptions {
   readonly clock?: Clock
 }
 
-// One stored session, kept small: the key holds the id hash and `data` stays a JSON string, which
-// is both the cheapest way to hold it and a copy nobody else can reach.
+// One stored session, kept small: the key holds the id hash, and `data` is a private copy with
+// JSON's semantics (what a JSON round trip would give), which nobody else can reach: a read
+// hands out a copy of it. Walking small data is cheaper than serialising and parsing it.
 class SessionEntry {
   userId: string | null
-  json: string
+  data: JsonObject
   version: number
   createdAt: number
   authenticatedAt: number | null
@@ -46,7 +50,7 @@ class SessionEntry {
 
   constructor(r: SessionRecord) {
     this.userId = r.userId
-    this.json = ''
+    this.data = EMPTY
     this.version = 0
     this.createdAt = 0
     this.authenticatedAt = null
@@ -60,7 +64,7 @@ class SessionEntry {
 
   /** Takes every field of `r` but the user, which indexes the entry and must not change here. */
   assign(r: SessionRecord): void {
-    this.json = JSON.stringify(r.data)
+    this.data = jsonClone(r.data)
     this.version = r.version
     this.createdAt = r.createdAt
     this.authenticatedAt = r.authenticatedAt
@@ -78,7 +82,7 @@ class SessionEntry {
     const record = {
       idHash,
       userId: this.userId,
-      data: JSON.parse(this.json) as Record<string, unknown>,
+      data: jsonClone(this.data),
       version: this.version,
       createdAt: this.createdAt,
       authenticatedAt: this.authenticatedAt,
