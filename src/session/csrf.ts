@@ -47,7 +47,8 @@ export function checkCsrf(
   request: CsrfRequest,
   allowedOrigins: readonly string[] = [],
 ): CsrfDecision {
-  if (SAFE_METHODS.has(request.method.toUpperCase())) return ALLOWED
+  const method = request.method
+  if (method === 'GET' || SAFE_METHODS.has(method.toUpperCase())) return ALLOWED
   const site = request.secFetchSite
   if (site !== undefined) {
     if (site === 'same-origin' || site === 'none') return ALLOWED

@@ -190,25 +190,7 @@ export class Session<Data extends object = SessionData>
    * (A change deep inside a value is checked when it is written.)
    */
   #checkedView(working: Json): Json {
-    const check = (target: Json, key: string | symbol, value: unknown) => {
-      if (typeof key !== 'string') return
-      try {
-        checkDataValue(key, value)
-        this.#ctx.carrier.checkData?.({ ...target, [key]: value }, key)
-      } catch (err) {
-        throw this.#sink.presentError(err) // as the public methods do: a status, a generic text
-      }
-    }
-    return new Proxy(working, {
-      set(target, key, value) {
-        check(target, key, value)
-        return Reflect.set(target, key, value)
-      },
-      defineProperty(target, key, descriptor) {
-        if ('value' in descriptor) check(target, key, descriptor.value)
-        return Reflect.defineProperty(target, key, descriptor)
-      },
-    })
+    return new Proxy(working, new CheckedAssignments(this.#ctx.carrier, this.#sink))
   }
 
   /** Checks every key of `data` as an assignment would. */
@@ -696,4 +678,35 @@ function meta(request: CarrierRequest): SessionRecord['meta'] {
   if (request.ip !== undefined) out.ip = request.ip
   if (request.userAgent !== undefined) out.userAgent = request.userAgent.slice(0, 256)
   return out
+}
+
+/**
+ * The handler of the data proxy (one object per session, no closures): checks a top-level
+ * assignment as it happens, and presents a refusal as the public methods do (a status, a generic
+ * text).
+ */
+class CheckedAssignments implements ProxyHandler<Json> {
+  readonly #carrier: Carrier
+  readonly #sink: ResponseSink
+  constructor(carrier: Carrier, sink: ResponseSink) {
+    this.#carrier = carrier
+    this.#sink = sink
+  }
+  set(target: Json, key: string | symbol, value: unknown): boolean {
+    this.#check(target, key, value)
+    return Reflect.set(target, key, value)
+  }
+  defineProperty(target: Json, key: string | symbol, descriptor: PropertyDescriptor): boolean {
+    if ('value' in descriptor) this.#check(target, key, descriptor.value)
+    return Reflect.defineProperty(target, key, descriptor)
+  }
+  #check(target: Json, key: string | symbol, value: unknown): void {
+    if (typeof key !== 'string') return
+    try {
+      checkDataValue(key, value)
+      this.#carrier.checkData?.({ ...target, [key]: value }, key)
+    } catch (err) {
+      throw this.#sink.presentError(err)
+    }
+  }
 }
