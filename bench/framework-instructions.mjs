@@ -2,10 +2,13 @@
 // per request, counted by valgrind's callgrind, of one server of `npm run bench:frameworks`
 // (bench/framework-server.mjs) serving GET /profile with a visit counter to 10 signed-in users, one
 // request at a time. The machine's load does not move this count (req/s moves by 2× here), so it
-// compares tessera with the framework's floor and bare server between runs. Main thread only
-// (JavaScript, inline caches, the scavenger's main-thread part): V8's background compiler and
-// concurrent marking move with JIT timing. Build first (`npm run build`).
-//   node bench/framework-instructions.mjs hono tessera,floor,bare 3000 600
+// compares tessera with the framework's floor and bare server between runs. Prints all threads
+// and the main thread (JavaScript, inline caches, the scavenger's main-thread part).
+// SINGLE=1 runs the server with V8's --single-threaded: compilation and garbage collection then
+// happen on the main thread too, so the count holds all of a request's work, and repeats within
+// about 1 % (with background threads, the compiler's share moves with JIT timing between runs).
+// Build first (`npm run build`).
+//   SINGLE=1 node bench/framework-instructions.mjs hono tessera,floor,bare 4000 500
 //   KEEP=1 keeps the callgrind files for `callgrind_annotate --inclusive=no`.
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
