@@ -8,7 +8,9 @@
 // happen on the main thread too, so the count holds all of a request's work, and repeats within
 // about 1 % (with background threads, the compiler's share moves with JIT timing between runs).
 // Build first (`npm run build`).
-//   SINGLE=1 node bench/framework-instructions.mjs hono tessera,floor,bare 4000 500
+//   SINGLE=1 node bench/framework-instructions.mjs hono tessera,floor,bare 10000 1000
+// Under valgrind, V8 is still compiling after a few thousand requests: counts after 4,000 warm-up
+// requests run 7–30 % above those after 10,000 (the default), the more so for the larger app.
 //   KEEP=1 keeps the callgrind files for `callgrind_annotate --inclusive=no`.
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -18,8 +20,8 @@ import path from 'node:path'
 
 const [framework = 'hono', variantList = 'tessera,floor,bare', warmupArg, requestsArg] =
   process.argv.slice(2)
-const WARMUP = Math.min(100_000, Number(warmupArg ?? 3000))
-const REQUESTS = Math.min(100_000, Number(requestsArg ?? 600))
+const WARMUP = Math.min(100_000, Number(warmupArg ?? 10_000))
+const REQUESTS = Math.min(100_000, Number(requestsArg ?? 1000))
 const USERS = 10
 const serverFile = new URL('./framework-server.mjs', import.meta.url).pathname
 

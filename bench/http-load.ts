@@ -175,9 +175,11 @@ export async function start(
   namespace: string,
   /** A command the server runs under (e.g. valgrind and its options), or none. */
   wrapper: readonly string[] = [],
+  /** Options for node itself (e.g. `--single-threaded`). */
+  nodeFlags: readonly string[] = [],
 ): Promise<Server> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-http-'))
-  const command = [...wrapper, process.execPath, SERVER, app, dir, namespace]
+  const command = [...wrapper, process.execPath, ...nodeFlags, SERVER, app, dir, namespace]
   const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })

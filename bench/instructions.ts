@@ -9,6 +9,8 @@
 //        [--threads] (also counts the main thread alone: JavaScript, inline caches, the
 //                     scavenger's main-thread part; without V8's background compiler and
 //                     concurrent marking, whose share moves with JIT timing between runs)
+//        [--single]  (runs the server with V8's --single-threaded: compiling and collecting
+//                     happen on the main thread, so the count holds all of a request's work)
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
     browsers: { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false },
     threads: { type: 'boolean', default: false },
+    single: { type: 'boolean', default: false },
   },
 })
 const chosen = ROWS.find((r) => r.id === args.row)
@@ -88,14 +91,19 @@ let shared: CookieJar[] | undefined
 for (const app of apps) {
   const file = path.join(tmpdir(), `tessera-callgrind-${app}-${process.pid}.out`)
   const namespace = await newNamespace(row)
-  const server = await start(app, namespace, [
-    'valgrind',
-    '-q',
-    '--tool=callgrind',
-    '--instr-atstart=no',
-    ...(args.threads ? ['--separate-threads=yes'] : []),
-    `--callgrind-out-file=${file}`,
-  ])
+  const server = await start(
+    app,
+    namespace,
+    [
+      'valgrind',
+      '-q',
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      ...(args.threads ? ['--separate-threads=yes'] : []),
+      `--callgrind-out-file=${file}`,
+    ],
+    args.single ? ['--single-threaded'] : [],
+  )
   try {
     // bare Express signs nobody in: it gets the browsers of an app before it, or cookie-less ones.
     const jars =
