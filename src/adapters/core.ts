@@ -363,20 +363,32 @@ const MIDDLEWARES = new WeakSet<object>()
 const SESSION_SLOT = Symbol('tessera.session')
 
 // Sessions opened on first read: a request without credentials whose route never reads the
-// session costs one WeakMap entry, not a session, a view of its headers and a new property.
-const DEFERRED = new WeakMap<object, () => unknown>()
+// session costs a closure, not a session, a view of its headers and a new property. The opener is
+// kept on the request's `headers` object (Node's own plain object), not in a WeakMap: a weak-map
+// entry per request made the young-generation collector process it as an ephemeron (5 % of an
+// untouched request), and a property added to the request itself, whose prototype Express swaps,
+// costs more still.
+const DEFERRED = Symbol('tessera.deferredSession')
+type WithHeaders = { headers?: { [DEFERRED]?: (() => unknown) | undefined } }
 
 /**
  * Opens the session of `self` (an Express request) when its `session` is first read, through the
  * accessor `guardSessionReads` installs; `open` must answer synchronously.
  */
 export function deferSession(self: object, open: () => unknown): void {
-  DEFERRED.set(self, open)
+  const headers = (self as WithHeaders).headers
+  if (headers !== undefined) headers[DEFERRED] = open
+  else (self as Slotted)[SESSION_SLOT] = open() // not a Node request: open it now
+}
+
+/** The opener `deferSession` left for `self`, if any. */
+function deferredOf(self: object): (() => unknown) | undefined {
+  return (self as WithHeaders).headers?.[DEFERRED]
 }
 
 /** True when the session middleware ran for `self`: its session is there or will open when read. */
 export function hasSession(self: object): boolean {
-  return (self as Slotted)[SESSION_SLOT] !== undefined || DEFERRED.has(self)
+  return (self as Slotted)[SESSION_SLOT] !== undefined || deferredOf(self) !== undefined
 }
 
 /** True for a middleware a tessera `session()` returned. */
@@ -404,9 +416,9 @@ export function guardSessionReads(
     get(this: Slotted): unknown {
       const value = this[SESSION_SLOT]
       if (value !== undefined) return value
-      const open = DEFERRED.get(this)
+      const open = deferredOf(this)
       if (open !== undefined) {
-        DEFERRED.delete(this)
+        ;(this as WithHeaders).headers![DEFERRED] = undefined
         return (this[SESSION_SLOT] = open())
       }
       if (mountedLate(this)) throw new TesseraError('ERR_SESSION_NOT_MOUNTED', message)
