@@ -377,7 +377,9 @@ type WithHeaders = { headers?: { [DEFERRED]?: (() => unknown) | undefined } }
  */
 export function deferSession(self: object, open: () => unknown): void {
   const headers = (self as WithHeaders).headers
-  if (headers !== undefined) headers[DEFERRED] = open
+  // Not enumerable: logging, spreading or copying `req.headers` does not show or carry it.
+  if (headers !== undefined)
+    Object.defineProperty(headers, DEFERRED, { value: open, writable: true })
   else (self as Slotted)[SESSION_SLOT] = open() // not a Node request: open it now
 }
 

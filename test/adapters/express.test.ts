@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { inspect } from 'node:util'
 import { sha256 } from '../../src/crypto/hash.js'
 import { fakeClock } from '../../src/testing/fake-clock.js'
 import { sharedApp, withApp } from '../helpers/express-app.js'
@@ -270,6 +271,24 @@ describe('express adapter: HTTPS and trust proxy', () => {
       })
       assert.match(res.setCookies[0]!, /^tessera=/)
       assert.doesNotMatch(res.setCookies[0]!, /Secure/)
+    })
+  })
+})
+
+describe('express adapter: a request whose route never reads the session', () => {
+  it('leaves nothing of it in req.headers that logging or copying them would show', async () => {
+    await withApp({}, async (t, server) => {
+      t.app.get('/headers-seen', (req, res) => {
+        res.json({
+          inspected: inspect(req.headers),
+          copiedSymbols: Object.getOwnPropertySymbols({ ...req.headers }).length,
+        })
+      })
+      const res = await client(server.url).request('/headers-seen')
+      assert.equal(res.status, 200)
+      const seen = JSON.parse(res.text) as { inspected: string; copiedSymbols: number }
+      assert.doesNotMatch(seen.inspected, /tessera|Symbol/)
+      assert.equal(seen.copiedSymbols, 0)
     })
   })
 })
