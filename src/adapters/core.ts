@@ -390,7 +390,8 @@ function deferredOf(self: object): (() => unknown) | undefined {
 
 /** True when the session middleware ran for `self`: its session is there or will open when read. */
 export function hasSession(self: object): boolean {
-  return (self as Slotted)[SESSION_SLOT] !== undefined || deferredOf(self) !== undefined
+  const holder = ((self as WithHeaders).headers ?? self) as Slotted
+  return holder[SESSION_SLOT] !== undefined || deferredOf(self) !== undefined
 }
 
 /** True for a middleware a tessera `session()` returned. */
@@ -398,7 +399,7 @@ export function isSessionMiddleware(value: object): boolean {
   return MIDDLEWARES.has(value)
 }
 
-type Slotted = { [SESSION_SLOT]?: unknown }
+export type Slotted = { [SESSION_SLOT]?: unknown }
 
 /**
  * Records `middleware` as tessera's, and installs (once per prototype) the accessor that throws
@@ -409,25 +410,34 @@ export function guardSessionReads(
   middleware: object,
   mountedLate: (self: object) => boolean,
   message: string,
+  holderOf: (self: object) => Slotted = (self) => self as Slotted,
 ): void {
   MIDDLEWARES.add(middleware)
   if (Object.hasOwn(proto, 'session')) return
   Object.defineProperty(proto, 'session', {
     configurable: true,
     enumerable: false,
-    get(this: Slotted): unknown {
-      const value = this[SESSION_SLOT]
+    get(this: object): unknown {
+      const holder = holderOf(this)
+      const value = holder[SESSION_SLOT]
       if (value !== undefined) return value
       const open = deferredOf(this)
       if (open !== undefined) {
         ;(this as WithHeaders).headers![DEFERRED] = undefined
-        return (this[SESSION_SLOT] = open())
+        return putSlot(holder, open())
       }
       if (mountedLate(this)) throw new TesseraError('ERR_SESSION_NOT_MOUNTED', message)
       return undefined
     },
-    set(this: Slotted, value: unknown) {
-      this[SESSION_SLOT] = value
+    set(this: object, value: unknown) {
+      putSlot(holderOf(this), value)
     },
   })
+}
+
+/** Stores `value` in `holder`'s session slot, not enumerable (logging `req.headers` stays clean). */
+function putSlot(holder: Slotted, value: unknown): unknown {
+  if (Object.hasOwn(holder, SESSION_SLOT)) holder[SESSION_SLOT] = value
+  else Object.defineProperty(holder, SESSION_SLOT, { value, writable: true, configurable: true })
+  return value
 }

@@ -275,20 +275,35 @@ describe('express adapter: HTTPS and trust proxy', () => {
   })
 })
 
-describe('express adapter: a request whose route never reads the session', () => {
-  it('leaves nothing of it in req.headers that logging or copying them would show', async () => {
+describe('express adapter: where a request keeps its session', () => {
+  it('leaves nothing in req.headers that logging or copying them would show, read or not', async () => {
     await withApp({}, async (t, server) => {
       t.app.get('/headers-seen', (req, res) => {
+        const user = req.query.read === '1' ? req.session.userId : undefined
         res.json({
+          user,
           inspected: inspect(req.headers),
           copiedSymbols: Object.getOwnPropertySymbols({ ...req.headers }).length,
         })
       })
-      const res = await client(server.url).request('/headers-seen')
-      assert.equal(res.status, 200)
-      const seen = JSON.parse(res.text) as { inspected: string; copiedSymbols: number }
-      assert.doesNotMatch(seen.inspected, /tessera|Symbol/)
-      assert.equal(seen.copiedSymbols, 0)
+      const signedIn = client(server.url)
+      assert.equal((await signedIn.request('/login', form({ user: 'hana' }))).status, 303)
+      for (const [c, path, user] of [
+        [client(server.url), '/headers-seen', undefined], // deferred, never opened
+        [client(server.url), '/headers-seen?read=1', null], // opened on read, anonymous
+        [signedIn, '/headers-seen?read=1', 'hana'], // loaded by the middleware
+      ] as const) {
+        const res = await c.request(path)
+        assert.equal(res.status, 200)
+        const seen = JSON.parse(res.text) as {
+          user?: string | null
+          inspected: string
+          copiedSymbols: number
+        }
+        assert.equal(seen.user, user)
+        assert.doesNotMatch(seen.inspected, /Symbol/)
+        assert.equal(seen.copiedSymbols, 0)
+      }
     })
   })
 })
