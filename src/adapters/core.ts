@@ -352,46 +352,57 @@ class OpenedRequest<Data extends object> implements ResponseSink, OpenedSession<
 
 // Reading the session where tessera's middleware has not run (it was mounted after the route).
 // The framework's shared request (Express) or context (Koa) prototype gets a `session` accessor
-// once, which keeps each request's session in a symbol-keyed own slot: assigning the session (the
-// middleware does) is a plain property store, not a per-request `defineProperty`. Reading it
-// where nothing was assigned throws ERR_SESSION_NOT_MOUNTED when the request's app mounts a
-// tessera middleware (mounted too late for this route), and reads `undefined` as before
-// otherwise: an app of the same process without tessera sees no change.
+// once, which keeps each request's session in one non-enumerable symbol slot of a holder the
+// adapter names (`SlotHolder`). Reading it where nothing was put there throws
+// ERR_SESSION_NOT_MOUNTED when the request's app mounts a tessera middleware (mounted too late for
+// this route), and reads `undefined` as before otherwise: an app of the same process without
+// tessera sees no change.
 const MIDDLEWARES = new WeakSet<object>()
 
 /** Where the `session` accessor keeps a request's session (set by the middleware or a handler). */
 const SESSION_SLOT = Symbol('tessera.session')
 
-// Sessions opened on first read: a request without credentials whose route never reads the
-// session costs a closure, not a session, a view of its headers and a new property. The opener is
-// kept on the request's `headers` object (Node's own plain object), not in a WeakMap: a weak-map
-// entry per request made the young-generation collector process it as an ephemeron (5 % of an
-// untouched request), and a property added to the request itself, whose prototype Express swaps,
-// costs more still.
-const DEFERRED = Symbol('tessera.deferredSession')
-type WithHeaders = { headers?: { [DEFERRED]?: (() => unknown) | undefined } }
+/** An object whose session slot the accessor reads and writes. */
+export type Slotted = { [SESSION_SLOT]?: unknown }
 
 /**
- * Opens the session of `self` (an Express request) when its `session` is first read, through the
- * accessor `guardSessionReads` installs; `open` must answer synchronously.
+ * Where a request keeps its session slot. Koa's context is a plain object: the slot is on it.
+ * Express swaps its request's prototype, which makes every property added to the request cost
+ * microseconds, so its slot is on `req.headers`, Node's own plain object; a WeakMap keyed by the
+ * request instead costs the young-generation collector an ephemeron per request (5 % of a request
+ * that never reads its session).
  */
-export function deferSession(self: object, open: () => unknown): void {
-  const headers = (self as WithHeaders).headers
-  // Not enumerable: logging, spreading or copying `req.headers` does not show or carry it.
-  if (headers !== undefined)
-    Object.defineProperty(headers, DEFERRED, { value: open, writable: true })
-  else (self as Slotted)[SESSION_SLOT] = open() // not a Node request: open it now
+export type SlotHolder = (self: object) => Slotted
+
+/** The request (or context) itself holds the slot. */
+export const slotOnSelf: SlotHolder = (self) => self as Slotted
+
+/** A Node request's `headers` hold the slot (the request itself when it has none). */
+export const slotOnHeaders: SlotHolder = (req) =>
+  ((req as { headers?: object }).headers ?? req) as Slotted
+
+/**
+ * A session that opens when first read: a request without credentials whose route never reads
+ * the session costs this and its closure, not a session and a view of its headers.
+ */
+class DeferredOpen {
+  readonly open: () => unknown
+  constructor(open: () => unknown) {
+    this.open = open
+  }
 }
 
-/** The opener `deferSession` left for `self`, if any. */
-function deferredOf(self: object): (() => unknown) | undefined {
-  return (self as WithHeaders).headers?.[DEFERRED]
+/**
+ * Opens the session held by `holder` when it is first read through the accessor
+ * `guardSessionReads` installs; `open` must answer synchronously.
+ */
+export function deferSession(holder: Slotted, open: () => unknown): void {
+  putSlot(holder, new DeferredOpen(open))
 }
 
-/** True when the session middleware ran for `self`: its session is there or will open when read. */
-export function hasSession(self: object): boolean {
-  const holder = ((self as WithHeaders).headers ?? self) as Slotted
-  return holder[SESSION_SLOT] !== undefined || deferredOf(self) !== undefined
+/** True when the session middleware ran: the session is there or will open when read. */
+export function hasSession(holder: Slotted): boolean {
+  return holder[SESSION_SLOT] !== undefined
 }
 
 /** True for a middleware a tessera `session()` returned. */
@@ -399,18 +410,17 @@ export function isSessionMiddleware(value: object): boolean {
   return MIDDLEWARES.has(value)
 }
 
-export type Slotted = { [SESSION_SLOT]?: unknown }
-
 /**
- * Records `middleware` as tessera's, and installs (once per prototype) the accessor that throws
- * `ERR_SESSION_NOT_MOUNTED` (`read` names the property, `fix` what to do) when `mountedLate(self)`.
+ * Records `middleware` as tessera's, and installs (once per prototype) the accessor that keeps
+ * the session where `holderOf` says and throws `ERR_SESSION_NOT_MOUNTED` (`message` says what to
+ * do) when nothing is there and `mountedLate(self)`.
  */
 export function guardSessionReads(
   proto: object,
   middleware: object,
   mountedLate: (self: object) => boolean,
   message: string,
-  holderOf: (self: object) => Slotted = (self) => self as Slotted,
+  holderOf: SlotHolder,
 ): void {
   MIDDLEWARES.add(middleware)
   if (Object.hasOwn(proto, 'session')) return
@@ -420,12 +430,8 @@ export function guardSessionReads(
     get(this: object): unknown {
       const holder = holderOf(this)
       const value = holder[SESSION_SLOT]
+      if (value instanceof DeferredOpen) return putSlot(holder, value.open())
       if (value !== undefined) return value
-      const open = deferredOf(this)
-      if (open !== undefined) {
-        ;(this as WithHeaders).headers![DEFERRED] = undefined
-        return putSlot(holder, open())
-      }
       if (mountedLate(this)) throw new TesseraError('ERR_SESSION_NOT_MOUNTED', message)
       return undefined
     },

@@ -4,7 +4,7 @@
 // request prototype (`guardSessionReads` in core.ts) that says it was mounted too late.
 import type { Response } from 'express'
 import type { CommittableSession } from '../session/request-session.js'
-import { guardSessionReads, isSessionMiddleware, type Slotted } from './core.js'
+import { guardSessionReads, isSessionMiddleware, slotOnHeaders } from './core.js'
 import { toHttpError } from './http-status.js'
 
 // Holding the response. A plain assignment (`req.session.data.x = 1`) has no await of its own,
@@ -187,9 +187,7 @@ export function guardRequestSession(proto: object, middleware: object): void {
     middleware,
     (req) => mountsSession(routerOf(req), 0),
     LATE,
-    // On Node's own `headers` object: a property added to `req`, whose prototype Express swaps,
-    // costs microseconds.
-    (req) => ((req as { headers?: object }).headers ?? req) as Slotted,
+    slotOnHeaders,
   )
 }
 

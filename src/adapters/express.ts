@@ -15,6 +15,7 @@ import {
   adapterCaller,
   deferSession,
   hasSession,
+  slotOnHeaders,
   HeaderView,
   nodeHeader,
   sessionsApi,
@@ -71,7 +72,7 @@ export function session<Data extends object = SessionData>(
     // Without a cookie or credentials there is nothing to load: the session opens (synchronously,
     // no store) when a route first reads `req.session`, and a route that never does pays nothing.
     if (req.headers.cookie === undefined && req.headers.authorization === undefined) {
-      deferSession(req, () => {
+      deferSession(slotOnHeaders(req), () => {
         const exchange = new ExpressExchange(req, res, clearSiteData, next)
         return manager.openNow(exchange, exchange)
       })
@@ -114,7 +115,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 export function csrf(): RequestHandler {
   return function tesseraCsrf(req, _res, next) {
     if (!UNSAFE.has(req.method)) return next()
-    if (!hasSession(req)) {
+    if (!hasSession(slotOnHeaders(req))) {
       return next(new TesseraError('ERR_CONFIG_INVALID', 'csrf() must be mounted after session()'))
     }
     const body = req.body as { _csrf?: unknown } | undefined

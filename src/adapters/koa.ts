@@ -11,6 +11,7 @@ import {
   guardSessionReads,
   isSessionMiddleware,
   NodeRequestView,
+  slotOnSelf,
   type SessionOptions,
   type SessionsApi,
 } from './core.js'
@@ -62,7 +63,7 @@ export function session<Data extends object = SessionData>(
       (value) => ctx.append('Set-Cookie', value),
     )
   }
-  guardSessionReads(koaContext as object, middleware, mountedIn, LATE)
+  guardSessionReads(koaContext as object, middleware, mountedIn, LATE, slotOnSelf)
   return Object.assign(middleware, { refresh: sessions.refresh, ready: sessions.ready })
 }
 

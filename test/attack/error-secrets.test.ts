@@ -20,7 +20,7 @@ import { createPostgresStore } from '../../src/stores/postgres.js'
 import { createRedisStore } from '../../src/stores/redis.js'
 import { createSqliteStore } from '../../src/stores/sqlite.js'
 import type { SessionEvent } from '../../src/session/request-session.js'
-import { guardSessionReads } from '../../src/adapters/core.js'
+import { guardSessionReads, slotOnSelf } from '../../src/adapters/core.js'
 import { instrument } from '../helpers/session.js'
 import { createKeyring } from '../../src/crypto/keyring.js'
 import { isTesseraError } from '../../src/errors.js'
@@ -176,7 +176,7 @@ const misconfigurations: [string, () => unknown][] = [
 /** A request prototype with the not-mounted accessor, in an "app" that mounts a middleware. */
 const guardedPrototype = {}
 const middleware = () => {}
-guardSessionReads(guardedPrototype, middleware, () => true, 'mounted too late')
+guardSessionReads(guardedPrototype, middleware, () => true, 'mounted too late', slotOnSelf)
 
 /** Everything an error shows: message, String(), inspection, and the same for every cause. */
 function everythingShown(err: unknown): string {
