@@ -4,66 +4,27 @@
 // per request and the requests per second. Bursts of 2 s rotate over the variants (reversed every
 // other round), and each figure is the median over the rounds. On a machine whose two cores the
 // load generator shares, a ratio to bare is about (generator + bare) / (generator + variant).
+// Build first (`npm run build`).
 //   node bench/framework-cpu.mjs hono tessera,floor,bare 4
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
-import autocannon from 'autocannon'
+import { cpuMicros } from '../dist/bench/proc-cpu.js' // bench/proc-cpu.ts, built by `npm run build`
+import { loadProfile, signIn, startServer } from './framework-client.mjs'
 
 const [framework = 'hono', variantList = 'tessera,floor,bare', pairsArg = '4'] =
   process.argv.slice(2)
 const rounds = Math.min(20, Number(pairsArg))
-const serverFile = new URL('./framework-server.mjs', import.meta.url).pathname
-const TICK_MICROS = 10_000 // Linux clock ticks are 1/100 s
-
-/** User + system CPU of a process so far, µs (all its threads). */
-function cpuMicros(pid) {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS
-}
 const ownMicros = () => {
   const usage = process.cpuUsage()
   return usage.user + usage.system
 }
 
 async function start(variant) {
-  const child = spawn(process.execPath, [serverFile, framework, variant], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const [line] = await once(child.stdout, 'data')
-  const url = `http://127.0.0.1:${JSON.parse(String(line)).port}`
-  const cookies = []
-  for (let i = 0; i < 10; i++) {
-    const res = await fetch(`${url}/login?user=u${i}`, { method: 'POST', redirect: 'manual' })
-    await res.arrayBuffer()
-    cookies.push(
-      res.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; '),
-    )
-  }
-  return { variant, child, url, cookies, rows: [] }
+  const { child, url } = await startServer(framework, variant)
+  return { variant, child, url, cookies: await signIn(url), rows: [] }
 }
 
 async function burst(target) {
-  let next = 0
   const [server0, own0] = [cpuMicros(target.child.pid), ownMicros()]
-  const result = await autocannon({
-    url: `${target.url}/profile`,
-    connections: 10,
-    duration: 2,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request, context) => {
-          context.cookie ??= target.cookies[next++ % target.cookies.length]
-          return { ...request, headers: { ...request.headers, cookie: context.cookie } }
-        },
-      },
-    ],
-  })
+  const result = await loadProfile(target.url, target.cookies, 2)
   if (result.non2xx > 0) throw new Error(`${target.variant}: ${result.non2xx} responses not 2xx`)
   const n = result.requests.total
   target.rows.push({

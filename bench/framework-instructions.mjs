@@ -12,18 +12,18 @@
 // Under valgrind, V8 is still compiling after a few thousand requests: counts after 4,000 warm-up
 // requests run 7–30 % above those after 10,000 (the default), the more so for the larger app.
 //   KEEP=1 keeps the callgrind files for `callgrind_annotate --inclusive=no`.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { signIn, startServer } from './framework-client.mjs'
 
 const [framework = 'hono', variantList = 'tessera,floor,bare', warmupArg, requestsArg] =
   process.argv.slice(2)
 const WARMUP = Math.min(100_000, Number(warmupArg ?? 10_000))
 const REQUESTS = Math.min(100_000, Number(requestsArg ?? 1000))
 const USERS = 10
-const serverFile = new URL('./framework-server.mjs', import.meta.url).pathname
 
 /** `count` GET /profile requests, one at a time, round-robin over the users' cookies. */
 async function drive(url, cookies, count) {
@@ -39,7 +39,8 @@ async function drive(url, cookies, count) {
   return ok
 }
 
-const mainThread = (file) => {
+/** The callgrind files of one run, one per thread, the main thread first. */
+const threadFiles = (file) => {
   const base = path.basename(file)
   const files = readdirSync(path.dirname(file))
     .filter((f) => f.startsWith(`${base}-`))
@@ -54,47 +55,26 @@ for (const variant of variantList.split(',')) {
     tmpdir(),
     `tessera-fw-callgrind-${framework}-${variant}-${process.pid}.out`,
   )
-  const child = spawn(
-    'valgrind',
-    [
+  const { child, url } = await startServer(framework, variant, {
+    wrapper: [
+      'valgrind',
       '-q',
       '--tool=callgrind',
       '--instr-atstart=no',
       '--separate-threads=yes',
       `--callgrind-out-file=${file}`,
-      process.execPath,
-      ...(process.env.SINGLE ? ['--single-threaded'] : []),
-      serverFile,
-      framework,
-      variant,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
+    nodeFlags: process.env.SINGLE ? ['--single-threaded'] : [],
+  })
   try {
-    const [line] = await once(child.stdout, 'data')
-    const url = `http://127.0.0.1:${JSON.parse(String(line)).port}`
-    const cookies = []
-    for (let i = 0; i < USERS; i++) {
-      if (variant === 'bare') {
-        cookies.push('')
-        continue
-      }
-      const res = await fetch(`${url}/login?user=u${i}`, { method: 'POST', redirect: 'manual' })
-      await res.arrayBuffer()
-      cookies.push(
-        res.headers
-          .getSetCookie()
-          .map((c) => c.split(';')[0])
-          .join('; '),
-      )
-    }
+    const cookies = await signIn(url, USERS) // bare signs nobody in: its cookies are empty
     await drive(url, cookies, WARMUP)
     execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' })
     const ok = await drive(url, cookies, REQUESTS)
     execFileSync('callgrind_control', ['-i', 'off', String(child.pid)], { stdio: 'ignore' })
     child.kill('SIGTERM')
     await once(child, 'exit')
-    const files = mainThread(file)
+    const files = threadFiles(file)
     const counts = files.map((f) => {
       const match = /^totals:\s+(\d+)/m.exec(readFileSync(f, 'utf8'))
       if (match === null) throw new Error(`no totals in ${f}`)

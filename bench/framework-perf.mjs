@@ -11,45 +11,15 @@ import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import autocannon from 'autocannon'
+import { loadProfile, signIn, startServer } from './framework-client.mjs'
 
 const [framework = 'hono', variant = 'tessera', secondsArg = '10'] = process.argv.slice(2)
 const seconds = Math.min(60, Number(secondsArg))
 const dir = mkdtempSync(path.join(tmpdir(), 'tessera-perf-'))
 const data = path.join(dir, 'perf.data')
-const serverFile = new URL('./framework-server.mjs', import.meta.url).pathname
-const child = spawn(process.execPath, ['--perf-basic-prof', serverFile, framework, variant], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
+const { child, url } = await startServer(framework, variant, { nodeFlags: ['--perf-basic-prof'] })
 try {
-  const [line] = await once(child.stdout, 'data')
-  const url = `http://127.0.0.1:${JSON.parse(String(line)).port}`
-  const cookies = []
-  for (let i = 0; i < 10; i++) {
-    const res = await fetch(`${url}/login?user=u${i}`, { method: 'POST', redirect: 'manual' })
-    await res.arrayBuffer()
-    cookies.push(
-      res.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; '),
-    )
-  }
-  let next = 0
-  const load = autocannon({
-    url: `${url}/profile`,
-    connections: 10,
-    duration: seconds + 2,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request, context) => {
-          context.cookie ??= cookies[next++ % cookies.length]
-          return { ...request, headers: { ...request.headers, cookie: context.cookie } }
-        },
-      },
-    ],
-  })
+  const load = loadProfile(url, await signIn(url), seconds + 2)
   await new Promise((resolve) => setTimeout(resolve, 1000)) // warm first
   const perf = spawn(
     'perf',

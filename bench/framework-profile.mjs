@@ -3,48 +3,18 @@
 // GET /profile with a counter update), summarised as shares of samples: by where the code lives
 // (tessera, a framework package, Node, idle, GC) and the top functions by self time.
 // Build first (`npm run build`): the server imports tessera-session from dist/.
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import autocannon from 'autocannon'
+import { loadProfile, signIn, startServer } from './framework-client.mjs'
 
 const [framework = 'fastify', variant = 'tessera', seconds = '8'] = process.argv.slice(2)
 const dir = mkdtempSync(path.join(tmpdir(), 'tessera-profile-'))
-const server = new URL('./framework-server.mjs', import.meta.url).pathname
-const child = spawn(
-  process.execPath,
-  ['--cpu-prof', `--cpu-prof-dir=${dir}`, server, framework, variant],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-)
-const [line] = await once(child.stdout, 'data')
-const url = `http://127.0.0.1:${JSON.parse(String(line)).port}`
-const cookies = []
-for (let i = 0; i < 10; i++) {
-  const res = await fetch(`${url}/login?user=u${i}`, { method: 'POST', redirect: 'manual' })
-  cookies.push(
-    res.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; '),
-  )
-}
-let next = 0
-await autocannon({
-  url: `${url}/profile`,
-  connections: 10,
-  duration: Number(seconds),
-  requests: [
-    {
-      method: 'GET',
-      setupRequest: (request, context) => {
-        context.cookie ??= cookies[next++ % cookies.length]
-        return { ...request, headers: { ...request.headers, cookie: context.cookie } }
-      },
-    },
-  ],
+const { child, url } = await startServer(framework, variant, {
+  nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
 })
+await loadProfile(url, await signIn(url), Number(seconds))
 child.kill('SIGTERM') // the server exits on SIGTERM, which writes the profile
 await once(child, 'exit')
 

@@ -5,54 +5,22 @@
 // Authenticated GET /profile with a visit counter; tessera on the server carrier, memory store.
 // A hand-written floor (`floor`) runs on Fastify, Hono and Koa.
 // Env: PAIRS (default 6), BURST_SECONDS (default 2), FRAMEWORKS (comma list).
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { cpus, loadavg } from 'node:os'
-import autocannon from 'autocannon'
+import { loadProfile, signIn, startServer } from './framework-client.mjs'
 
 const CONNECTIONS = 10
 const PAIRS = Number(process.env.PAIRS ?? 6)
 const BURST = Number(process.env.BURST_SECONDS ?? 2)
 const FRAMEWORKS = (process.env.FRAMEWORKS ?? 'express,fastify,hono,koa,web').split(',')
-const server = new URL('./framework-server.mjs', import.meta.url).pathname
 
 async function start(framework, variant) {
-  const child = spawn(process.execPath, [server, framework, variant], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const [line] = await once(child.stdout, 'data')
-  const { port } = JSON.parse(String(line))
-  const url = `http://127.0.0.1:${port}`
-  const cookies = []
-  for (let i = 0; i < CONNECTIONS; i++) {
-    const res = await fetch(`${url}/login?user=u${i}`, { method: 'POST', redirect: 'manual' })
-    cookies.push(
-      res.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; '),
-    )
-  }
-  return { variant, child, url, cookies }
+  const { child, url } = await startServer(framework, variant)
+  return { variant, child, url, cookies: await signIn(url, CONNECTIONS) }
 }
 
 /** Requests per second of one burst; each connection keeps its own signed-in user. */
 async function burst(target, seconds) {
-  let next = 0
-  const result = await autocannon({
-    url: `${target.url}/profile`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request, context) => {
-          context.cookie ??= target.cookies[next++ % CONNECTIONS]
-          return { ...request, headers: { ...request.headers, cookie: context.cookie } }
-        },
-      },
-    ],
-  })
+  const result = await loadProfile(target.url, target.cookies, seconds, CONNECTIONS)
   if (result.non2xx > 0) throw new Error(`${target.variant}: ${result.non2xx} responses not 2xx`)
   return result.requests.average
 }
