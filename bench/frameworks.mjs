@@ -3,7 +3,7 @@
 // process; bursts alternate (bare, variant, variant, bare, ...) so the load of a shared machine
 // falls on both sides of each pair. Reports the median of the pairs' ratios and their range.
 // Authenticated GET /profile with a visit counter; tessera on the server carrier, memory store.
-// A hand-written floor (`floor`) runs on Fastify, Hono and Koa.
+// A hand-written floor (`floor`) runs on every framework but the Fetch API's (`web`).
 // Env: PAIRS (default 6), BURST_SECONDS (default 2), FRAMEWORKS (comma list).
 import { cpus, loadavg } from 'node:os'
 import { loadProfile, signIn, startServer } from './framework-client.mjs'
@@ -66,9 +66,9 @@ for (const framework of FRAMEWORKS) {
   const variants =
     framework === 'fastify'
       ? ['tessera', 'floor', 'fastify-session']
-      : framework === 'hono' || framework === 'koa'
-        ? ['tessera', 'floor']
-        : ['tessera']
+      : framework === 'web'
+        ? ['tessera']
+        : ['tessera', 'floor']
   const bare = await start(framework, 'bare')
   try {
     for (const name of variants) {
