@@ -38,6 +38,7 @@ export const APPS = [
   'floor-memory',
   'floor-sqlite',
   'floor-postgres',
+  'floor-redis',
   'floor-cookie',
   'floor-token',
   'tessera-memory',
@@ -132,19 +133,15 @@ function floor(records: FloorRecords): Express {
     res.setHeader('Set-Cookie', `sid=${id}; Path=/; HttpOnly; SameSite=Lax`)
     res.redirect(303, '/profile')
   })
-  const load = (req: Request) => {
-    const sid = parseCookie(req.headers.cookie ?? '').sid
-    return sid === undefined ? undefined : sha256(sid)
-  }
   // A signed-in page must not be cached (tessera sends the same header): part of the floor.
   app.get(['/profile', '/assign'], (req, res) => {
-    const idHash = load(req)
+    const idHash = sidHash(req)
     const next = idHash === undefined ? undefined : records.increment(idHash)
     if (next !== undefined) res.setHeader('Cache-Control', 'no-store')
     answer.profile(res, next)
   })
   app.get('/read', (req, res) => {
-    const idHash = load(req)
+    const idHash = sidHash(req)
     const username = idHash === undefined ? undefined : records.get(idHash)?.username
     if (username !== undefined) res.setHeader('Cache-Control', 'no-store')
     answer.read(res, username)
@@ -166,6 +163,25 @@ interface FloorRecords {
 
 function sha256(value: string): string {
   return createHash('sha256').update(value).digest('base64url')
+}
+
+/** The SHA-256 of the floor's session id cookie (`sid`), or undefined without one. */
+function sidHash(req: Request): string | undefined {
+  const sid = parseCookie(req.headers.cookie ?? '').sid
+  return sid === undefined ? undefined : sha256(sid)
+}
+
+/** The read-only page of a floor whose records are found asynchronously (PostgreSQL, Redis). */
+function floorReadRoute(
+  app: Express,
+  find: (idHash: string) => Promise<{ record: FloorRecord } | undefined>,
+): void {
+  app.get('/read', async (req, res) => {
+    const id = sidHash(req)
+    const found = id === undefined ? undefined : await find(id)
+    if (found !== undefined) res.setHeader('Cache-Control', 'no-store')
+    answer.read(res, found?.record.username)
+  })
 }
 
 function mapRecords(): FloorRecords {
@@ -397,12 +413,8 @@ async function floorPostgres(namespace: string): Promise<Express> {
     res.setHeader('Set-Cookie', `sid=${id}; Path=/; HttpOnly; SameSite=Lax`)
     res.redirect(303, '/profile')
   })
-  const idHash = (req: Request) => {
-    const sid = parseCookie(req.headers.cookie ?? '').sid
-    return sid === undefined ? undefined : sha256(sid)
-  }
   app.get('/profile', async (req, res) => {
-    const id = idHash(req)
+    const id = sidHash(req)
     const found = id === undefined ? undefined : await get(id)
     if (id === undefined || found === undefined) return answer.profile(res, undefined)
     const next = { ...found.record, count: found.record.count + 1 }
@@ -413,12 +425,61 @@ async function floorPostgres(namespace: string): Promise<Express> {
     res.setHeader('Cache-Control', 'no-store')
     answer.profile(res, written.rowCount === 1 ? next : undefined)
   })
-  app.get('/read', async (req, res) => {
-    const id = idHash(req)
-    const found = id === undefined ? undefined : await get(id)
-    if (found !== undefined) res.setHeader('Cache-Control', 'no-store')
-    answer.read(res, found?.record.username)
+  floorReadRoute(app, get)
+  return app
+}
+
+// KEYS[1] record; ARGV expected version, new version, JSON, expiry (epoch ms). 1 written, 0 not.
+export const FLOOR_REDIS_CAS = `
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'j', ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+return 1`
+const FLOOR_IDLE_MS = 30 * 60_000
+
+/**
+ * The least a Redis server session does per counter update, with the client tessera uses: one
+ * HMGET of the record (a hash: version, JSON) by the id's hash, then one compare-and-set script
+ * by its SHA1 (EVALSHA) that writes the incremented counter and rolls the expiry forward. Redis
+ * expires the record itself (PEXPIREAT), so a read needs no expiry check.
+ */
+async function floorRedis(namespace: string): Promise<Express> {
+  const client = await redisClient()
+  const sha = await client.scriptLoad(FLOOR_REDIS_CAS)
+  const key = (idHash: string) => `${namespace}:floor:${idHash}`
+  const get = async (idHash: string) => {
+    const [v, j] = await client.hmGet(key(idHash), ['v', 'j'])
+    return v == null || j == null ? undefined : { record: JSON.parse(j) as FloorRecord, v }
+  }
+  const app = express()
+  plain(app)
+  app.post('/login', async (_req, res) => {
+    const id = randomBytes(32).toString('base64url')
+    const k = key(sha256(id))
+    const record: FloorRecord = { username: 'alice', version: 1, count: 0 }
+    await client.hSet(k, { v: '1', j: JSON.stringify(record) })
+    await client.pExpireAt(k, Date.now() + FLOOR_IDLE_MS)
+    res.setHeader('Set-Cookie', `sid=${id}; Path=/; HttpOnly; SameSite=Lax`)
+    res.redirect(303, '/profile')
   })
+  app.get('/profile', async (req, res) => {
+    const id = sidHash(req)
+    const found = id === undefined ? undefined : await get(id)
+    if (id === undefined || found === undefined) return answer.profile(res, undefined)
+    const next = { ...found.record, count: found.record.count + 1 }
+    const written = await client.evalSha(sha, {
+      keys: [key(id)],
+      arguments: [
+        found.v,
+        String(Number(found.v) + 1),
+        JSON.stringify(next),
+        String(Date.now() + FLOOR_IDLE_MS),
+      ],
+    })
+    res.setHeader('Cache-Control', 'no-store')
+    answer.profile(res, written === 1 ? next : undefined)
+  })
+  floorReadRoute(app, get)
   return app
 }
 
@@ -446,6 +507,8 @@ async function build(app: App, dir: string, namespace: string): Promise<Express>
       return floor(await sqliteRecords(path.join(dir, 'floor.db')))
     case 'floor-postgres':
       return floorPostgres(namespace)
+    case 'floor-redis':
+      return floorRedis(namespace)
     case 'floor-cookie':
       return floorCookie()
     case 'floor-token':

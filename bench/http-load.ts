@@ -77,7 +77,10 @@ export const ROWS: readonly Row[] = [
     title: 'server carrier, Redis',
     goal: 0.75,
     ...profile('tessera-redis'),
-    peers: [{ label: 'connect-redis', app: 'connect-redis' }],
+    peers: [
+      { label: 'connect-redis', app: 'connect-redis' },
+      { label: 'floor, GET + compare-and-set script', app: 'floor-redis' },
+    ],
     needs: 'REDIS_URL',
   },
   {

@@ -16,24 +16,13 @@
 // built): its store joins as the variant `before`, on its own table, for an A/B in one run.
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { createPostgresStore } from '../src/stores/postgres.js'
-import type { SessionRecord } from '../src/stores/store.js'
 import { cpuMicros } from './proc-cpu.js'
+import * as loop from './store-loop.js'
 
-const { values: args } = parseArgs({
-  options: {
-    variants: { type: 'string' },
-    rounds: { type: 'string', default: '6' },
-    seconds: { type: 'string', default: '2' },
-    connections: { type: 'string', default: '10' },
-    before: { type: 'string' },
-  },
-})
-const ROUNDS = Math.min(50, Number(args.rounds))
-const SECONDS = Math.min(30, Number(args.seconds))
-const CONNECTIONS = Math.min(100, Number(args.connections))
+const args = loop.loopOptions()
+const { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS } = args
 const url = process.env.DATABASE_URL
 if (url === undefined) throw new Error('set DATABASE_URL')
 
@@ -61,22 +50,6 @@ const newPool = (name: string) =>
     application_name: `bench-floor-${tag}-${name}`,
   })
 const idHash = () => randomBytes(32).toString('base64url')
-const IDLE_MS = 30 * 60_000
-
-function record(id: string, now: number): SessionRecord {
-  return {
-    idHash: id,
-    userId: 'alice',
-    data: { username: 'alice', count: 0 },
-    version: 1,
-    createdAt: now,
-    authenticatedAt: now,
-    lastSeenAt: now,
-    expiresAt: now + IDLE_MS,
-    meta: {},
-  }
-}
-
 async function storeVariant(
   name = 'store',
   create = createPostgresStore,
@@ -85,20 +58,8 @@ async function storeVariant(
   const pool = newPool(name)
   const store = create({ pool, schema, sweepIntervalSeconds: 0, ...(table ? { table } : {}) })
   const ids = Array.from({ length: CONNECTIONS }, idHash)
-  for (const id of ids) await store.sessions.create(record(id, Date.now()))
-  return variant(name, pool, async (i) => {
-    const found = await store.sessions.get(ids[i]!)
-    if (found === null) throw new Error('session lost')
-    const now = Date.now()
-    const next: SessionRecord = {
-      ...found,
-      data: { ...found.data, count: (found.data.count as number) + 1 },
-      version: found.version + 1,
-      lastSeenAt: now,
-      expiresAt: now + IDLE_MS,
-    }
-    if (!(await store.sessions.replace(next, found.version))) throw new Error('conflict')
-  })
+  for (const id of ids) await store.sessions.create(loop.counterRecord(id, Date.now()))
+  return variant(name, pool, (i) => loop.bumpCounter(store.sessions, ids[i]!))
 }
 
 async function floorVariant(): Promise<Variant> {
@@ -131,7 +92,7 @@ async function floorWideVariant(): Promise<Variant> {
   const pool = newPool('floor-wide')
   const store = createPostgresStore({ pool, schema, sweepIntervalSeconds: 0 })
   const ids = Array.from({ length: CONNECTIONS }, idHash)
-  for (const id of ids) await store.sessions.create(record(id, Date.now()))
+  for (const id of ids) await store.sessions.create(loop.counterRecord(id, Date.now()))
   const table = `"${schema}".tessera_sessions`
   const columns =
     'id_hash, user_id, data, version, created_at, authenticated_at, last_seen_at, expires_at, meta, max_age_seconds'
@@ -162,7 +123,7 @@ async function floorWideVariant(): Promise<Variant> {
         row.created_at,
         row.authenticated_at,
         now,
-        now + IDLE_MS,
+        now + loop.IDLE_MS,
         row.meta,
         row.max_age_seconds,
         version,
@@ -182,8 +143,6 @@ async function run(
   v: Variant,
   seconds: number,
 ): Promise<{ ops: number; node: number; pg: number }> {
-  const until = Date.now() + seconds * 1000
-  let ops = 0
   const { rows } = await admin.query<{ pid: number }>(
     'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
     [`bench-floor-${tag}-${v.name}`],
@@ -192,24 +151,10 @@ async function run(
   const backends = () => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0)
   const cpu0 = process.cpuUsage()
   const pg0 = backends()
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async (_, i) => {
-      while (Date.now() < until) {
-        await v.request(i)
-        ops++
-      }
-    }),
-  )
+  const ops = await loop.closedLoop(CONNECTIONS, seconds, v.request)
   const cpu = process.cpuUsage(cpu0)
   return { ops, node: cpu.user + cpu.system, pg: backends() - pg0 }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
-const range = (xs: number[], digits = 0) =>
-  `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`
 
 const makers: Record<string, () => Promise<Variant>> = {
   store: storeVariant,
@@ -236,16 +181,12 @@ try {
     if (name === 'store' && !names.includes('store')) await v.close()
     else variants.push(v)
   }
-  for (const v of variants) await run(v, 1) // warm-up: connections, prepared statements, JIT
-  for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 === 0 ? variants : [...variants].reverse()
-    for (const v of order) {
-      const m = await run(v, SECONDS)
-      v.ops.push(m.ops / SECONDS)
-      v.nodeCpu.push(m.node / m.ops)
-      v.pgCpu.push(m.pg / m.ops)
-    }
-  }
+  // The warm-up opens the connections, prepares the statements and warms the JIT.
+  await loop.alternate(variants, ROUNDS, SECONDS, run, (v, m) => {
+    v.ops.push(m.ops / SECONDS)
+    v.nodeCpu.push(m.node / m.ops)
+    v.pgCpu.push(m.pg / m.ops)
+  })
   console.log(
     `${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} workers; medians (ranges)\n` +
       '| variant | requests/s | node CPU µs/request | postgres CPU µs/request | total CPU µs/request |\n' +
@@ -254,9 +195,8 @@ try {
   for (const v of variants) {
     const total = v.nodeCpu.map((n, i) => n + v.pgCpu[i]!)
     console.log(
-      `| ${v.name} | ${median(v.ops).toFixed(0)} (${range(v.ops)}) | ` +
-        `${median(v.nodeCpu).toFixed(0)} (${range(v.nodeCpu)}) | ` +
-        `${median(v.pgCpu).toFixed(0)} (${range(v.pgCpu)}) | ${median(total).toFixed(0)} (${range(total)}) |`,
+      `| ${v.name} | ${loop.medianAndRange(v.ops)} | ${loop.medianAndRange(v.nodeCpu)} | ` +
+        `${loop.medianAndRange(v.pgCpu)} | ${loop.medianAndRange(total)} |`,
     )
   }
 } finally {

@@ -29,6 +29,7 @@
 // order: one round trip per operation. On Cluster they stay separate steps.
 // A refresh token's family never changes, so tokens are hash-tagged by family: revoking a family
 // and using a token are single-slot scripts; the idHash → family pointer is written once.
+import { setMaxListeners } from 'node:events'
 import type { Clock } from '../clock.js'
 import { TesseraError } from '../errors.js'
 import { invalidOption, positiveInteger, rejectUnknown } from '../options.js'
@@ -144,6 +145,9 @@ function createRunner(client: RedisClientLike, timeoutMs: number): Runner {
     const now = Date.now()
     if (window !== undefined && now < window.closesAt) return window
     const controller = new AbortController()
+    // Every command of the window adds its abort listener until it is written: more than 10 at
+    // once is the normal case under load, not the leak Node's MaxListeners warning is for.
+    setMaxListeners(0, controller.signal)
     const opened: Window = {
       client:
         typeof withOptions === 'function'
@@ -153,7 +157,10 @@ function createRunner(client: RedisClientLike, timeoutMs: number): Runner {
       pending: new Set(),
     }
     // Unref'd: a command in flight keeps the process alive through its socket, not this timer.
+    // A window whose commands all answered has nothing to abort or fail: no error is made (a
+    // DOMException and an Error, each with its stack trace, every 25 ms of traffic).
     setTimeout(() => {
+      if (opened.pending.size === 0) return
       controller.abort()
       const failure = new Error(`no answer within ${timeoutMs} ms`)
       for (const fail of opened.pending) fail(failure)
@@ -162,20 +169,28 @@ function createRunner(client: RedisClientLike, timeoutMs: number): Runner {
     return opened
   }
 
-  async function run<T>(op: string, call: (c: RedisClientLike) => Promise<T>): Promise<T> {
+  // One promise per call, settled by the command or by the window's deadline, whichever comes
+  // first (the later one is ignored); the caller is removed from the window when either does.
+  function run<T>(op: string, call: (c: RedisClientLike) => Promise<T>): Promise<T> {
     const { client: bounded, pending } = currentWindow()
-    let fail: (err: Error) => void = () => {}
-    const timedOut = new Promise<never>((_, reject) => {
-      fail = reject
+    return new Promise<T>((resolve, reject) => {
+      const fail = (cause: unknown) => {
+        pending.delete(fail)
+        reject(new TesseraError('ERR_STORE_UNAVAILABLE', `redis ${op} failed`, { cause }))
+      }
+      pending.add(fail)
+      let answer: Promise<T>
+      try {
+        answer = call(bounded)
+      } catch (cause) {
+        fail(cause)
+        return
+      }
+      answer.then((value) => {
+        pending.delete(fail)
+        resolve(value)
+      }, fail)
     })
-    pending.add(fail)
-    try {
-      return await Promise.race([call(bounded), timedOut])
-    } catch (cause) {
-      throw new TesseraError('ERR_STORE_UNAVAILABLE', `redis ${op} failed`, { cause })
-    } finally {
-      pending.delete(fail)
-    }
   }
   // Scripts travel as their SHA1 once SCRIPT LOAD has told it (asked once per script, alongside
   // its first EVAL, off the request's path). A server that lost its script cache (a restart, a
@@ -192,19 +207,17 @@ function createRunner(client: RedisClientLike, timeoutMs: number): Runner {
     )
   }
   const script: Runner['script'] = (op, text, keys, args) =>
-    run(op, async (c) => {
+    run(op, (c) => {
       const options = { keys, arguments: args.map(String) }
       const sha = shas.get(text)
-      if (sha !== undefined && typeof c.evalSha === 'function') {
-        try {
-          return await c.evalSha(sha, options)
-        } catch (err) {
-          if (!/^NOSCRIPT/.test(errorMessage(err))) throw err
-        }
-      } else {
+      if (sha === undefined || typeof c.evalSha !== 'function') {
         learnSha(text)
+        return c.eval(text, options)
       }
-      return c.eval(text, options)
+      return c.evalSha(sha, options).catch((err: unknown) => {
+        if (!/^NOSCRIPT/.test(errorMessage(err))) throw err
+        return c.eval(text, options)
+      })
     })
   let singleNode = typeof client.getMasters !== 'function'
   return {

@@ -133,6 +133,28 @@ describe('redis store (single node)', () => {
     assert.deepEqual(await store.sessions.listByUser('a}b{c'), [record])
   })
 
+  it('sends many commands at once on one abort signal without a MaxListeners warning', async () => {
+    const store = await makeStore()
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => void warnings.push(warning.name)
+    process.on('warning', onWarning)
+    try {
+      // 30 commands queued in one turn: 30 abort listeners on the window's signal at once.
+      const ids = Array.from({ length: 30 }, () => sessionRecord().idHash)
+      assert.deepEqual(
+        await Promise.all(ids.map((id) => store.sessions.get(id))),
+        ids.map(() => null),
+      )
+      await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning)
+    }
+    assert.deepEqual(
+      warnings.filter((name) => name === 'MaxListenersExceededWarning'),
+      [],
+    )
+  })
+
   it('rejects a client passed positionally instead of as { client }', async () => {
     const client = await sharedClient()
     assert.throws(
@@ -147,6 +169,49 @@ describe('redis store (single node)', () => {
       () => createRedisStore({ client, prefix: 'a{b' }),
       (err) => isTesseraError(err, 'ERR_CONFIG_INVALID'),
     )
+  })
+})
+
+// The window's deadline, on a client that answers at once or never (no Redis needed).
+describe('redis store: the command deadline', () => {
+  const TIMEOUT_MS = 40
+  function fakeClient(hmGet: () => Promise<unknown>) {
+    const signals: AbortSignal[] = []
+    const client = {
+      eval: () => Promise.resolve(1),
+      hmGet,
+      withCommandOptions(options: { abortSignal: AbortSignal }) {
+        signals.push(options.abortSignal)
+        return client
+      },
+    }
+    return { client: client as never, signals }
+  }
+  const pastDeadline = () => new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS + 25 + 60))
+
+  it('fails a command that never answers, and aborts its window (drops it from the offline queue)', async () => {
+    const { client, signals } = fakeClient(() => new Promise(() => {}))
+    const store = createRedisStore({ client, commandTimeoutMs: TIMEOUT_MS })
+    // The store's deadline timer is unref'd (a real client's socket keeps the process alive).
+    const socket = setTimeout(() => {}, 10_000)
+    try {
+      await assert.rejects(store.sessions.get('hung'), (err) =>
+        isTesseraError(err, 'ERR_STORE_UNAVAILABLE'),
+      )
+    } finally {
+      clearTimeout(socket)
+    }
+    assert.equal(signals.length, 1)
+    assert.equal(signals[0]!.aborted, true)
+  })
+
+  it('leaves a window whose commands all answered alone at its deadline', async () => {
+    const { client, signals } = fakeClient(() => Promise.resolve([null, null, null, null, null]))
+    const store = createRedisStore({ client, commandTimeoutMs: TIMEOUT_MS })
+    assert.equal(await store.sessions.get('answered'), null)
+    await pastDeadline()
+    assert.equal(signals.length, 1)
+    assert.equal(signals[0]!.aborted, false, 'nothing was waiting: nothing to abort')
   })
 })
 
