@@ -57,13 +57,15 @@ export function createWriteChains(options: WriteChainOptions): WriteChains {
   // see docs/carriers.md): its writes queue but never build on one another.
   const buildsOn = carrier.kind !== 'cookie'
   // Only the server carrier's write gives every request of the session the same answer (the id
-  // stays; the cookie, when renewed, is the same for all): the token carrier signs per write.
+  // stays; the cookie, when renewed, is the same for all requests that came the same way): the
+  // token carrier signs per write.
   const together = carrier.kind === 'server'
 
   async function drain(idHash: string, chain: Chain): Promise<void> {
     while (chain.waiting.length > 0) {
-      const batch = together ? chain.waiting : chain.waiting.slice(0, 1)
-      chain.waiting = together ? [] : chain.waiting.slice(1)
+      const size = together ? sameCookie(chain.waiting) : 1
+      const batch = chain.waiting.slice(0, size)
+      chain.waiting = chain.waiting.slice(size)
       let start = buildsOn ? chain.latest : null
       for (const { write } of batch) start = fresher(start, write.loaded)
       chain.latest = (await writeTogether(batch, start!)) ?? chain.latest
@@ -144,6 +146,21 @@ export function createWriteChains(options: WriteChainOptions): WriteChains {
     },
     has: (idHash) => chains.has(idHash),
   }
+}
+
+/**
+ * How many of the first waiting writes came the way the first did (HTTPS or not, the same host):
+ * these get the same renewed cookie, whose name and `Secure` follow the request (`__Host-`).
+ */
+function sameCookie(waiting: readonly Waiting[]): number {
+  const first = waiting[0]!.write.request
+  let n = 1
+  while (n < waiting.length) {
+    const request = waiting[n]!.write.request
+    if (request.secure !== first.secure || request.host !== first.host) break
+    n++
+  }
+  return n
 }
 
 /** The later of `known` and `loaded`, by version. */

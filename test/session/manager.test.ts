@@ -333,6 +333,34 @@ describe('createSessionManager (server carrier)', () => {
       assert.equal((await visit(s.manager, cookie)).session.data.count, 10)
     })
 
+    it('a renewed cookie goes only to requests that came the same way (HTTPS or not, same host)', async () => {
+      const s = setup()
+      const { cookie } = await visit(s.manager, undefined, (x) =>
+        x.login('alice', { maxAgeSeconds: 86_400 }),
+      )
+      const id = valueOf(cookie!)
+      const open = (secure: boolean) =>
+        s.manager.open(
+          req(secure ? `__Host-tessera=${id}` : `tessera=${id}`, { secure }),
+          recordingSink(),
+        )
+      const sinks = [recordingSink(), recordingSink(), recordingSink()]
+      const sessions = await Promise.all(
+        [false, false, true].map((secure, i) =>
+          s.manager.open(
+            req(secure ? `__Host-tessera=${id}` : `tessera=${id}`, { secure }),
+            sinks[i]!,
+          ),
+        ),
+      )
+      assert.ok((await open(true)).userId === 'alice', 'the HTTPS cookie names the session')
+      await Promise.all(sessions.map((x) => x.update(bump)))
+      assert.match(sinks[1]!.cookies.at(-1)!, /^tessera=.*Max-Age=/)
+      assert.doesNotMatch(sinks[1]!.cookies.at(-1)!, /Secure/)
+      assert.match(sinks[2]!.cookies.at(-1)!, /^__Host-tessera=.*Max-Age=.*Secure/)
+      assert.equal((await visit(s.manager, cookie)).session.data.count, 3)
+    })
+
     it('a change that throws fails its own request only', async () => {
       const s = setup()
       const cookie = await loggedIn(s)
