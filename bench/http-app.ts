@@ -41,6 +41,7 @@ export const APPS = [
   'floor-redis',
   'floor-cookie',
   'floor-token',
+  'floor-login',
   'tessera-memory',
   'tessera-sqlite',
   'tessera-redis',
@@ -483,6 +484,27 @@ async function floorRedis(namespace: string): Promise<Express> {
   return app
 }
 
+/**
+ * The least a login does (the login row): nothing to parse and no credentials to check, as in the
+ * bare app's POST /login and tessera's route; a fresh 256-bit random id, its SHA-256 as the key, a
+ * `Map` insert of the record with its expiry (tessera's default idle timeout, 30 min), Set-Cookie
+ * with tessera's name and attributes, `Cache-Control: no-store` (tessera sends it on sign-in), 303.
+ */
+function floorLogin(): Express {
+  const sessions = new Map<string, { userId: string; data: Counter; expiresAt: number }>()
+  const app = express()
+  plain(app)
+  app.post('/login', (_req, res) => {
+    const id = randomBytes(32).toString('base64url')
+    const expiresAt = Date.now() + 30 * 60_000
+    sessions.set(sha256(id), { userId: 'alice', data: { username: 'alice' }, expiresAt })
+    res.setHeader('Set-Cookie', `tessera=${id}; Path=/; HttpOnly; SameSite=Lax`)
+    res.setHeader('Cache-Control', 'no-store')
+    res.redirect(303, '/profile')
+  })
+  return app
+}
+
 function bareApp(before?: Middleware): Express {
   const bare = express()
   if (before !== undefined) bare.use(before)
@@ -513,6 +535,8 @@ async function build(app: App, dir: string, namespace: string): Promise<Express>
       return floorCookie()
     case 'floor-token':
       return floorToken()
+    case 'floor-login':
+      return floorLogin()
     case 'tessera-memory':
       return tessera({ carrier: 'server', keys: KEYS, store: createMemoryStore() })
     case 'tessera-sqlite':

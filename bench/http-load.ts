@@ -70,7 +70,9 @@ export const ROWS: readonly Row[] = [
     goal: 0.5,
     ...profile('tessera-sqlite'),
     sessions: 'shared',
-    peers: [],
+    // One transaction per request is synchronous (better-sqlite3): no await between its read
+    // and its compare-and-set, so concurrent requests of one session never lose an update.
+    peers: [{ label: 'floor, one transaction per request', app: 'floor-sqlite' }],
   },
   {
     id: 'server-redis',
@@ -135,7 +137,10 @@ export const ROWS: readonly Row[] = [
     path: '/login',
     sessions: 'none',
     tessera: 'tessera-memory',
-    peers: [{ label: 'express-session', app: 'express-session-memory' }],
+    peers: [
+      { label: 'express-session', app: 'express-session-memory' },
+      { label: 'hand-written floor', app: 'floor-login' },
+    ],
   },
 ]
 

@@ -174,7 +174,15 @@ class ExpressExchange extends HeaderView implements ResponseSink {
     if (this.#res.headersSent) {
       throw new TesseraError('ERR_COOKIE_INVALID', 'session cookie not sent: headers already sent')
     }
-    this.#res.append('Set-Cookie', values as string[])
+    // What `res.append` does, without Express's `get`, `set` and `map(String)` on every login:
+    // the values are strings already, and earlier Set-Cookie values are kept before them.
+    const earlier = this.#res.getHeader('set-cookie')
+    this.#res.setHeader(
+      'Set-Cookie',
+      earlier === undefined
+        ? values.slice()
+        : (Array.isArray(earlier) ? earlier : [String(earlier)]).concat(values),
+    )
   }
   authenticated(): void {
     // CK-9: a signed-in page must not be kept by a shared or back-button cache.

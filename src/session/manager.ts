@@ -35,6 +35,7 @@ import { deleteCookie, readCookie, setCookie } from './carrier-cookie.js'
 import { Session, tokenResponse, type PreSessionCsrf, type SessionContext } from './session.js'
 import { bounded, DEFAULT_STORE_TIMEOUT_SECONDS } from './store-call.js'
 import { loginLifetime } from './login-lifetime.js'
+import { createWriteChains } from './write-chain.js'
 
 /** The `server` carrier: an opaque id in the cookie, the record in `store`. */
 export interface ServerCarrierConfig {
@@ -281,15 +282,11 @@ export function createSessionManager<Data extends object = SessionData>(
   const plainHttp = plainHttpWarning(cookie.secure, onEvent)
   const csrf = createCsrfTokens(keyring)
   const handleOf = sessionHandleFunction(keyring)
-  /** Per session with a write in flight here: the chain's tail and the record it last wrote. */
-  const chains = new Map<string, WriteChain>()
-  // The cookie carrier's state is the cookie each request came with ("the last response
-  // wins", see docs/carriers.md): its writes queue but never build on one another.
-  const chainsRecords = carrier.kind !== 'cookie'
+  const backoff = (attempt: number) => sleep(Math.random() * Math.min(50, 2 ** attempt))
+  const chains = createWriteChains({ carrier, maxUpdateAttempts: attempts, backoff })
 
   const ctx: SessionContext = {
     carrier,
-    maxUpdateAttempts: attempts,
     now: () => clock.now(),
     // A "remember me" login (maxAgeSeconds) keeps the session through idle spells up to its
     // lifetime; nothing outlives the absolute timeout (TO-2).
@@ -314,29 +311,11 @@ export function createSessionManager<Data extends object = SessionData>(
     preSession: preSessionCsrf(csrf, cookie),
     listening: onEvent !== undefined,
     emit: (event) => onEvent?.(event),
-    serialize(idHash, write) {
-      // One write in flight per session in this process; the next starts from the record the
-      // previous one wrote, so concurrent requests of one session do not lose the version check
-      // to each other (and back off). Compare-and-set still guards against other processes.
-      let chain = chains.get(idHash)
-      if (chain === undefined) chains.set(idHash, (chain = { tail: undefined, latest: null }))
-      const link = chain
-      const step = () =>
-        write(chainsRecords ? link.latest : null).then((written) => {
-          link.latest = written.record
-          return written
-        })
-      const run = link.tail === undefined ? step() : link.tail.then(step, step)
-      const tail = run.then(noop, noop)
-      link.tail = tail
-      void tail.then(() => link.tail === tail && chains.delete(idHash))
-      return run
-    },
+    serialize: (idHash, write) => chains.run(idHash, write),
     writesNow: (idHash) =>
       carrier.writesNow !== undefined &&
       (idHash === null || !chains.has(idHash)) &&
       carrier.writesNow(),
-    backoff: (attempt) => sleep(Math.random() * Math.min(50, 2 ** attempt)),
   }
 
   function reject(code: TesseraErrorCode, request: CarrierRequest): void {
@@ -481,13 +460,6 @@ const NOTHING = Object.freeze({ record: null, setCookies: Object.freeze([]) as r
 
 /** The request of a refresh call made without one: an API client, no cookies. */
 const API_REQUEST: CarrierRequest = { cookieHeader: undefined, secure: false }
-
-/** The writes of one session in this process, one at a time. */
-interface WriteChain {
-  tail: Promise<void> | undefined
-  /** What the last write of the chain stored: the freshest record this process knows. */
-  latest: SessionRecord | null
-}
 
 /**
  * Warns once per manager when `secure: 'auto'` sees a plain-HTTP request for a host that is not
@@ -666,5 +638,3 @@ function storeTimeout(options: CommonSessionOptions): number {
 function invalid(message: string): never {
   throw new TesseraError('ERR_CONFIG_INVALID', message)
 }
-
-function noop(): void {}

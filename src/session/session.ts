@@ -10,6 +10,7 @@ import type {
   IssuedTokens,
   SessionDraft,
 } from './carrier.js'
+import type { ChainedWrite } from './write-chain.js'
 import type {
   CommittableSession,
   LoginOptions,
@@ -34,7 +35,6 @@ import {
 /** The manager's rules, as a session needs them. Internal to tessera. */
 export interface SessionContext {
   readonly carrier: Carrier
-  readonly maxUpdateAttempts: number
   now(): number
   /**
    * `expiresAt` for a session seen at `now`: the idle deadline (the idle timeout, or the
@@ -60,15 +60,10 @@ export interface SessionContext {
    */
   writesNow(idHash: string | null): boolean
   /**
-   * Runs writes to one session one at a time within this process (CAS still guards across
-   * processes). `write` gets the record the previous write of the chain stored, or null.
+   * Runs a write of one session after those in flight in this process (CAS still guards across
+   * processes), bounded retries on a lost version check included (write-chain.ts).
    */
-  serialize(
-    idHash: string,
-    write: (latest: SessionRecord | null) => Promise<CarrierWrite>,
-  ): Promise<CarrierWrite>
-  /** Waits a little before retrying after a lost compare-and-set (jittered, grows with `attempt`). */
-  backoff(attempt: number): Promise<void>
+  serialize(idHash: string, write: ChainedWrite): Promise<CarrierWrite>
 }
 
 /**
@@ -236,7 +231,12 @@ export class Session<Data extends object = SessionData>
       if (written !== null) return this.#adopt(written, workingIsResult)
     }
     return this.#ctx
-      .serialize(current.idHash, (latest) => this.#compareAndSet(fresher(latest, current), derive))
+      .serialize(current.idHash, {
+        loaded: current,
+        request: this.#request,
+        next: (fresh) => this.#nextRecord(fresh, derive(fresh)),
+        gone: () => this.#forget(),
+      })
       .then((written) => this.#adopt(written))
   }
 
@@ -473,29 +473,6 @@ export class Session<Data extends object = SessionData>
     return recordAt(fresh, data, fresh.version + 1, this.#ctx.now(), this.#ctx)
   }
 
-  /** CAS loop: derive the next data from the freshest record, write, re-read on conflict. */
-  async #compareAndSet(
-    start: SessionRecord,
-    next: (fresh: SessionRecord) => Json,
-  ): Promise<CarrierWrite> {
-    let fresh: SessionRecord | null = start
-    for (let attempt = 1; fresh !== null; attempt++) {
-      const record = this.#nextRecord(fresh, next(fresh))
-      const written = await this.#ctx.carrier.replace(record, fresh.version, this.#request)
-      if (written !== null) return written
-      if (attempt >= this.#ctx.maxUpdateAttempts) {
-        throw new TesseraError(
-          'ERR_SESSION_CONFLICT',
-          `session write lost the version check ${attempt} times; giving up`,
-        )
-      }
-      await this.#ctx.backoff(attempt)
-      fresh = await this.#ctx.carrier.reload(fresh.idHash)
-    }
-    this.#forget()
-    throw new TesseraError('ERR_SESSION_NOT_FOUND', 'the session ended while it was being written')
-  }
-
   /**
    * Starts a new session holding `data`, synchronously when the store answers at once;
    * `lifetime` is the one chosen at login (absent: the manager's defaults).
@@ -666,11 +643,6 @@ function recordAt(
     },
     record.maxAgeSeconds,
   )
-}
-
-/** The later of what this request loaded and what this process last wrote, by version. */
-function fresher(latest: SessionRecord | null, loaded: SessionRecord): SessionRecord {
-  return latest !== null && latest.version > loaded.version ? latest : loaded
 }
 
 function meta(request: CarrierRequest): SessionRecord['meta'] {

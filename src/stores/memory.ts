@@ -204,14 +204,20 @@ class ExpiringTable<V extends { expiresAt: number }> {
   // Anonymous values rank before every other (they go first), and a write of an anonymous value
   // evicts only anonymous ones: when none is left, it is refused rather than evict a user.
   #makeRoom(forAnonymous: boolean): void {
-    this.sweep(this.#clock.now())
+    // One pass drops what has expired and ranks the rest (a sweep, then a pass to rank, walked a
+    // full table twice).
+    const now = this.#clock.now()
+    const ranks = new Float64Array(this.#map.size)
+    let ranked = 0
+    this.#map.forEach((value, key) => {
+      if (value.expiresAt <= now) this.delete(key)
+      else ranks[ranked++] = this.#rank(value)
+    })
     if (this.#map.size < this.#maxEntries) return
     const count = Math.max(1, Math.floor(this.#maxEntries / 128))
-    const ranks = new Float64Array(this.#map.size)
-    let i = 0
-    for (const value of this.#map.values()) ranks[i++] = this.#rank(value)
-    ranks.sort()
-    const threshold = ranks[Math.min(count, ranks.length) - 1]!
+    // The count-th smallest rank, found without sorting them all: sorting 100,000 ranks once per
+    // batch was most of what a write into a full table cost.
+    const threshold = kthSmallest(ranks.subarray(0, ranked), Math.min(count, ranked))
     let evicted = 0
     for (const [key, value] of this.#map) {
       if (evicted >= count) break
@@ -233,6 +239,36 @@ class ExpiringTable<V extends { expiresAt: number }> {
   #rank(value: V): number {
     return this.#anonymous(value) ? value.expiresAt - ANONYMOUS_FIRST : value.expiresAt
   }
+}
+
+/**
+ * The `k`-th smallest of `values` (1 ≤ k ≤ length), found by quickselect (Hoare's partition
+ * around the middle element): linear on average, and on ranks already in order (the usual
+ * case: records are mostly inserted in expiry order) each pivot is the median. Reorders `values`.
+ */
+export function kthSmallest(values: Float64Array, k: number): number {
+  const target = k - 1
+  let lo = 0
+  let hi = values.length - 1
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1]!
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while (values[i]! < pivot) i++
+      while (values[j]! > pivot) j--
+      if (i <= j) {
+        const swap = values[i]!
+        values[i++] = values[j]!
+        values[j--] = swap
+      }
+    }
+    // Now values[lo..j] ≤ pivot ≤ values[i..hi], and everything between equals the pivot.
+    if (target <= j) hi = j
+    else if (target >= i) lo = i
+    else return pivot
+  }
+  return values[target]!
 }
 
 /** Larger than any span of epoch milliseconds: anonymous values rank below every other. */

@@ -51,7 +51,8 @@ export interface SessionStore {
    * Writes `record` only if the stored record exists, is live and has version `expectedVersion`,
    * as one atomic compare-and-set (the per-user index moves with it if `userId` changed). Returns
    * false, changing nothing, when someone else wrote first or the record is gone or expired.
-   * `record.version` is the new version, normally `expectedVersion + 1`.
+   * `record.version` is the new version, normally `expectedVersion + 1` (more when the manager
+   * stores the writes of several concurrent requests of one session as one).
    */
   replace(record: SessionRecord, expectedVersion: number): Promise<boolean>
   /** Moves `lastSeenAt` and `expiresAt` of a live record without changing its version. No-op if absent. */

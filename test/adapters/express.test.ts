@@ -49,6 +49,17 @@ describe('express adapter over HTTP', () => {
     assert.equal(res.headers.get('cache-control'), 'no-store')
   })
 
+  it("keeps the app's own Set-Cookie values, set before and after the session's, in order", async () => {
+    const res = await client(shared.server.url).request('/login-with-own-cookies', {
+      method: 'POST',
+    })
+    assert.equal(res.status, 303)
+    assert.equal(res.setCookies.length, 3)
+    assert.equal(res.setCookies[0], 'theme=dark; Path=/')
+    assert.match(res.setCookies[1]!, /^tessera=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/)
+    assert.equal(res.setCookies[2], 'lang=en; Path=/')
+  })
+
   it('a pre-login session id does not survive login', async () => {
     const c = client(shared.server.url)
     await c.request('/views')

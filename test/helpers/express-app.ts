@@ -56,6 +56,13 @@ export function testApp(
     await s(req).login(typeof body?.user === 'string' ? body.user : 'alice')
     res.redirect(303, '/profile')
   })
+  // The app's own cookies around the session's: one set before the login, one after it.
+  app.post('/login-with-own-cookies', async (req, res) => {
+    res.setHeader('Set-Cookie', 'theme=dark; Path=/')
+    await s(req).login('alice')
+    res.cookie('lang', 'en')
+    res.redirect(303, '/profile')
+  })
   app.post('/logout', async (req, res) => {
     await s(req).logout()
     res.redirect(303, '/login')

@@ -51,6 +51,8 @@ export interface InstrumentedStore extends Store {
   hanging: boolean
   /** Calls of `replace` that should report a lost version check before reaching the store. */
   forceConflicts: number
+  /** Calls of `replace` that lost the version check (forced or not). */
+  readonly lostVersionChecks: () => number
   writes(): number
 }
 
@@ -65,11 +67,13 @@ export function instrument(inner: Store): InstrumentedStore {
     deleteByUser: 0,
     deleteExpired: 0,
   }
+  let lost = 0
   const store: InstrumentedStore = {
     counts,
     failing: false,
     hanging: false,
     forceConflicts: 0,
+    lostVersionChecks: () => lost,
     refreshTokens: inner.refreshTokens,
     writes: () =>
       counts.create + counts.replace + counts.touch + counts.delete + counts.deleteByUser,
@@ -88,9 +92,12 @@ export function instrument(inner: Store): InstrumentedStore {
         throw new Error('connect ECONNREFUSED 127.0.0.1:6379')
       if (name === 'replace' && store.forceConflicts > 0) {
         store.forceConflicts--
+        lost++
         return false
       }
-      return method(...args)
+      const answer = await method(...args)
+      if (name === 'replace' && answer === false) lost++
+      return answer
     }
   }
   ;(store as { sessions: SessionStore }).sessions = sessions as unknown as SessionStore

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { describe, it } from 'node:test'
 import { isTesseraError } from '../../src/errors.js'
-import { createMemoryStore } from '../../src/stores/memory.js'
+import { createMemoryStore, kthSmallest } from '../../src/stores/memory.js'
 import { fakeClock, testStore } from '../../src/testing/store-conformance.js'
 import { refreshTokenRecord, sessionRecord } from '../../src/testing/fixtures.js'
 import { repoFile } from '../helpers/paths.js'
@@ -25,6 +25,47 @@ describe('createMemoryStore', () => {
     }
     assert.equal((await store.sessions.listByUser('user-1')).length, 3)
     await store.close?.()
+  })
+
+  it('when full, evicts exactly the batch closest to expiry, whatever the order they came in', async () => {
+    const store = createMemoryStore({ maxEntries: 1280 }) // a batch of 1280 / 128 = 10
+    const now = Date.now()
+    // Expiries 1..1280 minutes away, inserted in a scrambled order (a permutation of the indices).
+    const records = Array.from({ length: 1280 }, (_, i) =>
+      sessionRecord({ expiresAt: now + HOUR + ((i * 797) % 1280) * 60_000 }),
+    )
+    for (const r of records) await store.sessions.create(r)
+    await store.sessions.create(sessionRecord({ expiresAt: now + 2 * HOUR }))
+    const gone: number[] = []
+    for (const r of records) {
+      if ((await store.sessions.get(r.idHash)) === null)
+        gone.push((r.expiresAt - now - HOUR) / 60_000)
+    }
+    assert.deepEqual(
+      gone.sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    )
+    await store.close?.()
+  })
+
+  it('kthSmallest finds what a sort would, on random, ordered, reversed and repeated values', () => {
+    let seed = 7
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const inputs = [
+      Array.from({ length: 500 }, random),
+      Array.from({ length: 500 }, (_, i) => i),
+      Array.from({ length: 500 }, (_, i) => 500 - i),
+      Array.from({ length: 500 }, () => 3),
+      Array.from({ length: 500 }, () => Math.floor(random() * 4)),
+      [42],
+    ]
+    for (const input of inputs) {
+      const sorted = [...input].sort((a, b) => a - b)
+      for (const k of [1, 2, Math.ceil(input.length / 128), input.length >> 1, input.length]) {
+        if (k < 1 || k > input.length) continue
+        assert.equal(kthSmallest(Float64Array.from(input), k), sorted[k - 1], `k ${k}`)
+      }
+    }
   })
 
   it('drops expired records before evicting a live one', async () => {
