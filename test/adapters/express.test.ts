@@ -275,6 +275,63 @@ describe('express adapter: HTTPS and trust proxy', () => {
     })
   })
 
+  it("honours an app's own req.secure getter (defined on app.request), not only the socket", async () => {
+    await withApp({}, async (t, server) => {
+      Object.defineProperty(t.app.request, 'secure', {
+        configurable: true,
+        get(this: { headers: Record<string, unknown> }) {
+          return this.headers['x-edge-tls'] === 'on'
+        },
+      })
+      const edge = await client(server.url).request('/views', { headers: { 'x-edge-tls': 'on' } })
+      assert.match(edge.setCookies[0]!, /^__Host-tessera=[^;]+; Path=\/; Secure/)
+      const plain = await client(server.url).request('/views')
+      assert.match(plain.setCookies[0]!, /^tessera=/)
+      assert.doesNotMatch(plain.setCookies[0]!, /Secure/)
+    })
+  })
+
+  it('takes the host and client address from a trusted proxy (X-Forwarded-Host, -For), else from the request', async () => {
+    await withApp({}, async (t, server) => {
+      t.app.set('trust proxy', 'loopback')
+      const proxied = {
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'shop.example',
+        'x-forwarded-for': '203.0.113.7',
+      }
+      // The login POST's Origin is checked against the host the proxy names (CSRF, CS-3).
+      const viaProxy = client(server.url)
+      const login = form({ user: 'ivy' })
+      const foreign = await viaProxy.request('/login', {
+        ...login,
+        headers: { ...login.headers, ...proxied, origin: 'https://elsewhere.example' },
+      })
+      assert.equal(foreign.status, 403)
+      const own = await viaProxy.request('/login', {
+        ...login,
+        headers: { ...login.headers, ...proxied, origin: 'https://shop.example' },
+      })
+      assert.equal(own.status, 303)
+      const listed = await viaProxy.request('/sessions', { headers: proxied })
+      assert.deepEqual(
+        (JSON.parse(listed.text) as { ip?: string }[]).map((x) => x.ip),
+        ['203.0.113.7'],
+      )
+      // Without the proxy's headers: the socket's address and the Host header.
+      const direct = client(server.url)
+      const other = form({ user: 'jun' })
+      await direct.request('/login', {
+        ...other,
+        headers: { ...other.headers, origin: server.url },
+      })
+      const mine = await direct.request('/sessions')
+      assert.deepEqual(
+        (JSON.parse(mine.text) as { ip?: string }[]).map((x) => x.ip),
+        ['127.0.0.1'],
+      )
+    })
+  })
+
   it('ignores X-Forwarded-Proto when the proxy is not trusted', async () => {
     await withApp({}, async (_t, server) => {
       const res = await client(server.url).request('/views', {
