@@ -15,7 +15,6 @@
 // --before names another build's dist/src/stores/postgres.js (a checkout of an earlier commit,
 // built): its store joins as the variant `before`, on its own table, for an A/B in one run.
 import { randomBytes } from 'node:crypto'
-import path from 'node:path'
 import pg from 'pg'
 import { createPostgresStore } from '../src/stores/postgres.js'
 import { cpuMicros } from './proc-cpu.js'
@@ -160,13 +159,12 @@ const makers: Record<string, () => Promise<Variant>> = {
   store: storeVariant,
   floor: floorVariant,
   'floor-wide': floorWideVariant,
-  before: async () => {
-    if (args.before === undefined) throw new Error('the before variant needs --before <module>')
-    const m = (await import(path.resolve(args.before))) as {
-      createPostgresStore: typeof createPostgresStore
-    }
-    return storeVariant('before', m.createPostgresStore, 'before')
-  },
+  before: async () =>
+    storeVariant(
+      'before',
+      await loop.beforeExport<typeof createPostgresStore>(args.before, 'createPostgresStore'),
+      'before',
+    ),
 }
 const variants: Variant[] = []
 try {

@@ -19,7 +19,6 @@
 // checkout of an earlier commit, built): its store joins as the variant `before`, for an A/B in
 // one run.
 import { randomBytes } from 'node:crypto'
-import path from 'node:path'
 import { createClient } from 'redis'
 import { createRedisStore } from '../src/stores/redis.js'
 import { REPLACE_SESSION } from '../src/stores/redis-scripts.js'
@@ -171,13 +170,11 @@ const makers: Record<string, () => Promise<Variant>> = {
   store: () => storeVariant(),
   floor: floorVariant,
   'floor-wide': floorWideVariant,
-  before: async () => {
-    if (args.before === undefined) throw new Error('the before variant needs --before <module>')
-    const m = (await import(path.resolve(args.before))) as {
-      createRedisStore: typeof createRedisStore
-    }
-    return storeVariant('before', m.createRedisStore)
-  },
+  before: async () =>
+    storeVariant(
+      'before',
+      await loop.beforeExport<typeof createRedisStore>(args.before, 'createRedisStore'),
+    ),
 }
 const variants: Variant[] = []
 try {

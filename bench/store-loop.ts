@@ -1,6 +1,7 @@
 // What bench/postgres-floor.ts and bench/redis-floor.ts share: the session each worker of their
 // closed loop starts with, the server carrier's counter request on a store (load, then a
 // compare-and-set write that bumps the counter and rolls the expiry), and their summaries.
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { SessionRecord, SessionStore } from '../src/stores/store.js'
 
@@ -22,6 +23,15 @@ export function loopOptions() {
     seconds: Math.min(30, Number(values.seconds)),
     connections: Math.min(100, Number(values.connections)),
   }
+}
+
+/**
+ * The export `name` of the module `--before` names (another build's store, for the variant
+ * `before`).
+ */
+export async function beforeExport<T>(module: string | undefined, name: string): Promise<T> {
+  if (module === undefined) throw new Error('the before variant needs --before <module>')
+  return ((await import(path.resolve(module))) as Record<string, unknown>)[name] as T
 }
 
 /**
