@@ -143,12 +143,18 @@ function csrfRefusal(body: unknown, token: unknown): string {
 // `secure` and `host` alone. Without the header they read, each one's answer is the socket's or the
 // Host header's whatever `trust proxy` says, so the exchange reads those directly, unless the app
 // replaced one of the getters (on its `app.request`), which is then honoured.
-const GETTERS = ['secure', 'protocol', 'host', 'ip', 'ips'] as const
+// (`secure` is `protocol === 'https'`, so an app's own `protocol` counts too.)
+const GETTERS = ['secure', 'protocol', 'host', 'ip'] as const
 const expressGetters = GETTERS.map((name) => Object.getOwnPropertyDescriptor(express.request, name))
 /** Per request prototype (one per app): true when it inherits Express's own getters. */
 const inheritsGetters = new WeakMap<object, boolean>()
 
-function ownGetters(req: Request): boolean {
+/**
+ * True when Express's getter would answer from the socket or the Host header alone: the request
+ * lacks `forwardedHeader` and its app keeps Express's getters.
+ */
+function readsDirectly(req: Request, forwardedHeader: string): boolean {
+  if (req.headers[forwardedHeader] !== undefined) return false
   const proto = Object.getPrototypeOf(req) as object | null
   if (proto === null) return false
   let known = inheritsGetters.get(proto)
@@ -191,26 +197,22 @@ class ExpressExchange extends HeaderView implements ResponseSink {
   get secure(): boolean {
     if (this.#secure === undefined) {
       const req = this.#req
-      this.#secure =
-        req.headers['x-forwarded-proto'] === undefined && ownGetters(req)
-          ? (req.socket as { encrypted?: boolean } | null)?.encrypted === true
-          : req.secure
+      this.#secure = readsDirectly(req, 'x-forwarded-proto')
+        ? (req.socket as { encrypted?: boolean } | null)?.encrypted === true
+        : req.secure
     }
     return this.#secure
   }
   get host(): string | undefined {
     if (this.#host === null) {
       const req = this.#req
-      this.#host =
-        req.headers['x-forwarded-host'] === undefined && ownGetters(req)
-          ? req.headers.host || undefined
-          : req.host
+      this.#host = readsDirectly(req, 'x-forwarded-host') ? req.headers.host || undefined : req.host
     }
     return this.#host
   }
   get ip(): string | undefined {
     const req = this.#req
-    return req.headers['x-forwarded-for'] === undefined && ownGetters(req)
+    return readsDirectly(req, 'x-forwarded-for')
       ? (req.socket as { remoteAddress?: string } | null)?.remoteAddress
       : req.ip
   }
