@@ -45,7 +45,7 @@ interface Waiting {
 }
 
 interface Chain {
-  waiting: Waiting[]
+  readonly waiting: Waiting[]
   /** What the chain's last write stored: the freshest record this process knows. */
   latest: SessionRecord | null
 }
@@ -64,8 +64,7 @@ export function createWriteChains(options: WriteChainOptions): WriteChains {
   async function drain(idHash: string, chain: Chain): Promise<void> {
     while (chain.waiting.length > 0) {
       const size = together ? sameCookie(chain.waiting) : 1
-      const batch = chain.waiting.slice(0, size)
-      chain.waiting = chain.waiting.slice(size)
+      const batch = chain.waiting.splice(0, size)
       let start = buildsOn ? chain.latest : null
       for (const { write } of batch) start = fresher(start, write.loaded)
       chain.latest = (await writeTogether(batch, start!)) ?? chain.latest
