@@ -496,7 +496,7 @@ function floorLogin(): Express {
   plain(app)
   app.post('/login', (_req, res) => {
     const id = randomBytes(32).toString('base64url')
-    const expiresAt = Date.now() + 30 * 60_000
+    const expiresAt = Date.now() + FLOOR_IDLE_MS
     sessions.set(sha256(id), { userId: 'alice', data: { username: 'alice' }, expiresAt })
     res.setHeader('Set-Cookie', `tessera=${id}; Path=/; HttpOnly; SameSite=Lax`)
     res.setHeader('Cache-Control', 'no-store')

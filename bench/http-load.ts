@@ -81,7 +81,7 @@ export const ROWS: readonly Row[] = [
     ...profile('tessera-redis'),
     peers: [
       { label: 'connect-redis', app: 'connect-redis' },
-      { label: 'floor, GET + compare-and-set script', app: 'floor-redis' },
+      { label: 'floor, HMGET + compare-and-set script', app: 'floor-redis' },
     ],
     needs: 'REDIS_URL',
   },
